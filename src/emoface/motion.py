@@ -1,0 +1,221 @@
+"""The MotionTrack: per-frame ARKit-52 coefficients and head pose.
+
+Everything in emoface meets here. Drivers fill one *layer* each (mouth, eyes,
+expression, pose); :func:`combine` merges the three coefficient layers with a
+few explicit rules; sinks (renderer, exporters) read the merged coefficients.
+The track is plain numpy and knows nothing of how it was made.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import InputError
+
+SCHEMA_VERSION = 1
+
+#: The 52 ARKit blendshape names in ARKit (and Live Link Face) order.
+ARKIT_NAMES: tuple[str, ...] = (
+    "eyeBlinkLeft", "eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft",
+    "eyeLookUpLeft", "eyeSquintLeft", "eyeWideLeft",
+    "eyeBlinkRight", "eyeLookDownRight", "eyeLookInRight", "eyeLookOutRight",
+    "eyeLookUpRight", "eyeSquintRight", "eyeWideRight",
+    "jawForward", "jawRight", "jawLeft", "jawOpen",
+    "mouthClose", "mouthFunnel", "mouthPucker", "mouthRight", "mouthLeft",
+    "mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight",
+    "mouthDimpleLeft", "mouthDimpleRight", "mouthStretchLeft", "mouthStretchRight",
+    "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper",
+    "mouthPressLeft", "mouthPressRight", "mouthLowerDownLeft", "mouthLowerDownRight",
+    "mouthUpperUpLeft", "mouthUpperUpRight",
+    "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight",
+    "cheekPuff", "cheekSquintLeft", "cheekSquintRight",
+    "noseSneerLeft", "noseSneerRight", "tongueOut",
+)
+N_SHAPES = len(ARKIT_NAMES)
+
+Blendshape = enum.IntEnum(  # type: ignore[misc]
+    "Blendshape",
+    {"".join("_" + c if c.isupper() else c.upper() for c in n).lstrip("_"): i
+     for i, n in enumerate(ARKIT_NAMES)},
+)
+Blendshape.__doc__ = "ARKit blendshape index by name, e.g. ``Blendshape.JAW_OPEN``."
+
+#: Head pose channels: rotation in degrees, translation in centimetres of the
+#: canonical face (x right, y up, z toward the viewer). A track's pose is a
+#: *delta* from the portrait's own pose.
+POSE_NAMES: tuple[str, ...] = ("yaw", "pitch", "roll", "x", "y", "z")
+
+LAYERS: tuple[str, ...] = ("mouth", "eyes", "expression")
+
+#: Channels the expression layer shares with the mouth layer (the emotional
+#: share of the lower face).
+SHARED_MOUTH = ("mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight",
+                "mouthDimpleLeft", "mouthDimpleRight", "mouthStretchLeft",
+                "mouthStretchRight", "mouthPressLeft", "mouthPressRight")
+
+#: Further channels an emotion may move: eye aperture, a dropped jaw (surprise),
+#: a raised upper lip (disgust), a pushed-up chin (sadness, doubt).
+EXPRESSIVE_EXTRA = frozenset({"eyeSquintLeft", "eyeSquintRight", "eyeWideLeft", "eyeWideRight",
+                              "jawOpen", "mouthUpperUpLeft", "mouthUpperUpRight",
+                              "mouthShrugLower", "mouthShrugUpper"})
+
+
+def _owner(name: str) -> str:
+    if name.startswith(("jaw", "mouth")) or name in ("cheekPuff", "tongueOut"):
+        return "mouth"
+    if name.startswith("eye"):
+        return "eyes"
+    return "expression"
+
+
+#: Which layer owns each channel; the expression layer may also write SHARED_MOUTH.
+LAYER_OF: dict[str, str] = {n: _owner(n) for n in ARKIT_NAMES}
+
+
+def layer_mask(layer: str) -> np.ndarray:
+    """Boolean mask (52,) of the channels ``layer`` may write."""
+    if layer not in LAYERS:
+        raise ValueError(f"unknown layer {layer!r}; use one of {', '.join(LAYERS)}")
+    names = {n for n, owner in LAYER_OF.items() if owner == layer}
+    if layer == "expression":
+        names |= set(SHARED_MOUTH) | EXPRESSIVE_EXTRA
+    return np.array([n in names for n in ARKIT_NAMES])
+
+
+def _idx(*names: str) -> np.ndarray:
+    return np.array([ARKIT_NAMES.index(n) for n in names])
+
+
+# Lip-opening channels that an expression may add (surprise drops the jaw, disgust
+# raises the upper lip) but that must yield while the mouth layer closes the lips.
+_OPENERS = _idx("jawOpen", "mouthUpperUpLeft", "mouthUpperUpRight",
+                "mouthLowerDownLeft", "mouthLowerDownRight", "mouthStretchLeft",
+                "mouthStretchRight", "mouthFunnel")
+_BLINK = _idx("eyeBlinkLeft", "eyeBlinkRight")
+_WIDE = _idx("eyeWideLeft", "eyeWideRight")
+
+
+def lip_closure(mouth: np.ndarray) -> np.ndarray:
+    """How firmly the mouth layer seals the lips, per frame, in [0, 1].
+
+    A bilabial (p/b/m) is written by lip-sync drivers as mouthClose and/or
+    mouthPress with a nearly shut jaw.
+    """
+    m = np.asarray(mouth, dtype=np.float32)
+    press = m[:, _idx("mouthPressLeft", "mouthPressRight")].mean(axis=1)
+    close = m[:, Blendshape.MOUTH_CLOSE]
+    jaw = m[:, Blendshape.JAW_OPEN]
+    return np.clip(np.maximum(press, close) * (1.0 - np.clip(jaw - close, 0, 1) * 2.0), 0, 1)
+
+
+def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray) -> np.ndarray:
+    """Merge the three coefficient layers into final ARKit coefficients.
+
+    Parameters
+    ----------
+    mouth, eyes, expression : ndarray, shape (T, 52)
+        Layer coefficients in [0, 1]; channels outside a layer's mask are ignored.
+
+    Returns
+    -------
+    ndarray, shape (T, 52), float32, in [0, 1]
+
+    Rules, in order:
+
+    1. Each layer contributes only the channels it may write (:func:`layer_mask`);
+       contributions add.
+    2. While the mouth layer seals the lips (:func:`lip_closure`), the
+       expression's lip-opening channels are scaled down by that closure, so a
+       smile or a surprised jaw never opens a p, b or m.
+    3. A blink wins over eyeWide: eyeWide is scaled by (1 - eyeBlink).
+    4. Everything is clipped to [0, 1].
+    """
+    layers = [np.asarray(a, dtype=np.float32) for a in (mouth, eyes, expression)]
+    shapes = {a.shape for a in layers}
+    if len(shapes) != 1 or layers[0].ndim != 2 or layers[0].shape[1] != N_SHAPES:
+        raise ValueError(f"layers must share shape (T, {N_SHAPES}); got {sorted(shapes)}")
+    m, e, x = (np.where(layer_mask(name), a, 0.0)
+               for name, a in zip(LAYERS, layers))
+    x = x.copy()
+    x[:, _OPENERS] *= (1.0 - lip_closure(m))[:, None]
+    out = m + e + x
+    out[:, _WIDE] *= 1.0 - np.clip(out[:, _BLINK], 0, 1)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class MotionTrack:
+    """Per-frame facial motion at a fixed frame rate.
+
+    Attributes
+    ----------
+    fps : float
+        Frames per second.
+    coefficients : ndarray, shape (T, 52), float32
+        Final ARKit coefficients in [0, 1], ARKit order (:data:`ARKIT_NAMES`).
+    pose : ndarray, shape (T, 6), float32
+        yaw, pitch, roll (degrees) and x, y, z (cm), as a delta from the
+        portrait's own head pose.
+    layers : dict of str to ndarray (T, 52)
+        The per-layer coefficients the track was combined from, when known.
+    """
+
+    fps: float
+    coefficients: np.ndarray
+    pose: np.ndarray
+    layers: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        c = np.ascontiguousarray(self.coefficients, dtype=np.float32)
+        p = np.ascontiguousarray(self.pose, dtype=np.float32)
+        if c.ndim != 2 or c.shape[1] != N_SHAPES:
+            raise InputError(f"motion track: coefficients must be (frames, 52), got {c.shape}")
+        if p.shape != (c.shape[0], len(POSE_NAMES)):
+            raise InputError(f"motion track: pose must be ({c.shape[0]}, 6), got {p.shape}")
+        if not (np.isfinite(c).all() and np.isfinite(p).all()):
+            raise InputError("motion track: coefficients or pose contain NaN/inf; "
+                             "check the file that produced it")
+        if not (1.0 <= float(self.fps) <= 240.0):
+            raise InputError(f"motion track: fps {self.fps} is outside 1-240")
+        object.__setattr__(self, "coefficients", c)
+        object.__setattr__(self, "pose", p)
+        object.__setattr__(self, "fps", float(self.fps))
+        layers = {k: np.asarray(v, dtype=np.float32) for k, v in self.layers.items()}
+        for k, v in layers.items():
+            if k not in LAYERS or v.shape != c.shape:
+                raise InputError(f"motion track: bad layer {k!r} with shape {v.shape}")
+        object.__setattr__(self, "layers", layers)
+
+    @classmethod
+    def from_layers(cls, fps: float, mouth: np.ndarray, eyes: np.ndarray,
+                    expression: np.ndarray, pose: np.ndarray) -> "MotionTrack":
+        """Build a track from its layers, merging them with :func:`combine`."""
+        return cls(fps, combine(mouth, eyes, expression), pose,
+                   {"mouth": mouth, "eyes": eyes, "expression": expression})
+
+    @classmethod
+    def still(cls, fps: float, n_frames: int) -> "MotionTrack":
+        """A neutral, motionless track of ``n_frames`` frames."""
+        z = np.zeros((n_frames, N_SHAPES), np.float32)
+        return cls.from_layers(fps, z, z, z, np.zeros((n_frames, 6), np.float32))
+
+    def __len__(self) -> int:
+        return int(self.coefficients.shape[0])
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return len(self) / self.fps
+
+    def channel(self, name: str) -> np.ndarray:
+        """One coefficient curve, shape (T,), by ARKit name."""
+        return self.coefficients[:, ARKIT_NAMES.index(name)]
+
+    def equals(self, other: "MotionTrack") -> bool:
+        """Exact equality of rate, coefficients and pose."""
+        return (self.fps == other.fps
+                and np.array_equal(self.coefficients, other.coefficients)
+                and np.array_equal(self.pose, other.pose))

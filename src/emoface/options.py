@@ -1,0 +1,84 @@
+"""Every option and its default, declared once. The CLI, the API and the
+validation all read these dataclasses; unknown keys are errors."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from .errors import OptionError
+
+EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "fearful", "disgusted")
+FPS_RANGE = (24.0, 60.0)
+
+
+def _opt(default: Any, help: str, **meta: Any) -> Any:  # noqa: A002 - argparse's word
+    return field(default=default, metadata={"help": help, **meta})
+
+
+def _check_range(name: str, value: float, lo: float, hi: float, flag: str) -> None:
+    if not (lo <= value <= hi):
+        raise OptionError(f"{flag} {value:g} is out of range; use {lo:g} to {hi:g}")
+
+
+@dataclass(frozen=True)
+class MotionOptions:
+    """How speech (and labels) become a MotionTrack."""
+
+    fps: float = _opt(25.0, "frames per second of the motion and video (24-60)")
+    emotion: str = _opt("neutral", "emotion label: " + ", ".join(EMOTIONS))
+    intensity: float = _opt(0.7, "emotion intensity, 0 (none) to 1 (full)")
+    head_motion: float = _opt(1.0, "scale of speech-driven head motion, 0 = still head (0-2)")
+    blinks_per_minute: float = _opt(15.0, "average blink rate, 0 = never blink (0-60)")
+    seed: int = _opt(0, "random seed for blinks and head sway (same seed, same motion)")
+    max_audio_seconds: float = _opt(600.0, "refuse audio longer than this many seconds")
+
+    def __post_init__(self) -> None:
+        _check_range("fps", self.fps, *FPS_RANGE, "--fps")
+        if self.emotion not in EMOTIONS:
+            raise OptionError(f"--emotion {self.emotion!r} is unknown; use one of {', '.join(EMOTIONS)}")
+        _check_range("intensity", self.intensity, 0.0, 1.0, "--intensity")
+        _check_range("head_motion", self.head_motion, 0.0, 2.0, "--head-motion")
+        _check_range("blinks", self.blinks_per_minute, 0.0, 60.0, "--blinks-per-minute")
+        _check_range("max_audio", self.max_audio_seconds, 1.0, 24 * 3600.0, "--max-audio-seconds")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a MotionTrack becomes a video of a portrait."""
+
+    size: int = _opt(512, "working resolution of the face crop in pixels (128-1024)")
+    face: int | None = _opt(None, "which face to animate, 0 = leftmost; default the largest")
+    face_model: str | None = _opt(None, "path to face_landmarker.task (default: bundled)")
+    max_side: int = _opt(1920, "longest side of the output video in pixels (256-4096)")
+    crf: int = _opt(18, "H.264 quality, 0 (lossless) to 51 (worst)")
+
+    def __post_init__(self) -> None:
+        _check_range("size", self.size, 128, 1024, "--size")
+        _check_range("max_side", self.max_side, 256, 4096, "--max-side")
+        _check_range("crf", self.crf, 0, 51, "--crf")
+        if self.face is not None and self.face < 0:
+            raise OptionError(f"--face {self.face} is negative; faces count from 0, left to right")
+
+
+def build(cls: type, values: dict[str, Any]) -> Any:
+    """Construct option dataclass ``cls`` from a mapping; unknown keys are errors."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise OptionError(f"unknown option(s) {', '.join(unknown)} for {cls.__name__}; "
+                          f"known: {', '.join(sorted(known))}")
+    return cls(**values)
+
+
+def split(values: dict[str, Any], *classes: type) -> list[Any]:
+    """Build several option dataclasses from one flat mapping (CLI, REST)."""
+    names = [{f.name for f in fields(c)} for c in classes]
+    unknown = sorted(set(values) - set().union(*names))
+    if unknown:
+        raise OptionError(f"unknown option(s): {', '.join(unknown)}")
+    return [c(**{k: v for k, v in values.items() if k in n}) for c, n in zip(classes, names)]
+
+
+__all__ = ["EMOTIONS", "MotionOptions", "RenderOptions", "build", "split", "dataclasses"]

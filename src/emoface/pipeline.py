@@ -1,0 +1,173 @@
+"""The one orchestration: inputs + options -> MotionTrack -> sinks.
+
+Stages, each callable alone::
+
+    load_inputs -> make_track -> render_video
+                             \\-> save_track (exporters)
+
+Long stages report through one hook, ``progress(step, completed, total)``,
+which feeds the CLI's progress bar, an API caller or a UI alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .drivers.emotion import label_expression
+from .drivers.eyes import blink_layer
+from .drivers.features import n_frames, speech_level
+from .drivers.head import speech_head
+from .drivers.lipsync import energy_mouth
+from .errors import InputError
+from .export import save_track
+from .face.tracker import track_portrait
+from .media.atomic import check_writable
+from .media.audio import ANALYSIS_RATE, Audio, load_audio
+from .media.image import load_image
+from .media.video import even_size, write_video
+from .motion import MotionTrack
+from .options import MotionOptions, RenderOptions
+from .render import PortraitRenderer
+
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(step: str, completed: int, total: int) -> None:
+    pass
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """What :func:`generate` made: the video path and the motion it shows."""
+
+    path: Path
+    track: MotionTrack
+
+
+def speech_audio(audio: str | Path | None, say: str | None, opts: MotionOptions) -> Audio:
+    """The speech to animate: a file, or ``say`` synthesised offline."""
+    if (audio is None) == (say is None):
+        raise InputError("give exactly one of --audio FILE or --say TEXT")
+    if say is not None:
+        from .media.tts import synthesize
+
+        return synthesize(say).audio
+    return load_audio(audio, max_seconds=opts.max_audio_seconds)
+
+
+def make_track(audio: Audio, opts: MotionOptions = MotionOptions(),
+               progress: Progress = _quiet) -> MotionTrack:
+    """Drive every layer from the speech and the options.
+
+    Parameters
+    ----------
+    audio : Audio
+    opts : MotionOptions
+
+    Returns
+    -------
+    MotionTrack with round(duration * fps) frames.
+    """
+    frames = n_frames(audio.duration, opts.fps)
+    progress("motion", 0, 4)
+    signal = audio.mono(ANALYSIS_RATE)
+    mouth = energy_mouth(signal, ANALYSIS_RATE, opts.fps, frames)
+    progress("motion", 1, 4)
+    eyes = blink_layer(audio.duration, frames, opts.fps, opts.blinks_per_minute, opts.seed)
+    progress("motion", 2, 4)
+    expression = label_expression(opts.emotion, opts.intensity, frames, opts.fps)
+    progress("motion", 3, 4)
+    level = speech_level(signal, ANALYSIS_RATE, opts.fps, frames)
+    pose = speech_head(level, opts.fps, opts.head_motion, opts.seed)
+    progress("motion", 4, 4)
+    return MotionTrack.from_layers(opts.fps, mouth, eyes, expression, pose)
+
+
+def prepare_portrait(image: str | Path | np.ndarray, ropts: RenderOptions = RenderOptions(),
+                     progress: Progress = _quiet) -> PortraitRenderer:
+    """Read and track the portrait, scale it to the output size, fit the rig."""
+    progress("tracking", 0, 1)
+    if isinstance(image, np.ndarray):
+        photo, name = np.ascontiguousarray(image[..., :3], dtype=np.uint8), "image"
+    else:
+        photo, name = load_image(image), str(image)
+    face = track_portrait(photo, ropts.face, ropts.face_model, source=name)
+    s = min(1.0, ropts.max_side / max(photo.shape[:2]))
+    w, h = even_size(max(2, round(photo.shape[1] * s)), max(2, round(photo.shape[0] * s)))
+    if (w, h) != (photo.shape[1], photo.shape[0]):
+        sx = w / photo.shape[1]
+        photo = cv2.resize(photo, (w, h), interpolation=cv2.INTER_AREA)
+        face = face.transformed(sx, 0, 0)
+    progress("tracking", 1, 1)
+    return PortraitRenderer(photo, face, ropts.size)
+
+
+def frames_of(renderer: PortraitRenderer, track: MotionTrack,
+              progress: Progress = _quiet) -> Iterator[np.ndarray]:
+    """Rendered RGB frames of ``track``, one at a time (memory stays flat)."""
+    total = len(track)
+    for i in range(total):
+        yield renderer.render(track.coefficients[i], track.pose[i])
+        progress("rendering", i + 1, total)
+
+
+def render_video(renderer: PortraitRenderer, track: MotionTrack, output: str | Path,
+                 audio: Audio | None = None, ropts: RenderOptions = RenderOptions(),
+                 progress: Progress = _quiet) -> Path:
+    """Render ``track`` on the prepared portrait into an mp4 (audio muxed)."""
+    return write_video(output, frames_of(renderer, track, progress), track.fps, audio, ropts.crf)
+
+
+def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
+             output: str | Path, say: str | None = None,
+             motion: MotionOptions = MotionOptions(), render: RenderOptions = RenderOptions(),
+             progress: Progress = _quiet) -> Result:
+    """Portrait + speech -> talking video.
+
+    Parameters
+    ----------
+    image : path or ndarray (H, W, 3) uint8
+    audio : path, optional
+        Speech in any common format (or a video with an audio track).
+    say : str, optional
+        Text to speak instead of ``audio`` (offline speech synthesis).
+    output : path
+        The mp4 to write; it appears only when complete.
+
+    Returns
+    -------
+    Result with ``path`` and the ``track`` that was rendered.
+    """
+    check_writable(output)
+    speech = speech_audio(audio, say, motion)
+    renderer = prepare_portrait(image, render, progress)
+    track = make_track(speech, motion, progress)
+    path = render_video(renderer, track, output, speech, render, progress)
+    return Result(path, track)
+
+
+def blendshapes(audio: str | Path | None = None, *, output: str | Path | None = None,
+                say: str | None = None, motion: MotionOptions = MotionOptions(),
+                progress: Progress = _quiet) -> MotionTrack:
+    """Speech -> MotionTrack (no rendering); saved to ``output`` if given."""
+    if output is not None:
+        check_writable(output)
+    track = make_track(speech_audio(audio, say, motion), motion, progress)
+    if output is not None:
+        save_track(track, output)
+    return track
+
+
+def render(image: str | Path | np.ndarray, track: MotionTrack, *, output: str | Path,
+           audio: str | Path | None = None, options: RenderOptions = RenderOptions(),
+           progress: Progress = _quiet) -> Path:
+    """Any saved MotionTrack onto a portrait: the renderer on its own."""
+    check_writable(output)
+    speech = load_audio(audio) if audio is not None else None
+    renderer = prepare_portrait(image, options, progress)
+    return render_video(renderer, track, output, speech, options, progress)

@@ -1,0 +1,5 @@
+"""The portrait renderer: a MotionTrack drawn onto a photo."""
+
+from .portrait import PortraitRenderer
+
+__all__ = ["PortraitRenderer"]

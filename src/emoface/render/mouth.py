@@ -1,0 +1,84 @@
+"""Mouth interior: cavity, teeth and tongue, drawn behind the lips where the
+moved lips part. Colours are taken from the portrait so the interior matches
+its light."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def palette(photo: np.ndarray, lips: np.ndarray) -> dict[str, np.ndarray]:
+    """Interior colours from the photo's lip and skin colour, RGB float (3,)."""
+    x0, y0 = np.floor(lips.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(lips.max(axis=0)).astype(int)
+    roi = photo[max(0, y0):y1 + 1, max(0, x0):x1 + 1].reshape(-1, 3).astype(np.float32)
+    lip = np.median(roi, axis=0) if len(roi) else np.array([150, 80, 80], np.float32)
+    light = float(np.clip(lip.mean() / 120.0, 0.55, 1.25))
+    return {
+        "cavity": lip * 0.18 + np.array([18, 4, 4]),
+        "throat": lip * 0.06,
+        "teeth": np.array([228, 222, 206], np.float32) * light,
+        "tongue": lip * 0.75 + np.array([30, 0, 0]),
+    }
+
+
+def _band(contour: np.ndarray, depth: np.ndarray, sign: float) -> np.ndarray:
+    """Polygon hugging ``contour`` (K, 2), ``depth`` px thick toward ``sign`` y."""
+    inner = contour + np.stack([np.zeros_like(depth), sign * depth], axis=1)
+    return np.concatenate([contour, inner[::-1]]).astype(np.float32)
+
+
+def draw_interior(canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
+                  colours: dict[str, np.ndarray], tongue_out: float = 0.0) -> None:
+    """Paint the mouth interior into ``canvas`` (H, W, 3 uint8) in place.
+
+    Parameters
+    ----------
+    upper, lower : ndarray (K, 2)
+        Inner lip contours, corner to corner, in the same order, pixels.
+    """
+    poly = np.concatenate([upper, lower[::-1][1:-1]]).astype(np.float32)
+    x0, y0 = np.floor(poly.min(axis=0)).astype(int) - 3
+    x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + 3
+    h, w = canvas.shape[:2]
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return
+    off = np.array([x0, y0], np.float32)
+    scale = 4  # draw at 4x and average down: anti-aliased edges
+    rh, rw = (y1 - y0) * scale, (x1 - x0) * scale
+
+    def pts(a: np.ndarray) -> np.ndarray:
+        return np.round((a - off) * scale).astype(np.int32)
+
+    mask = np.zeros((rh, rw), np.uint8)
+    cv2.fillPoly(mask, [pts(poly)], 255, cv2.LINE_AA)
+    layer = np.zeros((rh, rw, 3), np.float32)
+    gap = np.maximum(lower[:, 1] - upper[:, 1], 0)
+    width = float(np.ptp(poly[:, 0]))
+    opening = float(gap.max())
+    # Cavity: dark, darkest at the back (the centre of the opening).
+    layer[:] = colours["cavity"]
+    centre = pts(((upper + lower) / 2).mean(axis=0, keepdims=True))[0]
+    axes = (max(1, int(width * 0.3 * scale)), max(1, int(opening * 0.35 * scale)))
+    cv2.ellipse(layer, tuple(int(c) for c in centre), axes, 0, 0, 360,
+                colours["throat"].tolist(), -1, cv2.LINE_AA)
+    # Tongue: low in the mouth, rising forward with tongueOut.
+    t_h = opening * (0.35 + 0.4 * tongue_out)
+    t_c = (int(centre[0]), int((lower[:, 1].mean() - off[1] - 0.1 * t_h) * scale))
+    cv2.ellipse(layer, t_c, (max(1, int(width * 0.32 * scale)), max(1, int(t_h * 0.6 * scale))),
+                0, 180, 360, colours["tongue"].tolist(), -1, cv2.LINE_AA)
+    # Teeth fixed to the upper jaw, lower teeth riding on the lower lip (jaw).
+    k = len(upper)
+    taper = np.sin(np.linspace(0, np.pi, k)) ** 0.6
+    top = np.minimum(gap * 0.55, width * 0.075) * taper
+    bottom = np.minimum(gap * 0.35, width * 0.05) * taper
+    cv2.fillPoly(layer, [pts(_band(upper, top, +1))], colours["teeth"].tolist(), cv2.LINE_AA)
+    cv2.fillPoly(layer, [pts(_band(lower, bottom, -1))],
+                 (colours["teeth"] * 0.82).tolist(), cv2.LINE_AA)
+    layer = cv2.GaussianBlur(layer, (0, 0), scale * 0.7)
+    small = cv2.resize(layer, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+    alpha = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)[..., None] / 255.0
+    roi = canvas[y0:y1, x0:x1].astype(np.float32)
+    canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + small * alpha, 0, 255).astype(np.uint8)

@@ -1,0 +1,195 @@
+"""Portrait renderer: the rig applied to a photo, frame by frame.
+
+Per portrait, once: crop around the face, fit the canonical rig to the tracked
+landmarks (similarity: scale, rotation, depth), take the photo's own
+blendshape scores as the baseline, and build a control mesh: the face mesh
+(mouth opened into a hole), a head ring that moves rigidly with the head
+(hair, ears, neck) and fixed points on the crop border. Per frame: displace,
+rotate about the neck pivot, rasterise forward, draw the mouth interior,
+paste back into the full photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.spatial import Delaunay
+
+from ..face import regions as R
+from ..face.mesh import canonical_mesh
+from ..face.rig import apply, default_rig
+from ..face.tracker import FaceObservation, rotation_from_angles
+from ..motion import ARKIT_NAMES
+from .mouth import draw_interior, palette
+from .warp import warp
+
+_TONGUE = ARKIT_NAMES.index("tongueOut")
+
+
+def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Similarity ``dst ≈ s R src + t`` (least squares), returns (s, R, t)."""
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    a, b = src - mu_s, dst - mu_d
+    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
+    d = np.eye(3)
+    d[2, 2] = np.sign(np.linalg.det(u @ vt))
+    rot = u @ d @ vt
+    s = float(np.trace(np.diag(sig) @ d) / (a ** 2).sum(axis=1).mean())
+    return s, rot, mu_d - s * rot @ mu_s
+
+
+def _mouth_span_triangles(tris: np.ndarray) -> np.ndarray:
+    """Mask of canonical triangles that bridge the inner lips (the closed mouth)."""
+    up, lo = set(R.LIPS_UPPER_INNER[1:-1]), set(R.LIPS_LOWER_INNER[1:-1])
+    corners = {78, 308}
+    return np.array([bool(set(t) & up) and bool(set(t) & lo) or
+                     (bool(set(t) & corners) and bool(set(t) & (up | lo)) and
+                      set(t) <= (up | lo | corners)) for t in tris.tolist()])
+
+
+_EYE_SHAPES = {side: [ARKIT_NAMES.index(f"eye{k}{side.title()}")
+                      for k in ("Blink", "Squint", "Wide", "LookDown", "LookUp")]
+               for side in ("left", "right")}
+
+
+def _fit_eyelids(rig: np.ndarray, canon: np.ndarray, rest_cm: np.ndarray) -> None:
+    """Scale the lid shapes to this person's eye opening, in place.
+
+    The canonical eye is a fixed size; a blink must bring *this* upper lid
+    down to *this* lower lid, so lid travel scales with the tracked opening.
+    """
+    for side, (up, lo) in {"left": (R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER),
+                           "right": (R.RIGHT_EYE_UPPER, R.RIGHT_EYE_LOWER)}.items():
+        canon_gap = (canon[list(up[2:-2]), 1] - canon[list(lo[2:-2]), 1]).mean()
+        real_gap = (rest_cm[list(up[2:-2]), 1] - rest_cm[list(lo[2:-2]), 1]).mean()
+        ratio = float(np.clip(real_gap / max(canon_gap, 1e-6), 0.3, 3.0))
+        for k in _EYE_SHAPES[side]:
+            rig[k] *= ratio
+
+
+@dataclass(frozen=True)
+class Crop:
+    """Where the working image sits in the photo: photo = working / scale + origin."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    scale: float
+
+
+def face_crop(shape: tuple[int, ...], face: FaceObservation, size: int) -> Crop:
+    """Box around the face with room for hair, ears, neck and head motion."""
+    x0, y0, x1, y1 = face.bbox
+    half = 1.45 * max(x1 - x0, y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 + 0.15 * (y1 - y0)
+    bx0, by0 = int(max(0, cx - half)), int(max(0, cy - half))
+    bx1, by1 = int(min(shape[1], cx + half)), int(min(shape[0], cy + half))
+    return Crop(bx0, by0, bx1, by1, size / max(bx1 - bx0, by1 - by0))
+
+
+class PortraitRenderer:
+    """Renders coefficient/pose frames onto one portrait.
+
+    Parameters
+    ----------
+    photo : ndarray (H, W, 3) uint8
+    face : FaceObservation
+        The tracked face in ``photo``.
+    size : int
+        Working resolution of the face crop (longest side, pixels).
+    """
+
+    def __init__(self, photo: np.ndarray, face: FaceObservation, size: int = 512) -> None:
+        self.photo = photo
+        self.crop = c = face_crop(photo.shape, face, size)
+        wsize = (max(2, round((c.x1 - c.x0) * c.scale)), max(2, round((c.y1 - c.y0) * c.scale)))
+        self.image = cv2.resize(photo[c.y0:c.y1, c.x0:c.x1], wsize,
+                                interpolation=cv2.INTER_AREA if c.scale < 1 else cv2.INTER_CUBIC)
+        lm = (face.landmarks[:468] - np.array([c.x0, c.y0, 0], np.float32)) * c.scale
+        self.baseline = face.blendshapes.copy()
+        mesh = canonical_mesh()
+        # Right-handed frame for the fit: x right, y up, z toward the viewer.
+        rest = lm.astype(np.float64) * np.array([1, -1, -1])
+        s, rot, t = umeyama(mesh.vertices, rest)
+        self._rot = rot
+        rig = default_rig().copy()
+        _fit_eyelids(rig, mesh.vertices, rest / s)
+        self._rig = (s * np.einsum("ij,knj->kni", rot, rig)).astype(np.float32)
+        pivot_c = np.array([0.0, -7.5, -6.0])  # neck pivot, below and behind the chin
+        self._pivot = s * rot @ pivot_c + t
+        self._build_control_mesh(rest, mesh.triangles)
+        self._colours = palette(self.image, lm[list(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER), :2])
+
+    def _build_control_mesh(self, rest: np.ndarray, face_tris: np.ndarray) -> None:
+        h, w = self.image.shape[:2]
+        oval = rest[list(R.FACE_OVAL)]
+        centre = oval.mean(axis=0)
+        width = float(np.ptp(oval[:, 0]))
+        rings, weights = [], []
+        for k in (1.3, 1.75):
+            ring = centre + (oval - centre) * np.array([k, k, 1.0])
+            ring[:, 2] = centre[2] - 0.35 * width
+            # The neck joins the body: points below the chin follow the head less.
+            below = np.clip((rest[R.CHIN, 1] - ring[:, 1]) / (0.5 * width), 0, 1)
+            rings.append(ring)
+            weights.append((1.0 if k < 1.5 else 0.6) * (1 - 0.8 * below))
+        m = 0.05 * max(w, h)
+        bx = np.linspace(-m, w + m, 7)
+        by = np.linspace(-m, h + m, 7)
+        border2d = np.array([(x, y) for x in bx for y in by
+                             if x in (bx[0], bx[-1]) or y in (by[0], by[-1])])
+        border = np.column_stack([border2d[:, 0], -border2d[:, 1], np.full(len(border2d), centre[2] - width)])
+        self._rest = np.concatenate([rest, *rings, border])
+        self._head_w = np.concatenate([np.ones(len(rest)), *weights, np.zeros(len(border))])
+        n_face = len(rest)
+        keep = ~_mouth_span_triangles(face_tris)
+        self._n_face_tris = int(keep.sum())
+        # Outside the face: Delaunay over the oval, rings and border.
+        outer_idx = np.concatenate([np.array(R.FACE_OVAL), n_face + np.arange(len(self._rest) - n_face)])
+        pts2d = self._rest[outer_idx, :2]
+        dt = Delaunay(pts2d)
+        oval_poly = rest[list(R.FACE_OVAL), :2].astype(np.float32).reshape(-1, 1, 2)
+        outer = [t for t in dt.simplices
+                 if cv2.pointPolygonTest(oval_poly, tuple(map(float, pts2d[t].mean(0))), False) < 0]
+        self._tris = np.concatenate([face_tris[keep], outer_idx[np.array(outer)]]).astype(np.int64)
+        self._src2d = self._rest[:, :2] * np.array([1, -1])
+
+    def vertices(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
+        """Moved control vertices (N, 3) in the fit frame (y up, z toward viewer)."""
+        delta = np.asarray(coeffs, np.float32) - self.baseline
+        moved = self._rest.copy()
+        moved[:468] += apply(self._rig, delta)
+        if np.any(pose):
+            rd = rotation_from_angles(*pose[:3])
+            r = self._rot @ rd @ self._rot.T
+            scale = np.linalg.norm(self._rig[0]) and 1.0
+            shift = self._rot @ np.asarray(pose[3:6], np.float64) * scale
+            turned = (moved - self._pivot) @ r.T + self._pivot + shift
+            moved = moved + (turned - moved) * self._head_w[:, None]
+        return moved
+
+    def render_crop(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
+        """One frame of the working crop, RGB uint8."""
+        moved = self.vertices(coeffs, pose)
+        dst = moved[:, :2] * np.array([1, -1])
+        nf = self._n_face_tris
+        depth = moved[self._tris[:nf], 2].mean(axis=1)
+        order = np.concatenate([np.arange(nf, len(self._tris)), np.argsort(depth)])
+        out, _ = warp(self.image, dst, self._src2d, self._tris, order)
+        upper = dst[list(R.LIPS_UPPER_INNER)]
+        lower = dst[list(R.LIPS_LOWER_INNER)]
+        draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))
+        return out
+
+    def render(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
+        """One full frame at the photo's framing, RGB uint8 (H, W, 3)."""
+        c = self.crop
+        crop = self.render_crop(coeffs, pose)
+        frame = self.photo.copy()
+        back = cv2.resize(crop, (c.x1 - c.x0, c.y1 - c.y0),
+                          interpolation=cv2.INTER_AREA if c.scale > 1 else cv2.INTER_LINEAR)
+        frame[c.y0:c.y1, c.x0:c.x1] = back
+        return frame
