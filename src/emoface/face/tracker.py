@@ -200,21 +200,36 @@ def _resized(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
 
 
 def _find(tracker: FaceTracker, rgb: np.ndarray) -> list[FaceObservation]:
-    """Faces on a reduced copy of the photo, then on overlapping tiles if none."""
+    """Faces in the photo at any scale.
+
+    The detector looks at a 128-pixel copy of what it is given, so a face must
+    fill a good part of it: first the whole (reduced) photo, then ever smaller
+    overlapping tiles until something is found.
+    """
     small, s = _resized(rgb, DETECT_SIDE)
     faces = [f.transformed(1 / s, 0, 0) for f in tracker.track(small)]
-    if faces or max(rgb.shape[:2]) <= DETECT_SIDE:
-        return faces
     h, w = rgb.shape[:2]
-    tile = max(DETECT_SIDE, min(h, w) // 2)
-    for y0 in range(0, max(1, h - tile // 2), tile // 2):
-        for x0 in range(0, max(1, w - tile // 2), tile // 2):
-            crop = rgb[y0:y0 + tile, x0:x0 + tile]
-            small, s = _resized(crop, DETECT_SIDE)
-            faces += [f.transformed(1 / s, x0, y0) for f in tracker.track(small)]
-        if faces:
-            break
-    return faces
+    tile = max(h, w) // 2
+    while not faces and tile >= 256:
+        step = tile // 2
+        for y0 in range(0, max(1, h - step), step):
+            for x0 in range(0, max(1, w - step), step):
+                crop, s = _resized(rgb[y0:y0 + tile, x0:x0 + tile], TRACK_SIDE)
+                faces += [f.transformed(1 / s, x0, y0) for f in tracker.track(crop)]
+        tile //= 2
+    return _dedupe(faces)
+
+
+def _dedupe(faces: list[FaceObservation]) -> list[FaceObservation]:
+    """Overlapping tiles see the same face twice; keep one per face."""
+    kept: list[FaceObservation] = []
+    for f in faces:
+        x0, y0, x1, y1 = f.bbox
+        c = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        if all(np.linalg.norm(c - np.array([(k.bbox[0] + k.bbox[2]) / 2, (k.bbox[1] + k.bbox[3]) / 2]))
+               > 0.5 * (x1 - x0) for k in kept):
+            kept.append(f)
+    return kept
 
 
 def _refine(tracker: FaceTracker, rgb: np.ndarray, face: FaceObservation) -> FaceObservation:

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Real test media from the registries (see ../shared/ASSETS.md):
+#   Debian pocketsphinx-testdata (LibriVox speech + transcripts), alsa-utils (short speech),
+#   npm audio-lena (one recording in ten containers), unpacked into .cache/audio-lena.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need_apt=()
+[ -d /usr/share/pocketsphinx/test/data/librivox ] || need_apt+=(pocketsphinx-testdata)
+[ -f /usr/share/sounds/alsa/Front_Center.wav ] || need_apt+=(alsa-utils)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if [ ! -f .cache/audio-lena/lena.wav ]; then
+  mkdir -p .cache/tmp-lena
+  (cd .cache/tmp-lena && npm pack --silent audio-lena@3.0.1 >/dev/null && tar xzf audio-lena-3.0.1.tgz)
+  rm -rf .cache/audio-lena && mv .cache/tmp-lena/package .cache/audio-lena && rm -rf .cache/tmp-lena
+fi
+echo "test media ready"

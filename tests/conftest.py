@@ -1,0 +1,57 @@
+"""Real small media from registry packages (scripts/test-media.sh installs them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+ALSA = Path("/usr/share/sounds/alsa")
+LENA = ROOT / ".cache" / "audio-lena"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"test media {path} missing: run `bash scripts/test-media.sh` (make test does)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    import skimage.data
+
+    return skimage.data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def astronaut_face(astronaut):
+    from emoface.face.tracker import track_portrait
+
+    return track_portrait(astronaut)
+
+
+@pytest.fixture(scope="session")
+def librivox_wav() -> Path:
+    return _need(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0880.wav")
+
+
+@pytest.fixture(scope="session")
+def alsa_wav() -> Path:
+    return _need(ALSA / "Front_Center.wav")
+
+
+@pytest.fixture(scope="session")
+def lena_dir() -> Path:
+    return _need(LENA)
+
+
+@pytest.fixture()
+def portrait_png(tmp_path, astronaut) -> Path:
+    from PIL import Image
+
+    p = tmp_path / "portrait.png"
+    Image.fromarray(astronaut).save(p)
+    return p

@@ -1,0 +1,117 @@
+import numpy as np
+import pytest
+
+from emoface import ARKIT_NAMES, Blendshape, MotionTrack, combine, load_track, save_track
+from emoface.errors import InputError, OptionError
+from emoface.export.csv_livelink import HEADER
+from emoface.motion import N_SHAPES, layer_mask
+
+
+def test_arkit_names_and_enum():
+    assert len(ARKIT_NAMES) == 52 and len(set(ARKIT_NAMES)) == 52
+    assert ARKIT_NAMES[0] == "eyeBlinkLeft" and ARKIT_NAMES[-1] == "tongueOut"
+    assert ARKIT_NAMES[Blendshape.JAW_OPEN] == "jawOpen"
+    assert ARKIT_NAMES[Blendshape.MOUTH_SMILE_LEFT] == "mouthSmileLeft"
+
+
+def _layers(t=4):
+    z = np.zeros((t, N_SHAPES), np.float32)
+    return z.copy(), z.copy(), z.copy()
+
+
+def test_bilabial_closure_survives_a_smile_and_a_surprised_jaw():
+    mouth, eyes, expr = _layers()
+    mouth[:, Blendshape.MOUTH_PRESS_LEFT] = mouth[:, Blendshape.MOUTH_PRESS_RIGHT] = 1.0
+    expr[:, Blendshape.MOUTH_SMILE_LEFT] = 0.8
+    expr[:, Blendshape.JAW_OPEN] = 0.3
+    out = combine(mouth, eyes, expr)
+    assert out[0, Blendshape.JAW_OPEN] == pytest.approx(0.0)
+    assert out[0, Blendshape.MOUTH_SMILE_LEFT] == pytest.approx(0.8)  # the smile stays
+
+
+def test_blink_wins_over_eye_wide():
+    mouth, eyes, expr = _layers()
+    eyes[:, Blendshape.EYE_BLINK_LEFT] = 1.0
+    expr[:, Blendshape.EYE_WIDE_LEFT] = 0.7
+    expr[:, Blendshape.EYE_WIDE_RIGHT] = 0.7
+    out = combine(mouth, eyes, expr)
+    assert out[0, Blendshape.EYE_WIDE_LEFT] == 0.0
+    assert out[0, Blendshape.EYE_WIDE_RIGHT] == pytest.approx(0.7)
+
+
+def test_layers_only_write_their_channels_and_sum_is_clipped():
+    mouth, eyes, expr = _layers()
+    eyes[:, Blendshape.JAW_OPEN] = 1.0  # not an eyes channel: ignored
+    mouth[:, Blendshape.MOUTH_SMILE_LEFT] = 0.7
+    expr[:, Blendshape.MOUTH_SMILE_LEFT] = 0.7
+    out = combine(mouth, eyes, expr)
+    assert out[0, Blendshape.JAW_OPEN] == 0.0
+    assert out[0, Blendshape.MOUTH_SMILE_LEFT] == 1.0
+    assert layer_mask("mouth")[Blendshape.JAW_OPEN] and not layer_mask("eyes")[Blendshape.JAW_OPEN]
+
+
+def _random_track(fps=30.0, n=40):
+    rng = np.random.default_rng(3)
+    layers = [rng.random((n, N_SHAPES)).astype(np.float32) * 0.5 for _ in range(3)]
+    pose = (rng.standard_normal((n, 6)) * 5).astype(np.float32)
+    return MotionTrack.from_layers(fps, *layers, pose)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".npz"])
+def test_save_load_is_lossless(tmp_path, suffix):
+    track = _random_track()
+    path = save_track(track, tmp_path / f"t{suffix}")
+    back = load_track(path)
+    assert back.equals(track)
+    if suffix != ".csv":
+        for k, v in track.layers.items():
+            np.testing.assert_array_equal(back.layers[k], v)
+
+
+def test_csv_is_live_link_layout(tmp_path):
+    path = save_track(_random_track(fps=25, n=30), tmp_path / "t.csv")
+    header = path.read_text().splitlines()[0].split(",")
+    assert header[:2] == ["Timecode", "BlendShapeCount"]
+    assert header[2] == "EyeBlinkLeft" and header[2 + 51] == "TongueOut"
+    assert header[54:57] == ["HeadYaw", "HeadPitch", "HeadRoll"]
+    row = path.read_text().splitlines()[26].split(",")
+    assert row[0] == "00:00:01:00.000" and row[1] == "52"
+    assert list(HEADER) == header
+
+
+def test_live_link_csv_without_extras_infers_fps(tmp_path):
+    track = _random_track(fps=30, n=45)
+    path = save_track(track, tmp_path / "t.csv")
+    lines = path.read_text().splitlines()
+    cut = [",".join(line.split(",")[:63]) for line in lines]  # drop emoface's extra columns
+    (tmp_path / "ll.csv").write_text("\n".join(cut) + "\n")
+    back = load_track(tmp_path / "ll.csv")
+    assert back.fps == 30 and np.array_equal(back.coefficients, track.coefficients)
+
+
+@pytest.mark.parametrize("content", ["", "a,b,c\n1,2,3\n", "\x00\x01garbage"])
+def test_bad_motion_files_fail_cleanly(tmp_path, content):
+    p = tmp_path / "bad.csv"
+    p.write_text(content)
+    with pytest.raises(InputError) as err:
+        load_track(p)
+    assert "bad.csv" in str(err.value)
+
+
+def test_bad_json_and_missing_and_unknown_suffix(tmp_path):
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(InputError):
+        load_track(tmp_path / "bad.json")
+    with pytest.raises(InputError, match="not found"):
+        load_track(tmp_path / "missing.npz")
+    with pytest.raises(OptionError, match="unknown motion format"):
+        load_track(tmp_path / "x.bvh")
+
+
+def test_track_rejects_bad_shapes_and_nan():
+    with pytest.raises(InputError):
+        MotionTrack(25, np.zeros((3, 51)), np.zeros((3, 6)))
+    bad = np.zeros((3, 52))
+    bad[1, 1] = np.nan
+    with pytest.raises(InputError):
+        MotionTrack(25, bad, np.zeros((3, 6)))
