@@ -171,25 +171,35 @@ class PortraitRenderer:
             moved = moved + (turned - moved) * self._head_w[:, None]
         return moved
 
-    def render_crop(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
-        """One frame of the working crop, RGB uint8."""
+    def render_crop(self, coeffs: np.ndarray, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One frame of the working crop, RGB uint8, and where it differs from
+        the photo (float32 alpha, feathered)."""
         moved = self.vertices(coeffs, pose)
         dst = moved[:, :2] * np.array([1, -1])
         nf = self._n_face_tris
         depth = moved[self._tris[:nf], 2].mean(axis=1)
         order = np.concatenate([np.arange(nf, len(self._tris)), np.argsort(depth)])
-        out, _ = warp(self.image, dst, self._src2d, self._tris, order)
+        out, moved = warp(self.image, dst, self._src2d, self._tris, order)
         upper = dst[list(R.LIPS_UPPER_INNER)]
         lower = dst[list(R.LIPS_LOWER_INNER)]
         draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))
-        return out
+        changed = (moved > 0.05).astype(np.uint8)
+        mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
+        cv2.fillPoly(changed, [mouth], 1)
+        # Unmoved pixels keep the photo exactly (no resampling blur); the
+        # feather hides the seam between the two.
+        alpha = cv2.GaussianBlur(cv2.dilate(changed, None, iterations=3).astype(np.float32), (0, 0), 2.0)
+        return out, alpha
 
     def render(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
         """One full frame at the photo's framing, RGB uint8 (H, W, 3)."""
         c = self.crop
-        crop = self.render_crop(coeffs, pose)
+        crop, alpha = self.render_crop(coeffs, pose)
         frame = self.photo.copy()
-        back = cv2.resize(crop, (c.x1 - c.x0, c.y1 - c.y0),
-                          interpolation=cv2.INTER_AREA if c.scale > 1 else cv2.INTER_LINEAR)
-        frame[c.y0:c.y1, c.x0:c.x1] = back
+        size = (c.x1 - c.x0, c.y1 - c.y0)
+        interp = cv2.INTER_AREA if c.scale > 1 else cv2.INTER_LINEAR
+        back = cv2.resize(crop, size, interpolation=interp).astype(np.float32)
+        a = cv2.resize(alpha, size, interpolation=cv2.INTER_LINEAR)[..., None]
+        region = frame[c.y0:c.y1, c.x0:c.x1].astype(np.float32)
+        frame[c.y0:c.y1, c.x0:c.x1] = np.clip(region + (back - region) * a + 0.5, 0, 255).astype(np.uint8)
         return frame

@@ -72,9 +72,12 @@ def warp(image: np.ndarray, dst: np.ndarray, src: np.ndarray, tris: np.ndarray,
          order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``image`` along the mesh moved from ``src`` to ``dst``.
 
-    Returns the warped image and the triangle-id buffer (-1 = uncovered).
+    Returns the warped image and how far each pixel moved (H, W) in pixels.
     """
     ids = rasterise_ids(dst, tris, order, image.shape[:2])
     mx, my = remap_field(ids, triangle_affines(dst, src, tris))
     out = cv2.remap(image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    return out, ids
+    h, w = ids.shape
+    moved = np.hypot(mx - np.arange(w, dtype=np.float32)[None, :],
+                     my - np.arange(h, dtype=np.float32)[:, None])
+    return out, moved

@@ -1,0 +1,174 @@
+"""End to end through the CLI, as a user runs it."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from emoface.cli import run
+from emoface.media.audio import load_audio
+
+FFMPEG = None
+
+
+def _probe(path):
+    import imageio_ffmpeg
+
+    r = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                       capture_output=True, text=True)
+    return r.stderr
+
+
+def _frames(path):
+    import imageio_ffmpeg
+
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    w, h = meta["size"]
+    return meta, [np.frombuffer(f, np.uint8).reshape(h, w, 3) for f in reader]
+
+
+def _video_duration(path):
+    meta, frames = _frames(path)
+    return len(frames) / meta["fps"]
+
+
+@pytest.fixture(scope="module")
+def talking(tmp_path_factory, librivox_wav):
+    import skimage.data
+    from PIL import Image
+
+    d = tmp_path_factory.mktemp("talk")
+    Image.fromarray(skimage.data.astronaut()).save(d / "p.jpg")
+    out = d / "talk.mp4"
+    assert run(["--quiet", "generate", "--image", str(d / "p.jpg"), "--audio", str(librivox_wav),
+                "-o", str(out), "--seed", "1"]) == 0
+    return out
+
+
+@pytest.mark.slow
+def test_generate_writes_h264_aac_with_matching_durations(talking, librivox_wav):
+    info = _probe(talking)
+    assert "Video: h264" in info and "yuv420p" in info and "Audio: aac" in info
+    assert "25 fps" in info
+    audio = load_audio(librivox_wav).duration
+    assert abs(_video_duration(talking) - audio) <= 1 / 25 + 1e-6
+    assert abs(load_audio(talking).duration - audio) < 0.1
+
+
+@pytest.mark.slow
+def test_an_independent_detector_sees_the_lips_follow_the_speech(talking, librivox_wav):
+    """dlib's 68-point model (not MediaPipe) measures the inner-lip gap."""
+    import dlib
+    import face_recognition_models as frm
+
+    detector = dlib.get_frontal_face_detector()
+    predictor = dlib.shape_predictor(frm.pose_predictor_model_location())
+    meta, frames = _frames(talking)
+    gaps = []
+    for f in frames:
+        box = detector(f, 1)
+        assert box, "dlib lost the face"
+        s = predictor(f, box[0])
+        gaps.append(np.mean([s.part(i).y for i in (65, 66, 67)]) - np.mean([s.part(i).y for i in (61, 62, 63)]))
+    gaps = np.array(gaps)
+    from emoface.drivers.features import frame_rms
+
+    audio = load_audio(librivox_wav)
+    rms = frame_rms(audio.mono(16000), 16000, 25, len(gaps))
+    loud = rms > np.percentile(rms, 70)
+    quiet = rms < np.percentile(rms, 15)
+    assert gaps[loud].mean() > gaps[quiet].mean() + 2.0  # pixels, in a 512 px frame
+    assert np.corrcoef(gaps, rms)[0, 1] > 0.4
+    assert np.ptp(gaps) > 5  # it rises and falls, not a constant offset
+
+
+@pytest.mark.slow
+def test_silence_gives_a_still_closed_mouth(tmp_path, portrait_png):
+    sf.write(tmp_path / "silence.wav", np.zeros(16000 * 2, np.float32), 16000)
+    out = tmp_path / "still.mp4"
+    assert run(["--quiet", "generate", "--image", str(portrait_png), "--audio",
+                str(tmp_path / "silence.wav"), "-o", str(out), "--head-motion", "0",
+                "--blinks-per-minute", "0"]) == 0
+    meta, frames = _frames(out)
+    assert len(frames) == 50
+    diffs = [np.abs(frames[i].astype(int) - frames[0].astype(int)).mean() for i in (10, 49)]
+    assert max(diffs) < 1.0
+
+
+@pytest.mark.slow
+def test_blendshapes_then_render(tmp_path, portrait_png, alsa_wav):
+    csv = tmp_path / "m.csv"
+    assert run(["--quiet", "blendshapes", "--audio", str(alsa_wav), "-o", str(csv), "--fps", "30"]) == 0
+    lines = csv.read_text().splitlines()
+    assert lines[0].startswith("Timecode,BlendShapeCount,EyeBlinkLeft")
+    n = len(lines) - 1
+    assert abs(n / 30 - load_audio(alsa_wav).duration) <= 1 / 30
+    out = tmp_path / "r.mp4"
+    assert run(["--quiet", "render", "--image", str(portrait_png), "--motion", str(csv),
+                "--audio", str(alsa_wav), "-o", str(out)]) == 0
+    assert "30 fps" in _probe(out)
+
+
+def test_python_api_mirrors_the_cli(tmp_path, portrait_png, alsa_wav):
+    import emoface
+
+    res = emoface.generate(portrait_png, alsa_wav, output=tmp_path / "a.mp4",
+                           motion=emoface.MotionOptions(emotion="sad", intensity=0.8, fps=24))
+    assert res.path.exists() and res.track.fps == 24
+    assert res.track.channel("mouthFrownLeft").max() > 0.4
+    assert res.track.channel("jawOpen").max() > 0.2
+
+
+def _fails(capsys, args, out=None, expect=""):
+    code = run(["--quiet", *args])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert len(err.splitlines()) == 1 and err.startswith("emoface: error:"), err
+    assert "Traceback" not in err
+    assert expect in err, err
+    if out is not None:
+        assert not out.exists()
+        assert not [p for p in out.parent.iterdir() if ".partial" in p.name]
+    return err
+
+
+def test_bad_inputs_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav):
+    out = tmp_path / "o.mp4"
+    gen = ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav), "-o", str(out)]
+    _fails(capsys, ["generate", "--image", str(tmp_path / "missing.jpg"), "--audio", str(alsa_wav),
+                    "-o", str(out)], out, "missing.jpg: image file not found")
+    (tmp_path / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    _fails(capsys, ["generate", "--image", str(tmp_path / "corrupt.png"), "--audio", str(alsa_wav),
+                    "-o", str(out)], out, "corrupt.png")
+    from PIL import Image
+
+    Image.fromarray(np.full((300, 300, 3), 128, np.uint8)).save(tmp_path / "wall.png")
+    _fails(capsys, ["generate", "--image", str(tmp_path / "wall.png"), "--audio", str(alsa_wav),
+                    "-o", str(out)], out, "no face found")
+    (tmp_path / "bad.wav").write_bytes(b"RIFF....WAVEfmt garbage")
+    _fails(capsys, gen[:3] + ["--audio", str(tmp_path / "bad.wav"), "-o", str(out)], out, "bad.wav")
+    sf.write(tmp_path / "empty.wav", np.zeros((0, 1)), 16000)
+    _fails(capsys, gen[:3] + ["--audio", str(tmp_path / "empty.wav"), "-o", str(out)], out, "empty")
+    _fails(capsys, gen + ["--max-audio-seconds", "1"], out, "--max-audio-seconds")
+    _fails(capsys, gen[:-1] + [str(tmp_path / "nodir" / "o.mp4")], None, "does not exist")
+    _fails(capsys, gen + ["--intensity", "3"], out, "--intensity")
+    _fails(capsys, gen + ["--fps", "100"], out, "--fps 100 is out of range")
+    _fails(capsys, ["blendshapes", "--audio", str(alsa_wav), "-o", str(tmp_path / "m.bvh")], None,
+           "unknown motion format")
+
+
+def test_unknown_emotion_and_usage_errors_exit_2(capsys, portrait_png, alsa_wav, tmp_path):
+    with pytest.raises(SystemExit) as e:
+        run(["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
+             "-o", str(tmp_path / "x.mp4"), "--emotion", "elated"])
+    assert e.value.code == 2
+    assert "invalid choice: 'elated'" in capsys.readouterr().err
+
+
+def test_module_entry_point_prints_help():
+    r = subprocess.run([sys.executable, "-m", "emoface", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "generate" in r.stdout

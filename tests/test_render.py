@@ -1,0 +1,62 @@
+"""The renderer judged by the tracker re-reading its output."""
+
+import numpy as np
+import pytest
+
+from emoface.face.tracker import track_portrait
+from emoface.motion import ARKIT_NAMES
+from emoface.render import PortraitRenderer
+
+
+@pytest.fixture(scope="module")
+def renderer(astronaut, astronaut_face):
+    return PortraitRenderer(astronaut, astronaut_face, 512)
+
+
+def _frame(renderer, pose=(0, 0, 0), **shapes):
+    c = renderer.baseline.copy()  # the photo as it is
+    for k, v in shapes.items():
+        c[ARKIT_NAMES.index(k)] = v
+    return renderer.render(c, np.array([*pose, 0, 0, 0], np.float32))
+
+
+def _gap(face):
+    return float(face.landmarks[14, 1] - face.landmarks[13, 1])
+
+
+def test_baseline_reproduces_the_photo(renderer, astronaut):
+    out = _frame(renderer)
+    diff = np.abs(out.astype(int) - astronaut.astype(int))
+    assert np.median(diff) <= 2
+    assert diff[:, :100].max() <= 3  # background far from the face does not move
+
+
+def test_jaw_opens_the_mouth(renderer, astronaut_face):
+    base = track_portrait(_frame(renderer))
+    opened = track_portrait(_frame(renderer, jawOpen=0.7))
+    assert _gap(opened) > _gap(base) + 8
+    assert opened.score("jawOpen") + opened.score("mouthLowerDownLeft") > \
+        base.score("jawOpen") + base.score("mouthLowerDownLeft") + 0.2
+
+
+def test_blink_closes_the_eyes(renderer):
+    shut = track_portrait(_frame(renderer, eyeBlinkLeft=1.0, eyeBlinkRight=1.0))
+    assert shut.score("eyeBlinkLeft") > 0.4 and shut.score("eyeBlinkRight") > 0.4
+
+
+def test_sad_lowers_the_mouth_corners(renderer):
+    base = track_portrait(_frame(renderer))
+    sad = track_portrait(_frame(renderer, mouthSmileLeft=0, mouthSmileRight=0,
+                                mouthFrownLeft=0.8, mouthFrownRight=0.8))
+
+    def corner_drop(f):  # corners relative to the lip centre, pixels (down is +)
+        lm = f.landmarks
+        return float((lm[61, 1] + lm[291, 1]) / 2 - (lm[13, 1] + lm[14, 1]) / 2)
+
+    assert corner_drop(sad) > corner_drop(base) + 3
+
+
+def test_head_turn_is_measured_by_the_tracker(renderer, astronaut_face):
+    base_yaw = astronaut_face.pose[0]
+    turned = track_portrait(_frame(renderer, pose=(12, 0, 0)))
+    assert abs((turned.pose[0] - base_yaw) - 12) < 5
