@@ -1,0 +1,55 @@
+import numpy as np
+
+from emoface.drivers.emotion import RECIPES, label_expression
+from emoface.drivers.eyes import blink_layer, blink_times
+from emoface.drivers.features import speech_level
+from emoface.drivers.head import speech_head
+from emoface.drivers.lipsync import energy_mouth
+from emoface.media.audio import load_audio
+from emoface.motion import Blendshape
+
+
+def test_mouth_opens_on_speech_and_rests_closed_in_pauses(alsa_wav):
+    a = load_audio(alsa_wav)
+    x = a.mono(16000)
+    padded = np.concatenate([np.zeros(16000), x, np.zeros(16000)])
+    frames = round(len(padded) / 16000 * 25)
+    layer = energy_mouth(padded, 16000, 25, frames)
+    jaw = layer[:, Blendshape.JAW_OPEN]
+    assert jaw[:20].max() < 0.02 and jaw[-20:].max() < 0.02  # silence: closed
+    assert jaw[25:-25].max() > 0.3  # speech: open
+
+
+def test_silent_signal_gives_zero_level():
+    assert speech_level(np.zeros(32000), 16000, 25, 50).max() == 0
+    noise = np.random.default_rng(0).standard_normal(32000) * 1e-4  # -80 dBFS hiss
+    assert speech_level(noise, 16000, 25, 50).max() == 0
+
+
+def test_blinks_are_human_paced_and_seeded():
+    t = blink_times(600, 15, seed=4)
+    assert 100 < len(t) < 200  # about 15 a minute
+    assert np.diff(t).min() >= 1.0
+    np.testing.assert_array_equal(t, blink_times(600, 15, seed=4))
+    layer = blink_layer(10, 250, 25, 15, 4)
+    assert layer[:, Blendshape.EYE_BLINK_LEFT].max() == 1.0
+    assert (layer[:, Blendshape.EYE_BLINK_LEFT] > 0.5).mean() < 0.1  # eyes mostly open
+    assert blink_layer(10, 250, 25, 0, 4).max() == 0
+
+
+def test_emotions_move_the_expected_channels():
+    assert set(RECIPES) >= {"neutral", "happy", "sad", "angry", "surprised", "fearful", "disgusted"}
+    sad = label_expression("sad", 1.0, 50, 25)
+    assert sad[-1, Blendshape.MOUTH_FROWN_LEFT] > 0.5 and sad[-1, Blendshape.BROW_INNER_UP] > 0.5
+    assert sad[0].max() == 0  # eases in
+    half = label_expression("happy", 0.5, 50, 25)[-1, Blendshape.MOUTH_SMILE_LEFT]
+    full = label_expression("happy", 1.0, 50, 25)[-1, Blendshape.MOUTH_SMILE_LEFT]
+    assert half == full / 2
+
+
+def test_head_moves_with_speech_and_is_still_when_asked():
+    level = np.concatenate([np.zeros(50), np.tile([0, 1, 1, 0.5, 0], 40)])
+    pose = speech_head(level, 25, 1.0, 0)
+    assert np.abs(pose[:, :3]).max() < 8  # degrees: natural, not wild
+    assert pose[50:, :3].std() > 0.3
+    assert not speech_head(level, 25, 0.0, 0).any()
