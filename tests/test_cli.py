@@ -159,6 +159,40 @@ def test_bad_inputs_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav):
     _fails(capsys, gen + ["--fps", "100"], out, "--fps 100 is out of range")
     _fails(capsys, ["blendshapes", "--audio", str(alsa_wav), "-o", str(tmp_path / "m.bvh")], None,
            "unknown motion format")
+    _fails(capsys, gen + ["--articulation", "5"], out, "--articulation")
+    _fails(capsys, gen + ["--text", str(tmp_path / "missing.txt")], out, "missing.txt: transcript file not found")
+    _fails(capsys, gen + ["--text", "  "], out, "--text is empty")
+    _fails(capsys, gen + ["--text", "?!"], out, "no words")
+
+
+def test_transcript_from_flag_file_or_beside_the_audio(tmp_path, librivox_wav):
+    import shutil
+
+    import emoface
+    from emoface.pipeline import load_speech
+
+    text = "he was not an ill disposed young man"
+    wav = tmp_path / "talk.wav"
+    shutil.copy(librivox_wav, wav)
+    assert load_speech(wav).text is None
+    (tmp_path / "talk.txt").write_text(text + "\n")
+    assert load_speech(wav).text.strip() == text  # picked up from beside the audio
+    (tmp_path / "other.txt").write_text("something else")
+    assert load_speech(wav, text=str(tmp_path / "other.txt")).text == "something else"
+    assert load_speech(wav, text="words given inline").text == "words given inline"
+    csv = tmp_path / "m.csv"
+    assert run(["--quiet", "blendshapes", "--audio", str(wav), "--lipsync", "phonetic",
+                "-o", str(csv)]) == 0
+    track = emoface.load_track(csv)
+    assert track.channel("mouthClose").max() > 0  # the m of "man" closes the lips
+
+
+def test_say_uses_the_synthesisers_phones(tmp_path):
+    import emoface
+
+    track = emoface.blendshapes(say="Maybe Bob will pop by.")
+    ap = track.channel("jawOpen") - track.channel("mouthClose")
+    assert (ap < 0.1).sum() >= 4 and ap.max() > 0.25
 
 
 def test_unknown_emotion_and_usage_errors_exit_2(capsys, portrait_png, alsa_wav, tmp_path):
@@ -167,6 +201,10 @@ def test_unknown_emotion_and_usage_errors_exit_2(capsys, portrait_png, alsa_wav,
              "-o", str(tmp_path / "x.mp4"), "--emotion", "elated"])
     assert e.value.code == 2
     assert "invalid choice: 'elated'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        run(["blendshapes", "--audio", str(alsa_wav), "-o", str(tmp_path / "x.csv"),
+             "--lipsync", "telepathic"])
+    assert e.value.code == 2
 
 
 def test_module_entry_point_prints_help():

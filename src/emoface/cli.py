@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EmofaceError
-from .options import EMOTIONS, MotionOptions, RenderOptions
+from .options import EMOTIONS, LIPSYNC_MODES, MotionOptions, RenderOptions
 
 DEMO_TEXT = ("Hello! I am a portrait that learned to talk. "
              "My lips follow the speech, my head moves, and I blink, all on a plain CPU.")
@@ -29,7 +29,8 @@ def _add_options(parser: argparse.ArgumentParser, cls: type) -> None:
         if isinstance(kind, types.UnionType):  # "int | None" -> int
             kind = next(a for a in typing.get_args(kind) if a is not type(None))
         default = f.default if f.default is not MISSING else None
-        extra: dict[str, Any] = {"choices": EMOTIONS} if f.name == "emotion" else {}
+        choices = {"emotion": EMOTIONS, "lipsync": LIPSYNC_MODES}.get(f.name)
+        extra: dict[str, Any] = {"choices": choices} if choices else {}
         group.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=kind,
                            default=default, metavar=f.name.upper() if not extra else None,
                            help=f"{f.metadata.get('help', '')} (default: {default})", **extra)
@@ -68,6 +69,8 @@ def _speech_args(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--audio", type=Path, help="speech: wav, flac, ogg, mp3, m4a, aac, webm or a video")
     src.add_argument("--say", help="text to speak with the built-in offline voice instead of --audio")
+    p.add_argument("--text", help="transcript of --audio, or a .txt file holding it, for exact "
+                   "lip sync (default: a .txt beside the audio, if there is one)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,14 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="portrait + speech -> talking video (mp4)")
     g.add_argument("--image", type=Path, required=True, help="portrait photo (jpg, png, webp)")
     _speech_args(g)
-    g.add_argument("--text", help="transcript of the speech, or a .txt file holding it")
     g.add_argument("-o", "--output", type=Path, required=True, help="mp4 to write")
     _add_options(g, MotionOptions)
     _add_options(g, RenderOptions)
 
     b = sub.add_parser("blendshapes", help="speech -> ARKit-52 motion (csv, json, npz)")
     _speech_args(b)
-    b.add_argument("--text", help="transcript of the speech, or a .txt file holding it")
     b.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json or .npz")
     _add_options(b, MotionOptions)
 
@@ -112,12 +113,12 @@ def run(argv: list[str] | None = None) -> int:
     bar = _Bar(not ns.quiet)
     try:
         if ns.command == "generate":
-            res = pipeline.generate(ns.image, ns.audio, output=ns.output, say=ns.say,
+            res = pipeline.generate(ns.image, ns.audio, output=ns.output, say=ns.say, text=ns.text,
                                     motion=_options(ns, MotionOptions),
                                     render=_options(ns, RenderOptions), progress=bar)
             out = res.path
         elif ns.command == "blendshapes":
-            pipeline.blendshapes(ns.audio, output=ns.output, say=ns.say,
+            pipeline.blendshapes(ns.audio, output=ns.output, say=ns.say, text=ns.text,
                                  motion=_options(ns, MotionOptions), progress=bar)
             out = ns.output
         elif ns.command == "render":

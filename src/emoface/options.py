@@ -11,6 +11,7 @@ from .errors import OptionError
 
 EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "fearful", "disgusted")
 FPS_RANGE = (24.0, 60.0)
+LIPSYNC_MODES = ("auto", "phonetic", "acoustic")
 
 
 def _opt(default: Any, help: str, **meta: Any) -> Any:  # noqa: A002 - argparse's word
@@ -27,6 +28,9 @@ class MotionOptions:
     """How speech (and labels) become a MotionTrack."""
 
     fps: float = _opt(25.0, "frames per second of the motion and video (24-60)")
+    lipsync: str = _opt("auto", "mouth from phones (phonetic), from the spectrum for any language "
+                                "(acoustic), or phonetic unless recognition looks unreliable (auto)")
+    articulation: float = _opt(1.0, "scale of mouth movement: 0.5 mumbled, 1 natural, 1.5 exaggerated (0-2)")
     emotion: str = _opt("neutral", "emotion label: " + ", ".join(EMOTIONS))
     intensity: float = _opt(0.7, "emotion intensity, 0 (none) to 1 (full)")
     head_motion: float = _opt(1.0, "scale of speech-driven head motion, 0 = still head (0-2)")
@@ -36,6 +40,9 @@ class MotionOptions:
 
     def __post_init__(self) -> None:
         _check_range("fps", self.fps, *FPS_RANGE, "--fps")
+        if self.lipsync not in LIPSYNC_MODES:
+            raise OptionError(f"--lipsync {self.lipsync!r} is unknown; use one of {', '.join(LIPSYNC_MODES)}")
+        _check_range("articulation", self.articulation, 0.0, 2.0, "--articulation")
         if self.emotion not in EMOTIONS:
             raise OptionError(f"--emotion {self.emotion!r} is unknown; use one of {', '.join(EMOTIONS)}")
         _check_range("intensity", self.intensity, 0.0, 1.0, "--intensity")

@@ -2,7 +2,7 @@
 
 Stages, each callable alone::
 
-    load_inputs -> make_track -> render_video
+    load_speech -> make_track -> render_video
                              \\-> save_track (exporters)
 
 Long stages report through one hook, ``progress(step, completed, total)``,
@@ -22,12 +22,12 @@ from .drivers.emotion import label_expression
 from .drivers.eyes import blink_layer
 from .drivers.features import n_frames, speech_level
 from .drivers.head import speech_head
-from .drivers.lipsync import energy_mouth
+from .drivers.lipsync import lipsync
 from .errors import InputError
 from .export import save_track
 from .face.tracker import track_portrait
 from .media.atomic import check_writable
-from .media.audio import ANALYSIS_RATE, Audio, load_audio
+from .media.audio import ANALYSIS_RATE, Audio, Speech, load_audio
 from .media.image import load_image
 from .media.video import even_size, write_video
 from .motion import MotionTrack
@@ -49,42 +49,65 @@ class Result:
     track: MotionTrack
 
 
-def speech_audio(audio: str | Path | None, say: str | None, opts: MotionOptions) -> Audio:
-    """The speech to animate: a file, or ``say`` synthesised offline."""
+def transcript(text: str | Path | None, audio: str | Path | None) -> str | None:
+    """The transcript to align: ``text`` itself, the .txt file it names, or a
+    .txt beside the audio (``talk.wav`` -> ``talk.txt``) when none is given."""
+    if text is None:
+        beside = Path(audio).with_suffix(".txt") if audio is not None else None
+        return beside.read_text(errors="replace") if beside is not None and beside.is_file() else None
+    if str(text).endswith(".txt"):
+        path = Path(text)
+        if not path.is_file():
+            raise InputError(f"{path}: transcript file not found; check the path or give the text itself")
+        text = path.read_text(errors="replace")
+    if not str(text).strip():
+        raise InputError("--text is empty; give the words that are spoken, or leave it out")
+    return str(text)
+
+
+def load_speech(audio: str | Path | None = None, say: str | None = None,
+                text: str | Path | None = None, opts: MotionOptions = MotionOptions(),
+                analysis_only: bool = False) -> Speech:
+    """The speech to animate: a recording (with its transcript, if any), or
+    ``say`` synthesised offline with exact phone timings."""
     if (audio is None) == (say is None):
         raise InputError("give exactly one of --audio FILE or --say TEXT")
     if say is not None:
         from .media.tts import synthesize
 
-        return synthesize(say).audio
-    return load_audio(audio, max_seconds=opts.max_audio_seconds)
+        return synthesize(say)
+    words = transcript(text, audio)
+    return Speech(load_audio(audio, opts.max_audio_seconds, analysis_only), text=words)
 
 
-def make_track(audio: Audio, opts: MotionOptions = MotionOptions(),
+def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
                progress: Progress = _quiet) -> MotionTrack:
     """Drive every layer from the speech and the options.
 
     Parameters
     ----------
-    audio : Audio
+    speech : Speech (audio plus transcript or phone timings), or bare Audio
     opts : MotionOptions
 
     Returns
     -------
     MotionTrack with round(duration * fps) frames.
     """
+    if isinstance(speech, Audio):
+        speech = Speech(speech)
+    audio = speech.audio
     frames = n_frames(audio.duration, opts.fps)
-    progress("motion", 0, 4)
     signal = audio.mono(ANALYSIS_RATE)
-    mouth = energy_mouth(signal, ANALYSIS_RATE, opts.fps, frames)
-    progress("motion", 1, 4)
-    eyes = blink_layer(audio.duration, frames, opts.fps, opts.blinks_per_minute, opts.seed)
-    progress("motion", 2, 4)
-    expression = label_expression(opts.emotion, opts.intensity, frames, opts.fps)
-    progress("motion", 3, 4)
     level = speech_level(signal, ANALYSIS_RATE, opts.fps, frames)
+    mouth = lipsync(signal, ANALYSIS_RATE, opts.fps, level, mode=opts.lipsync,
+                    text=speech.text, phones=speech.phones, alphabet=speech.alphabet,
+                    articulation=opts.articulation, progress=progress).layer
+    progress("motion", 1, 3)
+    eyes = blink_layer(audio.duration, frames, opts.fps, opts.blinks_per_minute, opts.seed)
+    expression = label_expression(opts.emotion, opts.intensity, frames, opts.fps)
+    progress("motion", 2, 3)
     pose = speech_head(level, opts.fps, opts.head_motion, opts.seed)
-    progress("motion", 4, 4)
+    progress("motion", 3, 3)
     return MotionTrack.from_layers(opts.fps, mouth, eyes, expression, pose)
 
 
@@ -124,7 +147,7 @@ def render_video(renderer: PortraitRenderer, track: MotionTrack, output: str | P
 
 
 def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
-             output: str | Path, say: str | None = None,
+             output: str | Path, say: str | None = None, text: str | Path | None = None,
              motion: MotionOptions = MotionOptions(), render: RenderOptions = RenderOptions(),
              progress: Progress = _quiet) -> Result:
     """Portrait + speech -> talking video.
@@ -136,6 +159,8 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
         Speech in any common format (or a video with an audio track).
     say : str, optional
         Text to speak instead of ``audio`` (offline speech synthesis).
+    text : str or path to a .txt, optional
+        Transcript of ``audio`` (forced alignment); by default a .txt beside it.
     output : path
         The mp4 to write; it appears only when complete.
 
@@ -144,20 +169,22 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
     Result with ``path`` and the ``track`` that was rendered.
     """
     check_writable(output)
-    speech = speech_audio(audio, say, motion)
+    speech = load_speech(audio, say, text, motion)
     renderer = prepare_portrait(image, render, progress)
     track = make_track(speech, motion, progress)
-    path = render_video(renderer, track, output, speech, render, progress)
+    path = render_video(renderer, track, output, speech.audio, render, progress)
     return Result(path, track)
 
 
 def blendshapes(audio: str | Path | None = None, *, output: str | Path | None = None,
-                say: str | None = None, motion: MotionOptions = MotionOptions(),
+                say: str | None = None, text: str | Path | None = None,
+                motion: MotionOptions = MotionOptions(),
                 progress: Progress = _quiet) -> MotionTrack:
     """Speech -> MotionTrack (no rendering); saved to ``output`` if given."""
     if output is not None:
         check_writable(output)
-    track = make_track(speech_audio(audio, say, motion), motion, progress)
+    speech = load_speech(audio, say, text, motion, analysis_only=True)
+    track = make_track(speech, motion, progress)
     if output is not None:
         save_track(track, output)
     return track

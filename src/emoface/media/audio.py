@@ -39,18 +39,39 @@ class Audio:
 
     def mono(self, rate: int = ANALYSIS_RATE) -> np.ndarray:
         """Mono float32 signal, shape (M,), resampled to ``rate`` Hz."""
-        x = self.samples.mean(axis=1)
+        x = self.samples[:, 0] if self.samples.shape[1] == 1 else self.samples.mean(axis=1)
         if rate != self.rate:
             g = np.gcd(int(rate), int(self.rate))
             x = resample_poly(x, rate // g, self.rate // g)
-        return x.astype(np.float32)
+        return x.astype(np.float32, copy=False)
 
     def write_wav(self, path: str | Path) -> None:
         """Write 16-bit PCM WAV (used to mux the speech into a video)."""
         sf.write(str(path), self.samples, self.rate, subtype="PCM_16")
 
 
-def _ffmpeg_decode(path: Path) -> tuple[np.ndarray, int]:
+@dataclass(frozen=True, eq=False)
+class Speech:
+    """Speech to animate: the audio, and what is known of its content.
+
+    Attributes
+    ----------
+    audio : Audio
+    text : str or None
+        Transcript (for forced alignment).
+    phones : list of (phone, start_s, end_s) or None
+        Exact phone timings, when a synthesiser made the audio.
+    alphabet : str
+        Alphabet of ``phones``: "ipa" or "arpabet".
+    """
+
+    audio: Audio
+    text: str | None = None
+    phones: list[tuple[str, float, float]] | None = None
+    alphabet: str = "arpabet"
+
+
+def _ffmpeg_decode(path: Path, rate: int | None = None) -> tuple[np.ndarray, int]:
     import imageio_ffmpeg
 
     exe = imageio_ffmpeg.get_ffmpeg_exe()
@@ -59,8 +80,8 @@ def _ffmpeg_decode(path: Path) -> tuple[np.ndarray, int]:
     m = re.search(r"Audio: [^\n]*?(\d+) Hz, ([^,\n]+)", probe.stderr)
     if not m:
         raise InputError(f"{path}: no audio stream found; {FORMATS_HINT}")
-    rate = int(m.group(1))
-    channels = 1 if m.group(2).strip() == "mono" else 2
+    channels = 1 if rate or m.group(2).strip() == "mono" else 2
+    rate = rate or int(m.group(1))
     run = subprocess.run(
         [exe, "-hide_banner", "-loglevel", "error", "-i", str(path), "-vn", "-map", "0:a:0",
          "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(channels), "-ar", str(rate), "-"],
@@ -73,11 +94,14 @@ def _ffmpeg_decode(path: Path) -> tuple[np.ndarray, int]:
     return data[: data.size // channels * channels].reshape(-1, channels), rate
 
 
-def load_audio(path: str | Path, max_seconds: float | None = None) -> Audio:
+def load_audio(path: str | Path, max_seconds: float | None = None,
+               analysis_only: bool = False) -> Audio:
     """Decode ``path`` into an :class:`Audio`.
 
     soundfile reads wav/flac/ogg/mp3 directly; everything else (m4a, aac, webm,
     video containers) goes through the ffmpeg that ships with imageio-ffmpeg.
+    ``analysis_only`` decodes straight to 16 kHz mono through ffmpeg, which
+    keeps an hour of speech at 230 MB instead of over a gigabyte.
 
     Raises
     ------
@@ -87,10 +111,13 @@ def load_audio(path: str | Path, max_seconds: float | None = None) -> Audio:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: audio file not found; check the path")
-    try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except Exception:  # soundfile raises several types; ffmpeg is the fallback for all
-        data, rate = _ffmpeg_decode(path)
+    if analysis_only:
+        data, rate = _ffmpeg_decode(path, ANALYSIS_RATE)
+    else:
+        try:
+            data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        except Exception:  # soundfile raises several types; ffmpeg is the fallback for all
+            data, rate = _ffmpeg_decode(path)
     if data.size == 0 or data.shape[0] < rate * 0.05:
         raise InputError(f"{path}: audio is empty or shorter than 50 ms; give a speech recording")
     if not np.isfinite(data).all():

