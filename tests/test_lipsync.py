@@ -16,7 +16,7 @@ import pytest
 from emoface.drivers.features import n_frames, speech_level
 from emoface.drivers.lipsync import LipSync, lipsync, phonetic_mouth
 from emoface.drivers.lipsync.phones import Segment, arpabet_segments, ipa_segments
-from emoface.drivers.lipsync.recognize import align, cut_points, recognize, spell, words_of
+from emoface.drivers.lipsync.sphinx import align, cut_points, recognize, spell, words_of
 from emoface.errors import InputError
 from emoface.media.audio import Audio, load_audio
 from emoface.motion import Blendshape

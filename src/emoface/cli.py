@@ -10,6 +10,7 @@ import argparse
 import sys
 import types
 import typing
+import warnings
 from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,10 @@ def _speech_args(p: argparse.ArgumentParser) -> None:
                    "lip sync (default: a .txt beside the audio, if there is one)")
 
 
+def _warn(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ARG001
+    print(f"emoface: warning: {message}", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="emoface", description="Make a portrait talk, offline, on a CPU.")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -105,7 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
+    """Entry point; returns the exit status. Warnings print as one line each."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _warn
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     from . import pipeline
     from .export import load_track
 

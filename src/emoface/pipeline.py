@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 
 from .drivers.emotion import label_expression
@@ -25,14 +25,15 @@ from .drivers.head import speech_head
 from .drivers.lipsync import lipsync
 from .errors import InputError
 from .export import save_track
-from .face.tracker import track_portrait
 from .media.atomic import check_writable
 from .media.audio import ANALYSIS_RATE, Audio, Speech, load_audio
 from .media.image import load_image
 from .media.video import even_size, write_video
 from .motion import MotionTrack
 from .options import MotionOptions, RenderOptions
-from .render import PortraitRenderer
+
+if TYPE_CHECKING:  # the renderer pulls in OpenCV and MediaPipe; motion-only use skips them
+    from .render import PortraitRenderer
 
 Progress = Callable[[str, int, int], None]
 
@@ -114,6 +115,11 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
 def prepare_portrait(image: str | Path | np.ndarray, ropts: RenderOptions = RenderOptions(),
                      progress: Progress = _quiet) -> PortraitRenderer:
     """Read and track the portrait, scale it to the output size, fit the rig."""
+    import cv2
+
+    from .face.tracker import track_portrait
+    from .render import PortraitRenderer
+
     progress("tracking", 0, 1)
     if isinstance(image, np.ndarray):
         photo, name = np.ascontiguousarray(image[..., :3], dtype=np.uint8), "image"

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 from ..errors import InputError
 
@@ -41,6 +40,8 @@ class Audio:
         """Mono float32 signal, shape (M,), resampled to ``rate`` Hz."""
         x = self.samples[:, 0] if self.samples.shape[1] == 1 else self.samples.mean(axis=1)
         if rate != self.rate:
+            from scipy.signal import resample_poly  # scipy.signal takes 0.4 s to import
+
             g = np.gcd(int(rate), int(self.rate))
             x = resample_poly(x, rate // g, self.rate // g)
         return x.astype(np.float32, copy=False)
@@ -122,7 +123,7 @@ def load_audio(path: str | Path, max_seconds: float | None = None,
         raise InputError(f"{path}: audio is empty or shorter than 50 ms; give a speech recording")
     if not np.isfinite(data).all():
         raise InputError(f"{path}: audio contains NaN/inf samples; re-export it")
-    audio = Audio(np.clip(data[:, :2], -1, 1).astype(np.float32), int(rate))
+    audio = Audio(np.clip(data[:, :2], -1, 1).astype(np.float32, copy=False), int(rate))
     if max_seconds is not None and audio.duration > max_seconds:
         raise InputError(f"{path}: audio is {audio.duration:.1f} s long, over the "
                          f"{max_seconds:g} s cap; trim it or raise --max-audio-seconds")

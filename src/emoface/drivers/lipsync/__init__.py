@@ -13,6 +13,7 @@ recognition looks unreliable: see :func:`phones_look_reliable`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ import numpy as np
 from .acoustic import acoustic_mouth
 from .coarticulation import blend, enforce_closures, frame_times, scale_opening
 from .phones import Phone, Segment, arpabet_segments, ipa_segments
-from .recognize import FILLERS, align, recognize
+from .sphinx import FILLERS, AlignmentError, align, recognize
 
 MODES = ("auto", "phonetic", "acoustic")
 
@@ -106,7 +107,11 @@ def lipsync(signal: np.ndarray, rate: int, fps: float, level: np.ndarray, *,
     if phones is not None:
         method = "synthesis"
     elif text is not None:
-        phones, method = align(signal, text, progress), "alignment"
+        try:
+            phones, method = align(signal, text, progress), "alignment"
+        except AlignmentError as err:  # a long job should not die on a loose transcript
+            warnings.warn(f"{err}; using phone recognition instead", stacklevel=2)
+            phones, method = recognize(signal, progress), "recognition"
     else:
         phones, method = recognize(signal, progress), "recognition"
         ok, why = phones_look_reliable(phones, level, fps)

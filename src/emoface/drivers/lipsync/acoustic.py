@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import stft
 
 from ...motion import ARKIT_NAMES, N_SHAPES
 from .coarticulation import frame_times
@@ -42,6 +41,8 @@ def _norm(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def features(signal: np.ndarray, rate: int, times: np.ndarray, level: np.ndarray) -> dict:
     """Per-frame articulatory features in [0, 1] at ``times`` (seconds)."""
+    from scipy.signal import stft  # 0.4 s to import: only when this driver runs
+
     hop = rate // 100
     freqs, t, z = stft(signal, rate, nperseg=2 * hop + hop // 2, noverlap=hop + hop // 2,
                        boundary=None, padded=False)

@@ -14,6 +14,7 @@ fall in pauses and leave no seams. Chunks are decoded on all cores.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 from collections.abc import Callable
@@ -28,9 +29,14 @@ RATE = 16_000
 CHUNK_S = 30.0  # nominal chunk length
 SEARCH_S = 4.0  # look this far either side of a nominal cut for the quietest point
 CONTEXT_S = 0.5  # overlap decoded on each side of a chunk
+SPAWN_AFTER_S = 600.0  # audio longer than this is decoded by spawned (not forked) workers
 FILLERS = ("SIL", "+NSN+", "+SPN+", "+BREATH+", "+COUGH+", "+NOISE+", "+SMACK+", "+UH+", "+UM+")
 
 Progress = Callable[[str, int, int], None]
+
+
+class AlignmentError(InputError):
+    """The transcript's words could not be fitted to the speech."""
 
 
 def _quiet(step: str, completed: int, total: int) -> None:
@@ -40,7 +46,8 @@ def _quiet(step: str, completed: int, total: int) -> None:
 def _decoder(**extra: object):
     from pocketsphinx import Decoder
 
-    return Decoder(samprate=RATE, loglevel="FATAL", **extra)
+    # Dither: digital silence (exact zeros) upsets the feature normalisation.
+    return Decoder(samprate=RATE, loglevel="FATAL", dither=True, **extra)
 
 
 def _allphone_decoder():
@@ -49,7 +56,7 @@ def _allphone_decoder():
     # Wide beams: narrower ones (1e-10) lose the search on real speech and
     # return a handful of phones for a minute of audio.
     return _decoder(allphone=get_model_path("en-us/en-us-phone.lm.bin"), lw=2.0,
-                    beam=1e-12, pbeam=1e-12)
+                    beam=1e-12, pbeam=1e-12, topn=3)
 
 
 def _pcm(signal: np.ndarray) -> bytes:
@@ -133,7 +140,10 @@ def recognize(signal: np.ndarray, progress: Progress = _quiet,
             phones += part
             progress("phones", i + 1, len(jobs))
     else:
-        with ProcessPoolExecutor(workers) as pool:
+        # Forking is fastest to start, but a forked worker carries the parent's
+        # pages in its resident set; for long audio spawn clean workers instead.
+        method = "fork" if len(signal) < SPAWN_AFTER_S * RATE else "spawn"
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
             for i, part in enumerate(pool.map(_allphone_chunk, jobs)):
                 phones += part
                 progress("phones", i + 1, len(jobs))
@@ -200,25 +210,32 @@ def align(signal: np.ndarray, text: str, progress: Progress = _quiet) -> list[Ph
     if not words:
         raise InputError("the transcript holds no words; give the text that is spoken")
     progress("phones", 0, 2)
-    dec = _decoder(bestpath=False)
-    for w in set(words):
-        if dec.lookup_word(w) is None:
-            dec.add_word(w, spell(w), True)
     pcm = _pcm(signal)
-    try:
-        dec.set_align_text(" ".join(words))
-        _decode(dec, pcm)
-        progress("phones", 1, 2)
-        dec.set_alignment()
-        _decode(dec, pcm)
-        alignment = dec.get_alignment()
-    except RuntimeError as err:
-        raise InputError(f"the transcript could not be aligned to the speech ({err}); "
-                         "check that it matches the audio") from None
+    error = "no alignment found"
+    # Default beams first (fast); wide beams rescue fast or unusual speech
+    # (synthetic voices) that the default search prunes away.
+    for beams in ({}, {"beam": 1e-80, "wbeam": 1e-60, "pbeam": 1e-80}):
+        dec = _decoder(bestpath=False, **beams)
+        for w in set(words):
+            if dec.lookup_word(w) is None:
+                dec.add_word(w, spell(w), True)
+        try:
+            dec.set_align_text(" ".join(words))
+            _decode(dec, pcm)
+            progress("phones", 1, 2)
+            dec.set_alignment()
+            _decode(dec, pcm)
+            alignment = dec.get_alignment()
+            break
+        except RuntimeError as err:
+            error = str(err)
+    else:
+        raise AlignmentError(f"the transcript could not be aligned to the speech ({error}); "
+                             "check that it matches the audio")
     phones = [Phone(p.name, p.start / 100, (p.start + p.duration) / 100)
               for w in alignment for p in w]
     progress("phones", 2, 2)
     if not phones:
-        raise InputError("the transcript could not be aligned to the speech; "
-                         "check that it matches the audio")
+        raise AlignmentError("the transcript could not be aligned to the speech; "
+                             "check that it matches the audio")
     return phones
