@@ -82,6 +82,33 @@ def espeak_clips() -> list[Clip]:
     return out
 
 
+FOREIGN = [
+    ("de", "Guten Morgen, wie geht es Ihnen heute? Mein Bruder baut ein Boot."),
+    ("de", "Bitte bring mir Milch und Brot vom Markt mit."),
+    ("fr", "Bonjour mon ami, je voudrais un peu de pain et du beurre."),
+    ("fr", "Le petit bateau passe sous le pont de pierre."),
+    ("es", "Buenos días, me gustaría probar la paella de mariscos."),
+    ("es", "Mi madre compró un vestido blanco para la boda."),
+]
+
+
+def foreign_clips() -> list[Clip]:
+    """espeak-ng speech in German, French and Spanish (truth phones mapped to
+    their nearest English class: lips close on p/b/m in every language)."""
+    import warnings
+
+    from espeak_truth import synthesize
+
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # phonemes without an exact English class
+        for i, (voice, s) in enumerate(FOREIGN):
+            x, rate, phones = synthesize(s, voice=voice)
+            out.append(Clip(f"{voice}-{i}", Audio(x[:, None].astype(np.float32), rate), s,
+                            arpabet_segments(phones)))
+    return out
+
+
 def piper_clips() -> list[Clip]:
     from emoface.media.tts import synthesize
 
@@ -207,6 +234,8 @@ def main() -> None:
          ["transcript", "free", "auto", "acoustic", *rh]),
         ("LibriVox recordings (real speech; truth = forced alignment of the transcript)",
          librivox_clips, ["free", "auto", "acoustic", "transcript", *rh]),
+        ("Other languages: espeak-ng German, French, Spanish (no transcript path: "
+         "the aligner knows English words only)", foreign_clips, ["free", "auto", "acoustic", *rh[:1]]),
     ]:
         print(title, flush=True)
         clips = make()

@@ -59,11 +59,12 @@ def phones_look_reliable(phones: list[Phone], level: np.ndarray, fps: float) -> 
     if speech_s < 0.3:
         return True, "little speech"
     real = [p for p in phones if p.label not in FILLERS]
-    # Fillers over loud audio: speech the phone loop could not explain.
+    # Noise fillers over loud audio: sound the phone loop could not explain as
+    # speech. (SIL inside loud stretches is normal: stop closures, breaths.)
     t = frame_times(len(level), fps)
     speaking = level > 0
     filler_s = sum(float(speaking[(t >= p.start) & (t < p.end)].sum()) / fps
-                   for p in phones if p.label in FILLERS)
+                   for p in phones if p.label in FILLERS and p.label != "SIL")
     rate = len(real) / speech_s
     long_s = sum(p.end - p.start for p in real if p.end - p.start > 0.35)
     if filler_s > 0.35 * speech_s:
