@@ -31,7 +31,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from emoface.drivers.lipsync.phones import Segment
-from emoface.motion import ARKIT_NAMES
+from emoface.motion import ARKIT_NAMES, lip_aperture
 
 CLOSED = 0.1
 OPEN = 0.2
@@ -47,14 +47,9 @@ REFERENCE_OPENNESS = {
 _C = {n: i for i, n in enumerate(ARKIT_NAMES)}
 
 
-def _pair(coeffs: np.ndarray, name: str) -> np.ndarray:
-    return coeffs[:, [_C[name + "Left"], _C[name + "Right"]]].mean(axis=1)
-
-
 def aperture(coeffs: np.ndarray) -> np.ndarray:
-    """Lip aperture per frame from (T, 52) coefficients."""
-    gap = np.maximum(coeffs[:, _C["jawOpen"]] - coeffs[:, _C["mouthClose"]], 0)
-    return gap + 0.3 * _pair(coeffs, "mouthLowerDown") + 0.2 * _pair(coeffs, "mouthUpperUp")
+    """Lip aperture per frame from (T, 52) coefficients (emoface.motion.lip_aperture)."""
+    return lip_aperture(coeffs)
 
 
 def _frames_of(seg: Segment, fps: float, n: int) -> np.ndarray:

@@ -60,3 +60,13 @@ def test_head_turn_is_measured_by_the_tracker(renderer, astronaut_face):
     base_yaw = astronaut_face.pose[0]
     turned = track_portrait(_frame(renderer, pose=(12, 0, 0)))
     assert abs((turned.pose[0] - base_yaw) - 12) < 5
+
+
+def test_lips_seal_at_rest_even_when_the_photo_shows_teeth(renderer, astronaut_face):
+    assert _gap(astronaut_face) > 5  # the astronaut smiles with parted lips
+    rest = track_portrait(renderer.render(np.zeros(len(ARKIT_NAMES), np.float32),
+                                          np.zeros(6, np.float32)))
+    assert _gap(rest) < 0.4 * _gap(astronaut_face)
+    bilabial = np.zeros(len(ARKIT_NAMES), np.float32)
+    bilabial[[ARKIT_NAMES.index("jawOpen"), ARKIT_NAMES.index("mouthClose")]] = 0.06
+    assert _gap(track_portrait(renderer.render(bilabial, np.zeros(6, np.float32)))) < 0.4 * _gap(astronaut_face)

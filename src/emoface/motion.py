@@ -146,6 +146,20 @@ def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray) -> np.n
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
+def lip_aperture(coeffs: np.ndarray) -> np.ndarray:
+    """How far the lips part, from coefficients (..., 52); 0 = lips together.
+
+    max(jawOpen - mouthClose, 0) + 0.3 mouthLowerDown + 0.2 mouthUpperUp
+    (left/right means). Below about 0.1 the lips touch. One definition for the
+    renderer's lip seal and the lip-sync evaluation.
+    """
+    c = np.asarray(coeffs, dtype=np.float32)
+    gap = np.maximum(c[..., Blendshape.JAW_OPEN] - c[..., Blendshape.MOUTH_CLOSE], 0)
+    lower = c[..., _idx("mouthLowerDownLeft", "mouthLowerDownRight")].mean(axis=-1)
+    upper = c[..., _idx("mouthUpperUpLeft", "mouthUpperUpRight")].mean(axis=-1)
+    return gap + 0.3 * lower + 0.2 * upper
+
+
 @dataclass(frozen=True, eq=False)
 class MotionTrack:
     """Per-frame facial motion at a fixed frame rate.

@@ -21,7 +21,7 @@ from ..face import regions as R
 from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
 from ..face.tracker import FaceObservation, rotation_from_angles
-from ..motion import ARKIT_NAMES
+from ..motion import ARKIT_NAMES, lip_aperture
 from .mouth import draw_interior, palette
 from .warp import warp
 
@@ -80,6 +80,35 @@ class Crop:
     scale: float
 
 
+def lip_seal(rest: np.ndarray) -> np.ndarray:
+    """Displacement (N, 3) that brings parted lips together at the midline.
+
+    ARKit's neutral face has closed lips, so a photo that shows its teeth
+    (a broad smile, speech caught mid-word) must have its lips sealed before
+    the rig opens them again; otherwise the teeth show on every p, b and m.
+    ``rest`` holds the face vertices in the fit frame (y up). Each lip moves
+    half the gap; the skin above and below follows over twice the lip's
+    thickness, and the pull fades toward the mouth corners.
+    """
+    up, lo = rest[list(R.LIPS_UPPER_INNER)], rest[list(R.LIPS_LOWER_INNER)]
+    order = np.argsort(up[:, 0])
+    xs = up[order, 0]
+    gap = np.interp(rest[:, 0], xs, np.maximum(up[:, 1] - lo[:, 1], 0)[order], left=0, right=0)
+    up_y = np.interp(rest[:, 0], xs, up[order, 1])
+    lo_y = np.interp(rest[:, 0], xs, lo[order, 1])
+    reach_u = max(2.0 * float(rest[0, 1] - rest[13, 1]), 1e-6)  # upper lip: outer 0, inner 13
+    reach_l = max(2.0 * float(rest[14, 1] - rest[17, 1]), 1e-6)  # lower lip: inner 14, outer 17
+    centre = (rest[R.MOUTH_CORNERS[0], 0] + rest[R.MOUTH_CORNERS[1], 0]) / 2
+    half = abs(rest[R.MOUTH_CORNERS[1], 0] - rest[R.MOUTH_CORNERS[0], 0]) / 2
+    across = np.clip((half - np.abs(rest[:, 0] - centre)) / (0.3 * half), 0, 1)
+    mid = (up_y + lo_y) / 2
+    w_up = np.clip(1 - (rest[:, 1] - up_y) / reach_u, 0, 1) * (rest[:, 1] >= mid)
+    w_lo = np.clip(1 - (lo_y - rest[:, 1]) / reach_l, 0, 1) * (rest[:, 1] < mid)
+    seal = np.zeros_like(rest)
+    seal[:, 1] = 0.5 * gap * across * (w_lo - w_up)
+    return seal
+
+
 def face_crop(shape: tuple[int, ...], face: FaceObservation, size: int) -> Crop:
     """Box around the face with room for hair, ears, neck and head motion."""
     x0, y0, x1, y1 = face.bbox
@@ -121,6 +150,12 @@ class PortraitRenderer:
         pivot_c = np.array([0.0, -7.5, -6.0])  # neck pivot, below and behind the chin
         self._pivot = s * rot @ pivot_c + t
         self._build_control_mesh(rest, mesh.triangles)
+        # The photo's own lip parting, as coefficients see it: at that
+        # aperture the photo's lips are kept, below it they close toward sealed.
+        self._photo_aperture = max(float(lip_aperture(self.baseline)), 0.05)
+        self._seal = np.zeros_like(self._rest)
+        self._seal[:468] = lip_seal(self.vertices(np.zeros(len(ARKIT_NAMES), np.float32),
+                                                  np.zeros(6, np.float32))[:468])
         self._colours = palette(self.image, lm[list(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER), :2])
 
     def _build_control_mesh(self, rest: np.ndarray, face_tris: np.ndarray) -> None:
@@ -160,7 +195,8 @@ class PortraitRenderer:
     def vertices(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
         """Moved control vertices (N, 3) in the fit frame (y up, z toward viewer)."""
         delta = np.asarray(coeffs, np.float32) - self.baseline
-        moved = self._rest.copy()
+        seal = np.clip(1 - float(lip_aperture(coeffs)) / self._photo_aperture, 0, 1)
+        moved = self._rest + seal * self._seal
         moved[:468] += apply(self._rig, delta)
         if np.any(pose):
             rd = rotation_from_angles(*pose[:3])
