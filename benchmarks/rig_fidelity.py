@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emoface.face.tracker import FaceTracker
+from emoface.face.tracker import FaceTracker, track_portrait
 from emoface.media.image import load_image
 from emoface.motion import ARKIT_NAMES, N_SHAPES
 from emoface.options import RenderOptions
@@ -38,6 +38,9 @@ def _scores(tracker: FaceTracker, frame: np.ndarray) -> np.ndarray:
 
 def fidelity(photo: np.ndarray) -> tuple[list[dict], list[np.ndarray]]:
     renderer = prepare_portrait(photo, RenderOptions())
+    x0, y0, x1, y1 = track_portrait(photo).bbox
+    pad = 0.15 * (x1 - x0)
+    box = (int(max(x0 - pad, 0)), int(max(y0 - pad, 0)), int(x1 + pad), int(y1 + pad))
     rest = renderer.render(np.zeros(N_SHAPES, np.float32), np.zeros(6, np.float32))
     rows, tiles = [], []
     with FaceTracker() as tracker:
@@ -46,7 +49,7 @@ def fidelity(photo: np.ndarray) -> tuple[list[dict], list[np.ndarray]]:
             c = np.zeros(N_SHAPES, np.float32)
             c[i] = 1.0
             frame = renderer.render(c, np.zeros(6, np.float32))
-            tiles.append(_tile(renderer, frame, name))
+            tiles.append(_tile(frame, box, name))
             if name == "tongueOut":
                 continue
             rise = _scores(tracker, frame) - base
@@ -58,9 +61,9 @@ def fidelity(photo: np.ndarray) -> tuple[list[dict], list[np.ndarray]]:
     return rows, tiles
 
 
-def _tile(renderer, frame: np.ndarray, name: str) -> np.ndarray:
-    c = renderer.crop
-    crop = np.ascontiguousarray(cv2.resize(frame[c.y0:c.y1, c.x0:c.x1], (160, 160),
+def _tile(frame: np.ndarray, box: tuple[int, int, int, int], name: str) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    crop = np.ascontiguousarray(cv2.resize(frame[y0:y1, x0:x1], (160, 160),
                                            interpolation=cv2.INTER_AREA))
     cv2.putText(crop, name, (3, 154), cv2.FONT_HERSHEY_SIMPLEX, 0.36, (255, 255, 0), 1, cv2.LINE_AA)
     return crop

@@ -6,13 +6,15 @@ viewer) when that shape is at 1.0. Fields are built from a few anatomical
 handles with smooth falloff; the subject's right-side shapes are mirror
 images of the left ones. Shapes add; :func:`apply` adds the corrective rules.
 
-Pure numpy; :func:`build_rig` is deterministic, and
-``scripts/build_rig.py`` writes it to ``face/rig_data.npz`` for review.
+Pure numpy; :func:`build_rig` is deterministic. ``scripts/build_rig.py``
+calibrates it against MediaPipe's blendshape model on real portraits and
+writes the result to ``face/rig_data.npz``, which :func:`default_rig` loads.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -227,9 +229,17 @@ def build_rig(verts: np.ndarray) -> np.ndarray:
     return rig.astype(np.float32)
 
 
+DATA_FILE = Path(__file__).with_name("rig_data.npz")
+
+
 @lru_cache(maxsize=1)
 def default_rig() -> np.ndarray:
-    """The rig on the installed canonical mesh, (52, 468, 3)."""
+    """The rig, (52, 468, 3) cm: the calibrated fields of ``rig_data.npz``
+    (written by scripts/build_rig.py), or the hand-made ones without it."""
+    if DATA_FILE.is_file():
+        with np.load(DATA_FILE) as data:
+            if tuple(data["names"]) == ARKIT_NAMES:
+                return data["rig"].astype(np.float32)
     from .mesh import canonical_mesh
 
     return build_rig(canonical_mesh().vertices)

@@ -143,7 +143,7 @@ class PortraitRenderer:
         # Right-handed frame for the fit: x right, y up, z toward the viewer.
         rest = lm.astype(np.float64) * np.array([1, -1, -1])
         s, rot, t = umeyama(mesh.vertices, rest)
-        self._rot = rot
+        self._rot, self._scale = rot, s
         rig = default_rig().copy()
         _fit_eyelids(rig, mesh.vertices, rest / s)
         self._rig = (s * np.einsum("ij,knj->kni", rot, rig)).astype(np.float32)

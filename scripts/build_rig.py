@@ -1,0 +1,198 @@
+"""Build the rig data file: 52 displacement fields on the canonical face mesh.
+
+Two stages, both reproducible:
+
+1. The hand-made rig (``emoface.face.rig.build_rig``): each ARKit shape from
+   anatomical handles (jaw hinge, lip contours, lids, brows) following Apple's
+   definitions, right shapes mirrored from left ones.
+2. Calibration against MediaPipe's blendshape model, the ARKit-trained
+   regressor inside face_landmarker.task (run with LiteRT). For every shape,
+   a gain on the hand-made field and a smooth correction (Gaussian bumps at
+   the landmarks of the shape's own region, moving in the image plane) are
+   fitted so that the landmarks of several real portraits, displaced by the
+   field, make the model read that shape, and as little else as possible.
+   The correction is regularised toward zero, so the hand-made shape stays
+   the shape; calibration sets how far and exactly where it moves.
+
+Writes src/emoface/face/rig_data.npz (float16 fields, ~150 KB) and prints,
+per shape, the model's reading before and after.
+
+Run: .venv/bin/python scripts/build_rig.py   (needs: pip install ai-edge-litert;
+portraits from scripts/portraits.sh are used when present)
+"""
+
+from __future__ import annotations
+
+import glob
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from emoface.face.mesh import canonical_mesh
+from emoface.face.model import model_path
+from emoface.face.rig import build_rig, mirror_map
+from emoface.face.tracker import track_portrait
+from emoface.media.image import load_image
+from emoface.motion import ARKIT_NAMES, N_SHAPES
+from emoface.render.portrait import PortraitRenderer
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "emoface" / "face" / "rig_data.npz"
+
+# face_blendshapes_graph.cc (MediaPipe): the 146 landmarks the model reads,
+# and its output names in order.
+SUBSET = np.array([
+    0, 1, 4, 5, 6, 7, 8, 10, 13, 14, 17, 21, 33, 37, 39, 40, 46, 52, 53, 54, 55, 58, 61, 63,
+    65, 66, 67, 70, 78, 80, 81, 82, 84, 87, 88, 91, 93, 95, 103, 105, 107, 109, 127, 132, 133,
+    136, 144, 145, 146, 148, 149, 150, 152, 153, 154, 155, 157, 158, 159, 160, 161, 162, 163,
+    168, 172, 173, 176, 178, 181, 185, 191, 195, 197, 234, 246, 249, 251, 263, 267, 269, 270,
+    276, 282, 283, 284, 285, 288, 291, 293, 295, 296, 297, 300, 308, 310, 311, 312, 314, 317,
+    318, 321, 323, 324, 332, 334, 336, 338, 356, 361, 362, 365, 373, 374, 375, 377, 378, 379,
+    380, 381, 382, 384, 385, 386, 387, 388, 389, 390, 397, 398, 400, 402, 405, 409, 415, 454,
+    466, 468, 469, 470, 471, 472, 473, 474, 475, 476, 477])
+MODEL_NAMES = (
+    "_neutral browDownLeft browDownRight browInnerUp browOuterUpLeft browOuterUpRight cheekPuff "
+    "cheekSquintLeft cheekSquintRight eyeBlinkLeft eyeBlinkRight eyeLookDownLeft eyeLookDownRight "
+    "eyeLookInLeft eyeLookInRight eyeLookOutLeft eyeLookOutRight eyeLookUpLeft eyeLookUpRight "
+    "eyeSquintLeft eyeSquintRight eyeWideLeft eyeWideRight jawForward jawLeft jawOpen jawRight "
+    "mouthClose mouthDimpleLeft mouthDimpleRight mouthFrownLeft mouthFrownRight mouthFunnel "
+    "mouthLeft mouthLowerDownLeft mouthLowerDownRight mouthPressLeft mouthPressRight mouthPucker "
+    "mouthRight mouthRollLower mouthRollUpper mouthShrugLower mouthShrugUpper mouthSmileLeft "
+    "mouthSmileRight mouthStretchLeft mouthStretchRight mouthUpperUpLeft mouthUpperUpRight "
+    "noseSneerLeft noseSneerRight").split()
+TO_ARKIT = np.array([MODEL_NAMES.index(n) if n in MODEL_NAMES else 0 for n in ARKIT_NAMES])
+KNOWN = np.array([n in MODEL_NAMES for n in ARKIT_NAMES])
+
+# Shapes calibrated directly; the others are mirrors, or need more than mesh
+# motion (iris for eyeLook*, the tongue) or are defined only against another
+# shape (mouthClose against jawOpen).
+SKIP = ("eyeLook", "tongueOut", "mouthClose")
+SIGMA_CM = 0.7  # width of a correction bump
+CENTRES = 24  # correction bumps per shape
+STEPS, LR, REG = 50, 0.04, 0.02
+
+
+class Blendshapes:
+    """MediaPipe's blendshape model on 478 (x, y) pixel landmarks."""
+
+    def __init__(self) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        with zipfile.ZipFile(model_path()) as z:
+            self.it = Interpreter(model_content=z.read("face_blendshapes.tflite"), num_threads=1)
+        self.it.allocate_tensors()
+        self.i = self.it.get_input_details()[0]["index"]
+        self.o = self.it.get_output_details()[0]["index"]
+
+    def __call__(self, pts: np.ndarray) -> np.ndarray:
+        self.it.set_tensor(self.i, pts[SUBSET][None].astype(np.float32))
+        self.it.invoke()
+        return np.where(KNOWN, self.it.get_tensor(self.o)[TO_ARKIT], 0.0)
+
+
+class Portrait:
+    """A real portrait's rest landmarks and the map from canonical cm to its pixels."""
+
+    def __init__(self, photo: np.ndarray) -> None:
+        face = track_portrait(photo)
+        self.r = r = PortraitRenderer(photo, face, 512)
+        c = r.crop
+        self.iris = (face.landmarks[468:478, :2] - np.array([c.x0, c.y0])) * c.scale
+        self.rest = self.points(r.vertices(np.zeros(N_SHAPES, np.float32), np.zeros(6, np.float32)))
+        self.m = r._scale * r._rot  # canonical cm -> fit frame (y up)
+
+    def points(self, verts: np.ndarray) -> np.ndarray:
+        return np.concatenate([verts[:468, :2] * np.array([1, -1]), self.iris])
+
+    def project(self, field: np.ndarray) -> np.ndarray:
+        d = field @ self.m.T
+        return np.concatenate([d[:, :2] * np.array([1, -1]), np.zeros((10, 2))])
+
+
+def portraits() -> list[np.ndarray]:
+    import skimage.data
+
+    photos = [skimage.data.astronaut()]
+    photos += [load_image(p) for p in sorted(glob.glob(str(ROOT / ".cache" / "portraits" / "*.jpg")))]
+    return photos
+
+
+def objective(rises: np.ndarray, k: int) -> float:
+    own = np.minimum(rises[:, k], 0.7)
+    others = np.delete(rises, k, axis=1)
+    # Others may rise a little (shapes overlap in the model's eyes) but never past the shape itself.
+    over = np.maximum(others - np.maximum(0.15, 0.8 * rises[:, [k]]), 0).sum(1)
+    spill = np.maximum(others - 0.15, 0).sum(1)
+    return float((own - 1.5 * over - 0.2 * spill).mean())
+
+
+def calibrate(k: int, hand: np.ndarray, verts: np.ndarray, bs: Blendshapes,
+              faces: list[Portrait], base: list[np.ndarray]) -> tuple[np.ndarray, float, float]:
+    field = hand[k]
+    mag = np.linalg.norm(field, axis=1)
+    support = np.where(mag > 0.15 * mag.max())[0] if mag.max() > 0 else np.arange(len(verts))
+    cands = np.intersect1d(support, SUBSET[SUBSET < 468])
+    if len(cands) == 0:
+        cands = support
+    # farthest-point sample of bump centres over the shape's own landmarks
+    centres = [cands[np.argmax(mag[cands])]]
+    while len(centres) < min(CENTRES, len(cands)):
+        d = np.min(((verts[cands, None] - verts[centres][None]) ** 2).sum(-1), axis=1)
+        centres.append(cands[np.argmax(d)])
+    bumps = np.exp(-((verts[:, None] - verts[centres][None]) ** 2).sum(-1) / (2 * SIGMA_CM ** 2))
+    proj_hand = [f.project(field) for f in faces]
+    # (478, 2) per portrait and per bump/axis: linear in the parameters
+    basis = [np.stack([np.concatenate([f.project(np.outer(bumps[:, j], e))[:468], np.zeros((10, 2))])
+                       for j in range(len(centres)) for e in np.eye(3)[:2]]) for f in faces]
+
+    def rises(params: np.ndarray) -> np.ndarray:
+        g, a = params[0], params[1:]
+        return np.stack([bs(f.rest + g * ph + np.tensordot(a, b, 1)) - b0
+                         for f, ph, b, b0 in zip(faces, proj_hand, basis, base)])
+
+    def score(params: np.ndarray) -> float:
+        return objective(rises(params), k) - REG * float((params[1:] ** 2).sum()) \
+            - 0.05 * (params[0] - 1) ** 2
+
+    p = np.zeros(1 + 2 * len(centres))
+    p[0] = 1.0
+    before = rises(p)[:, k].mean()
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    eps = 0.02
+    for step in range(STEPS):
+        f0 = score(p)
+        grad = np.array([(score(p + eps * e) - f0) / eps for e in np.eye(len(p))])
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad ** 2
+        p += LR * (m / (1 - 0.9 ** (step + 1))) / (np.sqrt(v / (1 - 0.999 ** (step + 1))) + 1e-8)
+        p[0] = np.clip(p[0], 0.5, 3.0)
+    after = rises(p)[:, k].mean()
+    corr = np.einsum("nj,jc->nc", bumps, np.concatenate([p[1:].reshape(-1, 2),
+                                                        np.zeros((len(centres), 1))], 1))
+    return p[0] * field + corr, before, after
+
+
+def main() -> None:
+    verts = canonical_mesh().vertices.astype(np.float64)
+    hand = build_rig(verts).astype(np.float64)
+    bs = Blendshapes()
+    faces = [Portrait(p) for p in portraits()]
+    base = [bs(f.rest) for f in faces]
+    rig = hand.copy()
+    mirror = mirror_map(verts)
+    for k, name in enumerate(ARKIT_NAMES):
+        if name.startswith(SKIP) or name.endswith("Right") or name == "jawRight":
+            continue
+        rig[k], before, after = calibrate(k, hand, verts, bs, faces, base)
+        print(f"{name:<20} model reading {before:+.2f} -> {after:+.2f}", flush=True)
+        if name.endswith("Left"):
+            twin = name[:-4] + "Right"
+            rig[ARKIT_NAMES.index(twin)] = rig[k][mirror] * np.array([-1, 1, 1])
+    np.savez_compressed(OUT, rig=rig.astype(np.float16), names=np.array(ARKIT_NAMES))
+    print(f"wrote {OUT} ({OUT.stat().st_size // 1024} KB) from {len(faces)} portraits")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
