@@ -70,3 +70,16 @@ def test_lips_seal_at_rest_even_when_the_photo_shows_teeth(renderer, astronaut_f
     bilabial = np.zeros(len(ARKIT_NAMES), np.float32)
     bilabial[[ARKIT_NAMES.index("jawOpen"), ARKIT_NAMES.index("mouthClose")]] = 0.06
     assert _gap(track_portrait(renderer.render(bilabial, np.zeros(6, np.float32)))) < 0.4 * _gap(astronaut_face)
+
+
+def test_mouth_interior_reuses_the_colour_of_the_photos_own_teeth(renderer, astronaut, astronaut_face):
+    from emoface.face import regions as R
+    from emoface.render.mouth import photo_teeth
+
+    lm = astronaut_face.landmarks[:, :2]
+    opening = np.concatenate([lm[list(R.LIPS_UPPER_INNER)], lm[list(R.LIPS_LOWER_INNER[::-1])]])
+    teeth = photo_teeth(astronaut, opening)
+    assert teeth is not None and teeth.min() > 150  # her smile shows light teeth
+    np.testing.assert_allclose(renderer._colours["teeth"], teeth)
+    closed = np.concatenate([lm[list(R.LIPS_UPPER_INNER)], lm[list(R.LIPS_UPPER_INNER[::-1])]])
+    assert photo_teeth(astronaut, closed) is None  # no opening, no teeth to take

@@ -8,17 +8,42 @@ import cv2
 import numpy as np
 
 
-def palette(photo: np.ndarray, lips: np.ndarray) -> dict[str, np.ndarray]:
-    """Interior colours from the photo's lip and skin colour, RGB float (3,)."""
+def photo_teeth(photo: np.ndarray, opening: np.ndarray) -> np.ndarray | None:
+    """The colour of the teeth the photo shows between its lips, RGB (3,), or
+    None when the lips are (nearly) closed or nothing there looks like teeth.
+
+    ``opening`` is the inner-lip polygon (K, 2) in photo pixels.
+    """
+    mask = np.zeros(photo.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(opening).astype(np.int32)], 1)
+    inside = photo[mask.astype(bool)].astype(np.float32)
+    if len(inside) < 30:
+        return None
+    luma = inside.mean(axis=1)
+    sat = inside.max(axis=1) - inside.min(axis=1)
+    teeth = inside[(luma > np.percentile(luma, 60)) & (sat < 0.35 * np.maximum(luma, 1))]
+    if len(teeth) < 15 or teeth.mean() < 90:
+        return None
+    return np.median(teeth, axis=0)
+
+
+def palette(photo: np.ndarray, lips: np.ndarray, opening: np.ndarray | None = None
+            ) -> dict[str, np.ndarray]:
+    """Interior colours, RGB float (3,): from the photo's lips, and its own
+    teeth when ``opening`` (inner-lip polygon) shows them."""
     x0, y0 = np.floor(lips.min(axis=0)).astype(int)
     x1, y1 = np.ceil(lips.max(axis=0)).astype(int)
     roi = photo[max(0, y0):y1 + 1, max(0, x0):x1 + 1].reshape(-1, 3).astype(np.float32)
     lip = np.median(roi, axis=0) if len(roi) else np.array([150, 80, 80], np.float32)
-    light = float(np.clip(lip.mean() / 120.0, 0.55, 1.25))
+    light = float(np.clip(lip.mean() / 130.0, 0.5, 1.0))
+    teeth = photo_teeth(photo, opening) if opening is not None else None
+    if teeth is None:
+        # Teeth in a photo sit in the mouth's shade: a warm, muted off-white.
+        teeth = np.array([206, 194, 176], np.float32) * light
     return {
         "cavity": lip * 0.18 + np.array([18, 4, 4]),
         "throat": lip * 0.06,
-        "teeth": np.array([228, 222, 206], np.float32) * light,
+        "teeth": teeth,
         "tongue": lip * 0.75 + np.array([30, 0, 0]),
     }
 
@@ -71,12 +96,18 @@ def draw_interior(canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
                 0, 180, 360, colours["tongue"].tolist(), -1, cv2.LINE_AA)
     # Teeth fixed to the upper jaw, lower teeth riding on the lower lip (jaw).
     k = len(upper)
-    taper = np.sin(np.linspace(0, np.pi, k)) ** 0.6
-    top = np.minimum(gap * 0.55, width * 0.075) * taper
-    bottom = np.minimum(gap * 0.35, width * 0.05) * taper
+    # Teeth fill the front of the mouth and give way to dark cheeks at the corners.
+    taper = np.sin(np.linspace(0, np.pi, k)) ** 1.2
+    top = np.minimum(gap * 0.45, width * 0.11) * taper
+    bottom = np.minimum(gap * 0.28, width * 0.07) * taper
     cv2.fillPoly(layer, [pts(_band(upper, top, +1))], colours["teeth"].tolist(), cv2.LINE_AA)
     cv2.fillPoly(layer, [pts(_band(lower, bottom, -1))],
-                 (colours["teeth"] * 0.82).tolist(), cv2.LINE_AA)
+                 (colours["teeth"] * 0.78).tolist(), cv2.LINE_AA)
+    # Light falls off into the mouth: shade everything by distance from the lips.
+    ys = np.arange(rh, dtype=np.float32)[:, None]
+    lip_top = np.interp(np.arange(rw) / scale + off[0], upper[:, 0], upper[:, 1])[None] - off[1]
+    depth = np.clip((ys / scale - lip_top) / max(opening, 1.0), 0, 1)
+    layer *= (1.0 - 0.45 * depth)[..., None]
     layer = cv2.GaussianBlur(layer, (0, 0), scale * 0.7)
     small = cv2.resize(layer, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
     alpha = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)[..., None] / 255.0

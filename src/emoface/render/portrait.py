@@ -156,7 +156,8 @@ class PortraitRenderer:
         self._seal = np.zeros_like(self._rest)
         self._seal[:468] = lip_seal(self.vertices(np.zeros(len(ARKIT_NAMES), np.float32),
                                                   np.zeros(6, np.float32))[:468])
-        self._colours = palette(self.image, lm[list(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER), :2])
+        inner = np.concatenate([lm[list(R.LIPS_UPPER_INNER), :2], lm[list(R.LIPS_LOWER_INNER[::-1]), :2]])
+        self._colours = palette(self.image, lm[list(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER), :2], inner)
 
     def _build_control_mesh(self, rest: np.ndarray, face_tris: np.ndarray) -> None:
         h, w = self.image.shape[:2]
