@@ -80,6 +80,16 @@ class Crop:
     scale: float
 
 
+def _box(mask: np.ndarray, margin: int) -> tuple[int, int, int, int] | None:
+    """Bounding box (x0, y0, x1, y1) of a mask's nonzero pixels plus a margin."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return None
+    h, w = mask.shape
+    return (max(cols[0] - margin, 0), max(rows[0] - margin, 0),
+            min(cols[-1] + 1 + margin, w), min(rows[-1] + 1 + margin, h))
+
+
 def lip_seal(rest: np.ndarray) -> np.ndarray:
     """Displacement (N, 3) that brings parted lips together at the midline.
 
@@ -225,7 +235,12 @@ class PortraitRenderer:
         cv2.fillPoly(changed, [mouth], 1)
         # Unmoved pixels keep the photo exactly (no resampling blur); the
         # feather hides the seam between the two.
-        alpha = cv2.GaussianBlur(cv2.dilate(changed, None, iterations=3).astype(np.float32), (0, 0), 2.0)
+        alpha = np.zeros(changed.shape, np.float32)
+        box = _box(changed, margin=10)
+        if box is not None:
+            sl = np.s_[box[1]:box[3], box[0]:box[2]]
+            alpha[sl] = cv2.GaussianBlur(cv2.dilate(changed[sl], None, iterations=3).astype(np.float32),
+                                         (0, 0), 2.0)
         return out, alpha
 
     def render(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
@@ -233,10 +248,21 @@ class PortraitRenderer:
         c = self.crop
         crop, alpha = self.render_crop(coeffs, pose)
         frame = self.photo.copy()
-        size = (c.x1 - c.x0, c.y1 - c.y0)
-        interp = cv2.INTER_AREA if c.scale > 1 else cv2.INTER_LINEAR
-        back = cv2.resize(crop, size, interpolation=interp).astype(np.float32)
-        a = cv2.resize(alpha, size, interpolation=cv2.INTER_LINEAR)[..., None]
-        region = frame[c.y0:c.y1, c.x0:c.x1].astype(np.float32)
-        frame[c.y0:c.y1, c.x0:c.x1] = np.clip(region + (back - region) * a + 0.5, 0, 255).astype(np.uint8)
+        box = _box(alpha > 0, margin=2)
+        if box is None:
+            return frame
+        # Paste back only the part that changed, mapped to photo pixels.
+        bx0, by0 = int(box[0] / c.scale), int(box[1] / c.scale)
+        bx1 = min(int(np.ceil(box[2] / c.scale)), c.x1 - c.x0)
+        by1 = min(int(np.ceil(box[3] / c.scale)), c.y1 - c.y0)
+        # Sample the crop at the photo pixels' centres (an affine resize of the sub-box).
+        m = np.array([[c.scale, 0, (bx0 + 0.5) * c.scale - 0.5],
+                      [0, c.scale, (by0 + 0.5) * c.scale - 0.5]], np.float32)
+        size = (bx1 - bx0, by1 - by0)
+        flags = cv2.WARP_INVERSE_MAP | (cv2.INTER_AREA if c.scale > 1 else cv2.INTER_LINEAR)
+        back = cv2.warpAffine(crop, m, size, flags=flags, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        a = cv2.warpAffine(alpha, m, size, flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR)[..., None]
+        sl = np.s_[c.y0 + by0:c.y0 + by1, c.x0 + bx0:c.x0 + bx1]
+        region = frame[sl].astype(np.float32)
+        frame[sl] = np.clip(region + (back - region) * a + 0.5, 0, 255).astype(np.uint8)
         return frame
