@@ -53,12 +53,21 @@ def run(photo: np.ndarray, audio: Audio) -> dict[str, float]:
     t1 = time.perf_counter()
     track = make_track(audio, MotionOptions())
     t2 = time.perf_counter()
-    kept = []  # a second's worth of frames, cycled below, keeps memory flat
-    for i in range(len(track)):
-        frame = renderer.render(track.coefficients[i], track.pose[i])
-        if len(kept) < 25:
-            kept.append(frame)
+    def timed(fn) -> float:
+        """Best of two passes over the clip (the first also warms caches), seconds."""
+        best = np.inf
+        for _ in range(2):
+            t = time.perf_counter()
+            for i in range(len(track)):
+                fn(track.coefficients[i], track.pose[i])
+            best = min(best, time.perf_counter() - t)
+        return best
+
+    crop_s = timed(renderer.render_crop)
+    render_s = timed(renderer.render)
+    kept = [renderer.render(track.coefficients[i], track.pose[i]) for i in range(25)]
     t3 = time.perf_counter()
+    t3b = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
         write_video(Path(d) / "b.mp4", (kept[i % len(kept)] for i in range(len(track))),
                     track.fps, audio)
@@ -66,8 +75,10 @@ def run(photo: np.ndarray, audio: Audio) -> dict[str, float]:
     n = len(track)
     return {"frames": n, "size": f"{photo.shape[1]}x{photo.shape[0]}",
             "tracking_s": t1 - t0, "motion_ms": (t2 - t1) / n * 1e3,
-            "render_ms": (t3 - t2) / n * 1e3, "encode_ms": (t4 - t3) / n * 1e3,
-            "total_x_realtime": audio.duration / (t4 - t0), "peak_mb": peak_mb()}
+            "render_ms": render_s / n * 1e3, "crop_ms": crop_s / n * 1e3,
+            "encode_ms": (t4 - t3b) / n * 1e3,
+            "total_x_realtime": audio.duration / ((t4 - t3b) + (t2 - t0) + render_s),
+            "peak_mb": peak_mb()}
 
 
 def main() -> None:
@@ -80,21 +91,27 @@ def main() -> None:
         "# Benchmarks", "",
         f"Machine: {machine}. Clip: {audio.duration:.1f} s of LibriVox speech, 25 fps, "
         "face crop rendered at 512 px. Figures are per output frame unless marked.", "",
-        "| portrait | frames | tracking (s, once) | motion (ms/frame) | render (ms/frame) "
-        "| encode (ms/frame) | speed (x real time) | peak RSS (MB) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| portrait | frames | tracking (s, once) | motion (ms/frame) | face crop render (ms/frame) "
+        "| paste-back (ms/frame) | encode (ms/frame) | speed (x real time) | peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(f"| {r['size']} | {r['frames']} | {r['tracking_s']:.2f} | {r['motion_ms']:.2f} "
-                     f"| {r['render_ms']:.1f} | {r['encode_ms']:.1f} | {r['total_x_realtime']:.1f} "
-                     f"| {r['peak_mb']:.0f} |")
-    lines += ["", "Render = mesh warp + mouth interior + paste-back into the full frame. "
+                     f"| {r['crop_ms']:.1f} | {r['render_ms'] - r['crop_ms']:.1f} | {r['encode_ms']:.1f} "
+                     f"| {r['total_x_realtime']:.1f} | {r['peak_mb']:.0f} |")
+    lines += ["", "Face crop render = mesh warp + lip seal + mouth interior at the 512 px working "
+              "size, with the default speech-driven head motion (without head motion the warp "
+              "touches only the lower face: about a third of the cost). Paste-back = the changed "
+              "box resampled into the full frame. Motion = lip sync (phone recognition), blinks, "
+              "head and emotion for the whole clip, per frame. "
               "Peak RSS is the process maximum so far (the second row includes the first). "
               "Frames stream to the encoder, so memory does not grow with clip length."]
     text = "\n".join(lines) + "\n"
     print(text)
     (ROOT / "docs").mkdir(exist_ok=True)
-    (ROOT / "docs" / "benchmarks.md").write_text(text)
+    doc = ROOT / "docs" / "benchmarks.md"
+    rest = doc.read_text().split("\n## ", 1) if doc.exists() else [""]
+    doc.write_text(text + ("\n## " + rest[1] if len(rest) > 1 else ""))
 
 
 if __name__ == "__main__":

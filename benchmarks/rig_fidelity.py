@@ -8,7 +8,8 @@ largest rises. Writes docs/rig.md (table per portrait) and a contact sheet
 of all 52 shapes, docs/images/rig_shapes.png.
 
 Run: .venv/bin/python benchmarks/rig_fidelity.py [IMAGE ...]
-(default: the built-in astronaut portrait)
+(the built-in astronaut portrait, plus IMAGEs or else the public-domain
+portraits that scripts/portraits.sh fetches)
 """
 
 from __future__ import annotations
@@ -70,13 +71,13 @@ def _tile(frame: np.ndarray, box: tuple[int, int, int, int], name: str) -> np.nd
 
 
 def main() -> None:
-    images = sys.argv[1:]
-    if images:
-        photos = [(Path(p).name, load_image(p)) for p in images]
-    else:
-        import skimage.data
+    import skimage.data
 
-        photos = [("astronaut (scikit-image)", skimage.data.astronaut())]
+    images = sys.argv[1:] or sorted(str(p) for p in (ROOT / ".cache" / "portraits").glob("*.jpg"))
+    photos = [("astronaut (scikit-image)", skimage.data.astronaut())]
+    photos += [(Path(p).name, load_image(p)) for p in images]
+    summary: list[str] = []
+    summary_image: list[str] = []
     lines = ["# Rig fidelity", "",
              "Each ARKit shape rendered at 1.0 on a real portrait and re-read by MediaPipe's "
              f"blendshape model (not ours). A shape *reads* when its score rises by at least {RISE} "
@@ -86,6 +87,7 @@ def main() -> None:
         rows, tiles = fidelity(photo)
         n = sum(r["reads"] for r in rows)
         print(f"{label}: {n}/{len(rows)} shapes read", flush=True)
+        summary.append(f"| {label} | {n} of {len(rows)} |")
         lines += [f"## {label}: {n} of {len(rows)} shapes read", "",
                   "| shape | score rise | rank of its rise | largest rise | reads |",
                   "|---|---|---|---|---|"]
@@ -97,8 +99,11 @@ def main() -> None:
                                    axis=1) for r in range(0, len(tiles), 8)]
             out = ROOT / "docs" / "images" / "rig_shapes.png"
             cv2.imwrite(str(out), cv2.cvtColor(np.concatenate(grid, axis=0), cv2.COLOR_RGB2BGR))
-            lines[5:5] = ["![All 52 shapes at 1.0 on the astronaut portrait](images/rig_shapes.png)", ""]
-    (ROOT / "docs" / "rig.md").write_text("\n".join(lines))
+            summary_image = ["![All 52 shapes at 1.0 on the astronaut portrait](images/rig_shapes.png)", ""]
+    head = ["| portrait | shapes that read |", "|---|---|", *summary, "", *summary_image,
+            "The rig's fields are calibrated by `scripts/build_rig.py`; tongueOut is drawn by the "
+            "mouth interior and is not scored (MediaPipe has no tongueOut output).", ""]
+    (ROOT / "docs" / "rig.md").write_text("\n".join(lines[:4] + head + lines[4:]))
     print("wrote docs/rig.md")
 
 
