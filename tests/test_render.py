@@ -83,3 +83,20 @@ def test_mouth_interior_reuses_the_colour_of_the_photos_own_teeth(renderer, astr
     np.testing.assert_allclose(renderer._colours["teeth"], teeth, rtol=0.08)  # same teeth, working crop
     closed = np.concatenate([lm[list(R.LIPS_UPPER_INNER)], lm[list(R.LIPS_UPPER_INNER[::-1])]])
     assert photo_teeth(astronaut, closed) is None  # no opening, no teeth to take
+
+
+def test_gaze_moves_the_iris_inside_the_eye(renderer):
+    from emoface.face import regions as R
+
+    def iris_offset(f):  # subject's left iris, relative to the eye's corners, in eye widths
+        lm = f.landmarks[:, :2]
+        a, b = lm[R.LEFT_EYE_UPPER[0]], lm[R.LEFT_EYE_UPPER[-1]]
+        return float((lm[R.LEFT_IRIS[0], 0] - (a[0] + b[0]) / 2) / abs(a[0] - b[0]))
+
+    base = track_portrait(_frame(renderer))
+    out = track_portrait(_frame(renderer, eyeLookOutLeft=1.0, eyeLookInRight=1.0))
+    inward = track_portrait(_frame(renderer, eyeLookInLeft=1.0, eyeLookOutRight=1.0))
+    # The subject's left eye is on the image's right: looking out moves its iris right.
+    assert iris_offset(out) > iris_offset(base) + 0.08
+    assert iris_offset(inward) < iris_offset(base) - 0.08
+    assert out.score("eyeLookOutLeft") > base.score("eyeLookOutLeft") + 0.25

@@ -22,6 +22,7 @@ from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
 from ..face.tracker import FaceObservation, rotation_from_angles
 from ..motion import ARKIT_NAMES, lip_aperture
+from .eyes import draw_gaze, make_eyes
 from .mouth import draw_interior, palette
 from .warp import warp
 
@@ -147,7 +148,9 @@ class PortraitRenderer:
         wsize = (max(2, round((c.x1 - c.x0) * c.scale)), max(2, round((c.y1 - c.y0) * c.scale)))
         self.image = cv2.resize(photo[c.y0:c.y1, c.x0:c.x1], wsize,
                                 interpolation=cv2.INTER_AREA if c.scale < 1 else cv2.INTER_CUBIC)
-        lm = (face.landmarks[:468] - np.array([c.x0, c.y0, 0], np.float32)) * c.scale
+        lm_all = (face.landmarks - np.array([c.x0, c.y0, 0], np.float32)) * c.scale
+        lm = lm_all[:468]
+        self._eyes = make_eyes(self.image, lm_all[:, :2])
         self.baseline = face.blendshapes.copy()
         mesh = canonical_mesh()
         # Right-handed frame for the fit: x right, y up, z toward the viewer.
@@ -233,6 +236,13 @@ class PortraitRenderer:
         changed = (moved > 0.05).astype(np.uint8)
         mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
         cv2.fillPoly(changed, [mouth], 1)
+        for eye in self._eyes:
+            idx = list(eye.contour)
+            gaze = eye.gaze(coeffs)
+            if np.any(np.abs(gaze) > 0.05):
+                shift = (dst[idx] - self._src2d[idx]).mean(axis=0)
+                draw_gaze(out, eye, dst[idx], shift, gaze)
+                cv2.fillPoly(changed, [dst[idx].astype(np.int32)], 1)
         # Unmoved pixels keep the photo exactly (no resampling blur); the
         # feather hides the seam between the two.
         alpha = np.zeros(changed.shape, np.float32)
