@@ -62,6 +62,53 @@ def fidelity(photo: np.ndarray) -> tuple[list[dict], list[np.ndarray]]:
     return rows, tiles
 
 
+POSES = [(20, 0, 0), (-20, 0, 0), (0, 15, 0), (0, -15, 0), (0, 0, 10), (0, 0, -10)]
+EXPRESSIONS = {
+    "rest": {},
+    "open smile": {"jawOpen": 0.6, "mouthSmileLeft": 1.0, "mouthSmileRight": 1.0},
+    "sad": {"mouthFrownLeft": 1.0, "mouthFrownRight": 1.0, "browInnerUp": 1.0},
+    "surprise": {"jawOpen": 1.0, "browInnerUp": 1.0, "eyeWideLeft": 1.0, "eyeWideRight": 1.0},
+}
+
+
+def pose_and_identity(photo: np.ndarray) -> tuple[list[str], list[str]]:
+    """Pose asked vs measured by MediaPipe, and dlib's face-descriptor distance
+    from the photo for strong expressions at 0 and +-20 degrees of yaw."""
+    import dlib
+    import face_recognition_models as frm
+
+    detector = dlib.get_frontal_face_detector()
+    shape = dlib.shape_predictor(frm.pose_predictor_model_location())
+    encoder = dlib.face_recognition_model_v1(frm.face_recognition_model_location())
+
+    def descriptor(img: np.ndarray) -> np.ndarray | None:
+        found = detector(img, 1)
+        if not found:
+            return None
+        box = max(found, key=lambda r: r.area())
+        return np.array(encoder.compute_face_descriptor(img, shape(img, box)))
+
+    renderer = prepare_portrait(photo, RenderOptions())
+    face = track_portrait(photo)
+    pose_rows = []
+    for pose in POSES:
+        out = renderer.render(np.zeros(N_SHAPES, np.float32), np.array([*pose, 0, 0, 0], np.float32))
+        seen = track_portrait(out).pose[:3] - face.pose[:3]
+        pose_rows.append(f"| {pose} | ({seen[0]:+.1f}, {seen[1]:+.1f}, {seen[2]:+.1f}) |")
+    ref = descriptor(photo)
+    id_rows = []
+    for name, shapes in EXPRESSIONS.items():
+        c = np.zeros(N_SHAPES, np.float32)
+        for k, v in shapes.items():
+            c[ARKIT_NAMES.index(k)] = v
+        dists = []
+        for yaw in (0, 20, -20):
+            d = descriptor(renderer.render(c, np.array([yaw, 0, 0, 0, 0, 0], np.float32)))
+            dists.append("no face" if d is None or ref is None else f"{np.linalg.norm(d - ref):.2f}")
+        id_rows.append(f"| {name} | {' | '.join(dists)} |")
+    return pose_rows, id_rows
+
+
 def _tile(frame: np.ndarray, box: tuple[int, int, int, int], name: str) -> np.ndarray:
     x0, y0, x1, y1 = box
     crop = np.ascontiguousarray(cv2.resize(frame[y0:y1, x0:x1], (160, 160),
@@ -94,6 +141,12 @@ def main() -> None:
         lines += [f"| {r['shape']} | {r['rise']:+.2f} | {r['rank']} | {r['top']} | "
                   f"{'yes' if r['reads'] else 'no'} |" for r in rows]
         lines.append("")
+        pose_rows, id_rows = pose_and_identity(photo)
+        lines += ["Pose asked (yaw, pitch, roll) and measured by MediaPipe:", "",
+                  "| asked | measured |", "|---|---|", *pose_rows, "",
+                  "Identity: dlib ResNet face-descriptor distance to the photo "
+                  "(same person below 0.6):", "",
+                  "| expression | yaw 0 | yaw +20 | yaw -20 |", "|---|---|---|---|", *id_rows, ""]
         if k == 0:
             grid = [np.concatenate(tiles[r:r + 8] + [np.zeros_like(tiles[0])] * (8 - len(tiles[r:r + 8])),
                                    axis=1) for r in range(0, len(tiles), 8)]
