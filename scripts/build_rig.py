@@ -1,6 +1,6 @@
 """Build the rig data file: 52 displacement fields on the canonical face mesh.
 
-Two stages, both reproducible:
+Two stages, both reproducible (the data file never feeds back into the build):
 
 1. The hand-made rig (``emoface.face.rig.build_rig``): each ARKit shape from
    anatomical handles (jaw hinge, lip contours, lids, brows) following Apple's
@@ -17,8 +17,8 @@ Two stages, both reproducible:
 Writes src/emoface/face/rig_data.npz (float16 fields, ~150 KB) and prints,
 per shape, the model's reading before and after.
 
-Run: .venv/bin/python scripts/build_rig.py   (needs: pip install ai-edge-litert;
-portraits from scripts/portraits.sh are used when present)
+Run: make rig   (installs the `rig` extra, fetches the portraits of
+scripts/portraits.sh, rebuilds, then measures with benchmarks/rig_fidelity.py)
 """
 
 from __future__ import annotations
@@ -95,9 +95,9 @@ class Blendshapes:
 class Portrait:
     """A real portrait's rest landmarks and the map from canonical cm to its pixels."""
 
-    def __init__(self, photo: np.ndarray) -> None:
+    def __init__(self, photo: np.ndarray, rig: np.ndarray) -> None:
         face = track_portrait(photo)
-        self.r = r = PortraitRenderer(photo, face, 512)
+        self.r = r = PortraitRenderer(photo, face, 512, rig=rig)
         c = r.crop
         self.iris = (face.landmarks[468:478, :2] - np.array([c.x0, c.y0])) * c.scale
         self.rest = self.points(r.vertices(np.zeros(N_SHAPES, np.float32), np.zeros(6, np.float32)))
@@ -178,12 +178,13 @@ def main() -> None:
     verts = canonical_mesh().vertices.astype(np.float64)
     hand = build_rig(verts).astype(np.float64)
     bs = Blendshapes()
-    faces = [Portrait(p) for p in portraits()]
+    # Start from the hand-made rig, not from a previous data file: reproducible.
+    faces = [Portrait(p, hand) for p in portraits()]
     base = [bs(f.rest) for f in faces]
     rig = hand.copy()
     mirror = mirror_map(verts)
     for k, name in enumerate(ARKIT_NAMES):
-        if name.startswith(SKIP) or name.endswith("Right") or name == "jawRight":
+        if name.startswith(SKIP) or name.endswith("Right"):
             continue
         rig[k], before, after = calibrate(k, hand, verts, bs, faces, base)
         print(f"{name:<20} model reading {before:+.2f} -> {after:+.2f}", flush=True)

@@ -147,9 +147,12 @@ class PortraitRenderer:
         The tracked face in ``photo``.
     size : int
         Working resolution of the face crop (longest side, pixels).
+    rig : ndarray (52, 468, 3), optional
+        Displacement fields in canonical cm (default: the calibrated rig).
     """
 
-    def __init__(self, photo: np.ndarray, face: FaceObservation, size: int = 512) -> None:
+    def __init__(self, photo: np.ndarray, face: FaceObservation, size: int = 512,
+                 rig: np.ndarray | None = None) -> None:
         self.photo = photo
         self.crop = c = face_crop(photo.shape, face, size)
         wsize = (max(2, round((c.x1 - c.x0) * c.scale)), max(2, round((c.y1 - c.y0) * c.scale)))
@@ -164,7 +167,7 @@ class PortraitRenderer:
         rest = lm.astype(np.float64) * np.array([1, -1, -1])
         s, rot, t = umeyama(mesh.vertices, rest)
         self._rot, self._scale = rot, s
-        rig = default_rig().copy()
+        rig = (default_rig() if rig is None else np.asarray(rig, np.float32)).copy()
         _fit_eyelids(rig, mesh.vertices, rest / s)
         self._rig = (s * np.einsum("ij,knj->kni", rot, rig)).astype(np.float32)
         pivot_c = np.array([0.0, -7.5, -6.0])  # neck pivot, below and behind the chin
