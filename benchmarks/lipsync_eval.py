@@ -272,10 +272,14 @@ def table(title: str, res: dict[str, dict]) -> list[str]:
     lines = [f"### {title}", "",
              "| method | bilabial closed | open vowels opened | silence closed | openness r "
              "| offset ms | speed (x real time) |", "|---|---|---|---|---|---|---|"]
+    def num(x: float) -> str:
+        return "-" if np.isnan(x) else f"{x:.2f}"
+
     for m, r in res.items():
-        lines.append(f"| {m} | {r['bilabial_closed']:.2f} ({r['bilabials']}) | {r['open_vowel_opened']:.2f} "
-                     f"| {r['silence_closed']:.2f} | {r['openness_r']:.2f} | {r['offset_ms']:+.0f} "
-                     f"| {r['x_realtime']:.2g} |")
+        speed = f"{r['x_realtime']:.0f}" if r["x_realtime"] >= 10 else f"{r['x_realtime']:.1f}"
+        lines.append(f"| {m} | {num(r['bilabial_closed'])} ({r['bilabials']}) "
+                     f"| {num(r['open_vowel_opened'])} | {num(r['silence_closed'])} "
+                     f"| {r['openness_r']:.2f} | {r['offset_ms']:+.0f} | {speed} |")
     return lines + [""]
 
 
