@@ -163,6 +163,8 @@ def test_bad_inputs_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav):
     _fails(capsys, gen + ["--text", str(tmp_path / "missing.txt")], out, "missing.txt: transcript file not found")
     _fails(capsys, gen + ["--text", "  "], out, "--text is empty")
     _fails(capsys, gen + ["--text", "?!"], out, "no words")
+    _fails(capsys, ["blendshapes", "--say", "Hello there.", "--text", "Hello there.", "-o",
+                    str(tmp_path / "m.csv")], tmp_path / "m.csv", "--text is the transcript of --audio")
 
 
 def test_transcript_from_flag_file_or_beside_the_audio(tmp_path, librivox_wav):

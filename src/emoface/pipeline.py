@@ -73,6 +73,8 @@ def load_speech(audio: str | Path | None = None, say: str | None = None,
     ``say`` synthesised offline with exact phone timings."""
     if (audio is None) == (say is None):
         raise InputError("give exactly one of --audio FILE or --say TEXT")
+    if say is not None and text is not None:
+        raise InputError("--text is the transcript of --audio; with --say the spoken text is already known")
     if say is not None:
         from .media.tts import synthesize
 
