@@ -179,7 +179,7 @@ def _left_shapes(g: _Geometry) -> dict[str, np.ndarray]:
     both_inner = inner_w + _gauss(v, np.array([-1.3, 4.3, 4.6]), 1.0) * (v[:, 1] > 2.8)
     s["browInnerUp"] = both_inner[:, None] * np.array([0, 0.55, 0])
     s["browOuterUpLeft"] = outer_w[:, None] * np.array([0, 0.55, 0])
-    s["eyeBlinkLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, 1.0, 0.45)
+    s["eyeBlinkLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, 1.0, 0.25)
     s["eyeWideLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, -1.0, 0.45)
     s["eyeSquintLeft"] = (_lower_lid(g, R.LEFT_EYE_LOWER, 0.13)
                           + _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, 0.15, 0.3))
