@@ -243,7 +243,7 @@ class PortraitRenderer:
         upper = dst[list(R.LIPS_UPPER_INNER)]
         lower = dst[list(R.LIPS_LOWER_INNER)]
         draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))
-        changed = (moved > 0.05).astype(np.uint8)
+        changed = moved
         mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
         cv2.fillPoly(changed, [mouth], 1)
         for eye in self._eyes:

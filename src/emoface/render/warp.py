@@ -63,8 +63,12 @@ def remap_field(ids: np.ndarray, affines: np.ndarray, x0: int = 0, y0: int = 0
     # Identity for "no triangle": one extra affine at index -1.
     flat = np.concatenate([affines.reshape(-1, 6), [[1, 0, 0, 0, 1, 0]]]).astype(np.float32)
     coef = np.take(flat, ids, axis=0)  # (H, W, 6): one row gather, cache friendly
-    mx = coef[..., 0] * xs + coef[..., 1] * ys + coef[..., 2]
-    my = coef[..., 3] * xs + coef[..., 4] * ys + coef[..., 5]
+    mx = np.multiply(coef[..., 0], xs)
+    mx += coef[..., 1] * ys
+    mx += coef[..., 2]
+    my = np.multiply(coef[..., 3], xs)
+    my += coef[..., 4] * ys
+    my += coef[..., 5]
     return mx, my
 
 
@@ -78,7 +82,7 @@ def warp(image: np.ndarray, dst: np.ndarray, src: np.ndarray, tris: np.ndarray,
     """
     h, w = image.shape[:2]
     out = image.copy()
-    moved = np.zeros((h, w), np.float32)
+    moved = np.zeros((h, w), np.uint8)
     shift = np.abs(dst - src).max(axis=1) > 0.02
     live = shift[tris].any(axis=1)
     if not live.any():
@@ -94,7 +98,5 @@ def warp(image: np.ndarray, dst: np.ndarray, src: np.ndarray, tris: np.ndarray,
     ids = rasterise_ids(dst - off, tris, order[live[order]], (y1 - y0, x1 - x0))
     mx, my = remap_field(ids, triangle_affines(dst, src, tris), x0, y0)
     out[y0:y1, x0:x1] = cv2.remap(image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    # L1 distance: only compared against a small threshold.
-    moved[y0:y1, x0:x1] = (np.abs(mx - np.arange(x0, x1, dtype=np.float32)[None, :])
-                           + np.abs(my - np.arange(y0, y1, dtype=np.float32)[:, None]))
+    moved[y0:y1, x0:x1] = ids >= 0
     return out, moved
