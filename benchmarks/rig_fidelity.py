@@ -5,7 +5,7 @@ portrait with that shape at 1.0 and everything else at rest, track the
 render, and compare each blendshape score with the score of the rest render.
 A shape *reads* when its own score rises by at least 0.3 and is among the 3
 largest rises. Writes docs/rig.md (table per portrait) and a contact sheet
-of all 52 shapes, docs/images/rig_shapes.png.
+of all 52 shapes, docs/images/rig_shapes.jpg.
 
 Run: .venv/bin/python benchmarks/rig_fidelity.py [IMAGE ...]
 (the built-in astronaut portrait, plus IMAGEs or else the public-domain
@@ -150,9 +150,10 @@ def main() -> None:
         if k == 0:
             grid = [np.concatenate(tiles[r:r + 8] + [np.zeros_like(tiles[0])] * (8 - len(tiles[r:r + 8])),
                                    axis=1) for r in range(0, len(tiles), 8)]
-            out = ROOT / "docs" / "images" / "rig_shapes.png"
-            cv2.imwrite(str(out), cv2.cvtColor(np.concatenate(grid, axis=0), cv2.COLOR_RGB2BGR))
-            summary_image = ["![All 52 shapes at 1.0 on the astronaut portrait](images/rig_shapes.png)", ""]
+            out = ROOT / "docs" / "images" / "rig_shapes.jpg"
+            cv2.imwrite(str(out), cv2.cvtColor(np.concatenate(grid, axis=0), cv2.COLOR_RGB2BGR),
+                        [cv2.IMWRITE_JPEG_QUALITY, 88])
+            summary_image = ["![All 52 shapes at 1.0 on the astronaut portrait](images/rig_shapes.jpg)", ""]
     head = ["| portrait | shapes that read |", "|---|---|", *summary, "", *summary_image,
             "The rig's fields are calibrated by `scripts/build_rig.py`; tongueOut is drawn by the "
             "mouth interior and is not scored (MediaPipe has no tongueOut output).", ""]
