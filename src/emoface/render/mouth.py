@@ -41,6 +41,7 @@ def palette(photo: np.ndarray, lips: np.ndarray, opening: np.ndarray | None = No
         # Teeth in a photo sit in the mouth's shade: a warm, muted off-white.
         teeth = np.array([206, 194, 176], np.float32) * light
     return {
+        "lip": lip,
         "cavity": lip * 0.18 + np.array([18, 4, 4]),
         "throat": lip * 0.06,
         "teeth": teeth,
@@ -48,10 +49,16 @@ def palette(photo: np.ndarray, lips: np.ndarray, opening: np.ndarray | None = No
     }
 
 
-def _band(contour: np.ndarray, depth: np.ndarray, sign: float) -> np.ndarray:
-    """Polygon hugging ``contour`` (K, 2), ``depth`` px thick toward ``sign`` y."""
-    inner = contour + np.stack([np.zeros_like(depth), sign * depth], axis=1)
-    return np.concatenate([contour, inner[::-1]]).astype(np.float32)
+def _band(contour: np.ndarray, depth: np.ndarray, sign: float, under: float = 2.0) -> np.ndarray:
+    """Polygon hugging ``contour`` (K, 2), ``depth`` px thick toward ``sign`` y.
+
+    It starts ``under`` px behind the lip, so that the blur that softens the
+    interior does not darken the teeth where they meet the lip.
+    """
+    zero = np.zeros_like(depth)
+    outer = contour - np.stack([zero, sign * np.full_like(depth, under)], axis=1)
+    inner = contour + np.stack([zero, sign * depth], axis=1)
+    return np.concatenate([outer, inner[::-1]]).astype(np.float32)
 
 
 def draw_interior(canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
@@ -83,12 +90,16 @@ def draw_interior(canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
     gap = np.maximum(lower[:, 1] - upper[:, 1], 0)
     width = float(np.ptp(poly[:, 0]))
     opening = float(gap.max())
-    # Cavity: dark, darkest at the back (the centre of the opening).
-    layer[:] = colours["cavity"]
+    # A barely parted mouth shows a shadowed lip line, not a black slot with
+    # teeth: the interior fades in as the lips part (fully at ~6 px).
+    shown = float(np.clip((opening - 1.0) / 5.0, 0.0, 1.0))
+    layer[:] = colours["lip"] * 0.45 * (1 - shown) + colours["cavity"] * shown
     centre = pts(((upper + lower) / 2).mean(axis=0, keepdims=True))[0]
     axes = (max(1, int(width * 0.3 * scale)), max(1, int(opening * 0.35 * scale)))
-    cv2.ellipse(layer, tuple(int(c) for c in centre), axes, 0, 0, 360,
-                colours["throat"].tolist(), -1, cv2.LINE_AA)
+    if shown > 0:
+        cv2.ellipse(layer, tuple(int(c) for c in centre), axes, 0, 0, 360,
+                    (colours["throat"] * shown + colours["lip"] * 0.45 * (1 - shown)).tolist(), -1,
+                    cv2.LINE_AA)
     # Tongue: low in the mouth, rising forward with tongueOut.
     t_h = opening * (0.35 + 0.4 * tongue_out)
     t_c = (int(centre[0]), int((lower[:, 1].mean() - off[1] - 0.1 * t_h) * scale))
@@ -100,9 +111,12 @@ def draw_interior(canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
     taper = np.sin(np.linspace(0, np.pi, k)) ** 1.2
     top = np.minimum(gap * 0.45, width * 0.11) * taper
     bottom = np.minimum(gap * 0.28, width * 0.07) * taper
-    cv2.fillPoly(layer, [pts(_band(upper, top, +1))], colours["teeth"].tolist(), cv2.LINE_AA)
-    cv2.fillPoly(layer, [pts(_band(lower, bottom, -1))],
-                 (colours["teeth"] * 0.78).tolist(), cv2.LINE_AA)
+    if shown > 0:
+        base = layer.copy()
+        cv2.fillPoly(layer, [pts(_band(upper, top, +1))], colours["teeth"].tolist(), cv2.LINE_AA)
+        cv2.fillPoly(layer, [pts(_band(lower, bottom, -1))],
+                     (colours["teeth"] * 0.78).tolist(), cv2.LINE_AA)
+        layer = base + (layer - base) * shown
     # Light falls off into the mouth: shade everything by distance from the lips.
     ys = np.arange(rh, dtype=np.float32)[:, None]
     lip_top = np.interp(np.arange(rw) / scale + off[0], upper[:, 0], upper[:, 1])[None] - off[1]

@@ -30,10 +30,10 @@ _TONGUE = ARKIT_NAMES.index("tongueOut")
 
 # A warp shows a turn only by moving what the photo already shows (no new
 # side of the head), so a viewer, and a face tracker, perceives about 70 % of
-# the yaw and 80 % of the pitch the mesh turns by. The mesh turns further so
+# the yaw and 85 % of the pitch the mesh turns by. The mesh turns further so
 # that the perceived pose is the asked one (measured on real portraits:
 # docs/rig.md). Roll is seen in full.
-PERCEIVED_GAIN = np.array([1.4, 1.25, 1.0])
+PERCEIVED_GAIN = np.array([1.4, 1.15, 1.0])
 
 
 def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -118,7 +118,7 @@ def lip_seal(rest: np.ndarray) -> np.ndarray:
     reach_l = max(2.0 * float(rest[14, 1] - rest[17, 1]), 1e-6)  # lower lip: inner 14, outer 17
     centre = (rest[R.MOUTH_CORNERS[0], 0] + rest[R.MOUTH_CORNERS[1], 0]) / 2
     half = abs(rest[R.MOUTH_CORNERS[1], 0] - rest[R.MOUTH_CORNERS[0], 0]) / 2
-    across = np.clip((half - np.abs(rest[:, 0] - centre)) / (0.3 * half), 0, 1)
+    across = np.clip((half - np.abs(rest[:, 0] - centre)) / (0.12 * half), 0, 1)
     mid = (up_y + lo_y) / 2
     w_up = np.clip(1 - (rest[:, 1] - up_y) / reach_u, 0, 1) * (rest[:, 1] >= mid)
     w_lo = np.clip(1 - (lo_y - rest[:, 1]) / reach_l, 0, 1) * (rest[:, 1] < mid)
