@@ -66,7 +66,6 @@ def run(photo: np.ndarray, audio: Audio) -> dict[str, float]:
     crop_s = timed(renderer.render_crop)
     render_s = timed(renderer.render)
     kept = [renderer.render(track.coefficients[i], track.pose[i]) for i in range(25)]
-    t3 = time.perf_counter()
     t3b = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
         write_video(Path(d) / "b.mp4", (kept[i % len(kept)] for i in range(len(track))),

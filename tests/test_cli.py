@@ -1,6 +1,5 @@
 """End to end through the CLI, as a user runs it."""
 
-import json
 import subprocess
 import sys
 
