@@ -27,12 +27,14 @@ class Eye:
 
     side: str  # "left" or "right": the subject's
     contour: tuple[int, ...]  # lid landmark indices, a closed loop
+    upper: tuple[int, ...]  # upper lid, corner to corner
     centre: np.ndarray  # iris centre (2,)
     radius: float
     width: float  # corner to corner
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the patches below
     sclera: np.ndarray  # eye region with the iris inpainted away, float32 (h, w, 3)
     iris: np.ndarray  # eye region as photographed, float32 (h, w, 3)
+    lash: np.ndarray  # colour of the lash line, RGB (3,)
 
     def gaze(self, coeffs: np.ndarray) -> np.ndarray:
         """Iris offset in pixels (x right, y down) for ARKit coefficients (52,)."""
@@ -66,8 +68,11 @@ def make_eyes(image: np.ndarray, landmarks: np.ndarray) -> list[Eye]:
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
         region = np.ascontiguousarray(image[y0:y1, x0:x1])
         sclera = _sclera_plate(region, pts - [x0, y0], centre - [x0, y0], radius)
-        eyes.append(Eye(side, contour, centre, radius, width, (x0, y0, x1, y1),
-                        sclera.astype(np.float32), region.astype(np.float32)))
+        along = image[np.clip(np.round(landmarks[list(up[1:-1]), 1]).astype(int), 0, h - 1),
+                      np.clip(np.round(landmarks[list(up[1:-1]), 0]).astype(int), 0, w - 1)]
+        lash = np.min(along.astype(np.float32), axis=0) * 0.85
+        eyes.append(Eye(side, contour, tuple(up), centre, radius, width, (x0, y0, x1, y1),
+                        sclera.astype(np.float32), region.astype(np.float32), lash))
     return eyes
 
 
@@ -132,3 +137,28 @@ def draw_gaze(canvas: np.ndarray, eye: Eye, opening: np.ndarray, shift: np.ndarr
     a = cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), 0.7)[..., None]
     roi = canvas[by0:by1, bx0:bx1].astype(np.float32)
     canvas[by0:by1, bx0:bx1] = np.clip(roi * (1 - a) + eyeball * a + 0.5, 0, 255).astype(np.uint8)
+
+
+def draw_lashes(canvas: np.ndarray, eye: Eye, upper: np.ndarray, blink: float) -> None:
+    """A closing eye's lash line along the moved upper lid ``upper`` (K, 2).
+
+    The warp brings the lid down over the eye but stretches the photo's
+    lashes into a soft smear; a crisp line in the lashes' own colour at the
+    lid's edge is what makes a shut eye read as shut.
+    """
+    strength = float(np.clip((blink - 0.3) / 0.5, 0, 1)) * 0.85
+    if strength <= 0:
+        return
+    x0, y0 = np.floor(upper.min(axis=0)).astype(int) - 3
+    x1, y1 = np.ceil(upper.max(axis=0)).astype(int) + 4
+    h, w = canvas.shape[:2]
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return
+    line = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    thick = max(1, int(round(0.045 * eye.width)))
+    cv2.polylines(line, [np.round((upper - [x0, y0]) * 4).astype(np.int32)], False, 255, thick,
+                  cv2.LINE_AA, shift=2)
+    a = cv2.GaussianBlur(line.astype(np.float32) / 255.0, (0, 0), 0.6)[..., None] * strength
+    roi = canvas[y0:y1, x0:x1].astype(np.float32)
+    canvas[y0:y1, x0:x1] = np.clip(roi * (1 - a) + eye.lash * a + 0.5, 0, 255).astype(np.uint8)

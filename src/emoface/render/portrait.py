@@ -22,11 +22,12 @@ from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
 from ..face.tracker import FaceObservation, rotation_from_angles
 from ..motion import ARKIT_NAMES, lip_aperture
-from .eyes import draw_gaze, make_eyes
+from .eyes import draw_gaze, draw_lashes, make_eyes
 from .mouth import draw_interior, palette
 from .warp import warp
 
 _TONGUE = ARKIT_NAMES.index("tongueOut")
+_BLINK = {"left": ARKIT_NAMES.index("eyeBlinkLeft"), "right": ARKIT_NAMES.index("eyeBlinkRight")}
 
 # A warp shows a turn only by moving what the photo already shows (no new
 # side of the head), so a viewer, and a face tracker, perceives about 70 % of
@@ -252,6 +253,10 @@ class PortraitRenderer:
             if np.any(np.abs(gaze) > 0.05):
                 shift = (dst[idx] - self._src2d[idx]).mean(axis=0)
                 draw_gaze(out, eye, dst[idx], shift, gaze)
+                cv2.fillPoly(changed, [dst[idx].astype(np.int32)], 1)
+            blink = float(coeffs[_BLINK[eye.side]])
+            if blink > 0.3:
+                draw_lashes(out, eye, dst[list(eye.upper)], blink)
                 cv2.fillPoly(changed, [dst[idx].astype(np.int32)], 1)
         # Unmoved pixels keep the photo exactly (no resampling blur); the
         # feather hides the seam between the two.
