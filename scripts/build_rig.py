@@ -174,6 +174,29 @@ def calibrate(k: int, hand: np.ndarray, verts: np.ndarray, bs: Blendshapes,
     return p[0] * field + corr, before, after
 
 
+def seen_rise(faces: list[Portrait], k: int, field: np.ndarray) -> float:
+    """Mean rise of shape k's score when MediaPipe re-reads the rendered
+    portraits (the whole pipeline: render, detect landmarks, blendshapes)."""
+    from emoface.face.tracker import FaceTracker
+
+    zero = np.zeros(N_SHAPES, np.float32)
+    one = zero.copy()
+    one[k] = 1.0
+    rises = []
+    with FaceTracker() as tracker:
+        for f in faces:
+            saved = f.r._rig[k].copy()
+            f.r._rig[k] = (f.r._scale * field @ f.r._rot.T).astype(np.float32)
+            scores = []
+            for c in (zero, one):
+                found = tracker.track(f.r.render(c, np.zeros(6, np.float32)))
+                scores.append(max(found, key=lambda o: o.bbox[2] * o.bbox[3]).blendshapes[k]
+                              if found else np.nan)
+            f.r._rig[k] = saved
+            rises.append(scores[1] - scores[0])
+    return float(np.nanmean(rises))
+
+
 def main() -> None:
     verts = canonical_mesh().vertices.astype(np.float64)
     hand = build_rig(verts).astype(np.float64)
@@ -186,8 +209,15 @@ def main() -> None:
     for k, name in enumerate(ARKIT_NAMES):
         if name.startswith(SKIP) or name.endswith("Right"):
             continue
-        rig[k], before, after = calibrate(k, hand, verts, bs, faces, base)
-        print(f"{name:<20} model reading {before:+.2f} -> {after:+.2f}", flush=True)
+        field, before, after = calibrate(k, hand, verts, bs, faces, base)
+        # Keep the calibration only where the renders are *seen* to read better:
+        # a field tuned to the model alone can take odd shapes for nothing.
+        seen_hand, seen_cal = seen_rise(faces, k, hand[k]), seen_rise(faces, k, field)
+        keep = seen_cal >= seen_hand + 0.05
+        if keep:
+            rig[k] = field
+        print(f"{name:<20} model reading {before:+.2f} -> {after:+.2f}; renders read "
+              f"{seen_hand:+.2f} -> {seen_cal:+.2f}: {'calibrated' if keep else 'hand-made'}", flush=True)
         if name.endswith("Left"):
             twin = name[:-4] + "Right"
             rig[ARKIT_NAMES.index(twin)] = rig[k][mirror] * np.array([-1, 1, 1])
