@@ -105,13 +105,14 @@ def _sclera_plate(region: np.ndarray, opening: np.ndarray, centre: np.ndarray,
 
 def draw_gaze(canvas: np.ndarray, eye: Eye, opening: np.ndarray, shift: np.ndarray,
               gaze: np.ndarray) -> None:
-    """Paint the eye with its iris moved by ``gaze`` into ``canvas`` in place.
+    """Paint the eyeball, its iris moved by ``gaze``, inside the lid opening.
+
+    Also what a widened eye shows: white above the iris where the lid rose,
+    where a warp has only stretched lid skin.
 
     ``opening`` is the moved lid contour (K, 2); ``shift`` how far the eye as
     a whole moved (head pose, lids), both in canvas pixels.
     """
-    if not np.any(np.abs(gaze) > 0.05):
-        return
     x0, y0, x1, y1 = eye.box
     h, w = canvas.shape[:2]
     bx0, by0 = int(max(x0 + shift[0] - 2, 0)), int(max(y0 + shift[1] - 2, 0))
