@@ -101,3 +101,27 @@ def test_gaze_moves_the_iris_inside_the_eye(renderer):
     assert iris_offset(out) > iris_offset(base) + 0.08
     assert iris_offset(inward) < iris_offset(base) - 0.08
     assert out.score("eyeLookOutLeft") > base.score("eyeLookOutLeft") + 0.25
+
+
+def test_wide_eyes_open_further(renderer):
+    """dlib's 68-point model (not MediaPipe, whose lid landmarks hardly move
+    here) measures the lid-to-lid opening of both eyes."""
+    import dlib
+    import face_recognition_models as frm
+
+    detector = dlib.get_frontal_face_detector()
+    shape = dlib.shape_predictor(frm.pose_predictor_model_location())
+
+    def opening(img):
+        p = shape(img, detector(img, 1)[0])
+        y = lambda i: p.part(i).y  # noqa: E731
+        x = lambda i: p.part(i).x  # noqa: E731
+        right = (y(41) + y(40) - y(37) - y(38)) / 2 / (x(39) - x(36))
+        left = (y(47) + y(46) - y(43) - y(44)) / 2 / (x(45) - x(42))
+        return (right + left) / 2
+
+    z = np.zeros(len(ARKIT_NAMES), np.float32)
+    c = z.copy()
+    c[[ARKIT_NAMES.index("eyeWideLeft"), ARKIT_NAMES.index("eyeWideRight")]] = 1.0
+    still = np.zeros(6, np.float32)
+    assert opening(renderer.render(c, still)) > opening(renderer.render(z, still)) * 1.04
