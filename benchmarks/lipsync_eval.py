@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lipsync_score import CLOSED, pool, score  # noqa: E402
 
-from emoface.drivers.features import n_frames, speech_level  # noqa: E402
+from emoface.drivers.features import frame_times, n_frames, speech_level  # noqa: E402
+from emoface.drivers.lipsync.coarticulation import segment_frames  # noqa: E402
 from emoface.drivers.lipsync import lipsync  # noqa: E402
 from emoface.drivers.lipsync.phones import Segment, arpabet_segments, ipa_segments  # noqa: E402
 from emoface.drivers.lipsync.sphinx import align  # noqa: E402
@@ -174,7 +175,7 @@ def rhubarb_curves(clip: Clip, with_text: bool) -> tuple[np.ndarray, float]:
         res = subprocess.run(cmd, capture_output=True, text=True, check=True)
         took = time.perf_counter() - t0
     cues = json.loads(res.stdout)["mouthCues"]
-    t = (np.arange(frames) + 0.5) / FPS
+    t = frame_times(frames, FPS)
     coeffs = np.zeros((frames, len(ARKIT_NAMES)), np.float32)
     for cue in cues:
         jaw = _RHUBARB[cue["value"]]
@@ -236,11 +237,11 @@ def rendered(clips: list[Clip], methods: list[str]) -> dict[str, dict]:
                 gaps.append(inner / max(p.part(54).x - p.part(48).x, 1))
             gaps = np.array(gaps)
             n = len(gaps)
-            t = (np.arange(n) + 0.5) / FPS
+            t = frame_times(n, FPS)
             for seg in clip.truth:
-                sel = np.flatnonzero((t >= seg.start) & (t < seg.end))
+                sel = segment_frames(seg.start, seg.end, FPS, n)
                 if not len(sel):
-                    sel = np.array([min(int((seg.start + seg.end) / 2 * FPS), n - 1)])
+                    continue
                 if seg.viseme == "PP":
                     closed.append(bool(np.nanmin(gaps[sel]) < 0.05))
                 elif seg.viseme in ("aa", "O") and seg.end - seg.start >= 0.06:

@@ -30,8 +30,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
+from emoface.drivers.features import frame_times
+from emoface.drivers.lipsync.coarticulation import segment_frames
 from emoface.drivers.lipsync.phones import Segment
-from emoface.motion import ARKIT_NAMES, lip_aperture
+from emoface.motion import Blendshape, lip_aperture
 
 CLOSED = 0.1
 OPEN = 0.2
@@ -44,24 +46,14 @@ REFERENCE_OPENNESS = {
     "HH": 0.4, "kk": 0.25, "DD": 0.2, "TH": 0.2, "RR": 0.2, "CH": 0.15, "SS": 0.1,
     "WW": 0.1, "FF": 0.05, "PP": 0.0, "sil": 0.0,
 }
-_C = {n: i for i, n in enumerate(ARKIT_NAMES)}
-
-
-def aperture(coeffs: np.ndarray) -> np.ndarray:
-    """Lip aperture per frame from (T, 52) coefficients (emoface.motion.lip_aperture)."""
-    return lip_aperture(coeffs)
 
 
 def _frames_of(seg: Segment, fps: float, n: int) -> np.ndarray:
-    first = int(np.ceil(seg.start * fps - 0.5))
-    last = int(np.floor(seg.end * fps - 0.5))
-    if last < first:
-        first = last = int(np.floor((seg.start + seg.end) / 2 * fps))
-    return np.arange(max(first, 0), min(last + 1, n))
+    return segment_frames(seg.start, seg.end, fps, n)
 
 
 def reference_openness(truth: list[Segment], fps: float, n: int) -> np.ndarray:
-    t = (np.arange(n) + 0.5) / fps
+    t = frame_times(n, fps)
     ref = np.zeros(n)
     for seg in truth:
         ref[(t >= seg.start) & (t < seg.end)] = REFERENCE_OPENNESS[seg.viseme]
@@ -84,13 +76,13 @@ def timing_offset_ms(curve: np.ndarray, ref: np.ndarray, fps: float, max_ms: flo
 def score(coeffs: np.ndarray, fps: float, truth: list[Segment]) -> dict[str, float]:
     """All metrics for one clip; counts are returned too, for pooling."""
     n = len(coeffs)
-    ap = aperture(coeffs)
-    jaw = coeffs[:, _C["jawOpen"]]
+    ap = lip_aperture(coeffs)
+    jaw = coeffs[:, Blendshape.JAW_OPEN]
     bil = [s for s in truth if s.viseme == "PP"]
     closed = [bool((ap[f] < CLOSED).any()) for s in bil if len(f := _frames_of(s, fps, n))]
     vowels = [s for s in truth if s.viseme in ("aa", "O") and s.end - s.start >= 0.06]
     opened = [bool((jaw[f] >= OPEN).any()) for s in vowels if len(f := _frames_of(s, fps, n))]
-    t = (np.arange(n) + 0.5) / fps
+    t = frame_times(n, fps)
     pause = np.zeros(n, bool)
     for s in truth:
         if s.viseme == "sil":

@@ -162,6 +162,14 @@ def test_bad_inputs_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav):
     _fails(capsys, gen + ["--text", str(tmp_path / "missing.txt")], out, "missing.txt: transcript file not found")
     _fails(capsys, gen + ["--text", "  "], out, "--text is empty")
     _fails(capsys, gen + ["--text", "?!"], out, "no words")
+    (tmp_path / "blank.txt").write_text("  \n")
+    _fails(capsys, gen + ["--text", str(tmp_path / "blank.txt")], out, "blank.txt: transcript file is empty")
+    # blendshapes decodes straight to 16 kHz through ffmpeg: the same bad files, the same lines
+    csv = tmp_path / "m.csv"
+    _fails(capsys, ["blendshapes", "--audio", str(tmp_path / "bad.wav"), "-o", str(csv)], csv, "bad.wav")
+    _fails(capsys, ["blendshapes", "--audio", str(tmp_path / "empty.wav"), "-o", str(csv)], csv, "empty")
+    _fails(capsys, ["blendshapes", "--audio", str(tmp_path / "nope.wav"), "-o", str(csv)], csv,
+           "nope.wav: audio file not found")
     _fails(capsys, ["blendshapes", "--say", "Hello there.", "--text", "Hello there.", "-o",
                     str(tmp_path / "m.csv")], tmp_path / "m.csv", "--text is the transcript of --audio")
 

@@ -20,9 +20,10 @@ from emoface.drivers.lipsync.sphinx import align, cut_points, recognize, spell, 
 from emoface.errors import InputError
 from emoface.media.audio import Audio, load_audio
 from emoface.motion import Blendshape
+from emoface.motion import lip_aperture as aperture
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from lipsync_score import aperture, score  # noqa: E402
+from lipsync_score import score  # noqa: E402
 
 FPS = 25.0
 SENTENCE = "Bob bought a map, and maybe a pink umbrella for his mom."

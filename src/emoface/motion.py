@@ -85,8 +85,17 @@ def layer_mask(layer: str) -> np.ndarray:
     return np.array([n in names for n in ARKIT_NAMES])
 
 
+def channels(*names: str) -> list[int]:
+    """Indices of ARKit channels; a left/right stem ("mouthSmile") gives both sides."""
+    out = []
+    for name in names:
+        pair = [name + side for side in ("Left", "Right") if name + side in ARKIT_NAMES]
+        out += [ARKIT_NAMES.index(n) for n in pair or [name]]
+    return out
+
+
 def _idx(*names: str) -> np.ndarray:
-    return np.array([ARKIT_NAMES.index(n) for n in names])
+    return np.array(channels(*names))
 
 
 # Lip-opening channels that an expression may add (surprise drops the jaw, disgust
@@ -155,8 +164,8 @@ def lip_aperture(coeffs: np.ndarray) -> np.ndarray:
     """
     c = np.asarray(coeffs, dtype=np.float32)
     gap = np.maximum(c[..., Blendshape.JAW_OPEN] - c[..., Blendshape.MOUTH_CLOSE], 0)
-    lower = c[..., _idx("mouthLowerDownLeft", "mouthLowerDownRight")].mean(axis=-1)
-    upper = c[..., _idx("mouthUpperUpLeft", "mouthUpperUpRight")].mean(axis=-1)
+    lower = c[..., _idx("mouthLowerDown")].mean(axis=-1)
+    upper = c[..., _idx("mouthUpperUp")].mean(axis=-1)
     return gap + 0.3 * lower + 0.2 * upper
 
 

@@ -11,7 +11,7 @@ which feeds the CLI's progress bar, an API caller or a UI alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,15 +31,11 @@ from .media.image import load_image
 from .media.video import even_size, write_video
 from .motion import MotionTrack
 from .options import MotionOptions, RenderOptions
+from .progress import Progress, quiet
 
 if TYPE_CHECKING:  # the renderer pulls in OpenCV and MediaPipe; motion-only use skips them
     from .render import PortraitRenderer
 
-Progress = Callable[[str, int, int], None]
-
-
-def _quiet(step: str, completed: int, total: int) -> None:
-    pass
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,15 +51,20 @@ def transcript(text: str | Path | None, audio: str | Path | None) -> str | None:
     .txt beside the audio (``talk.wav`` -> ``talk.txt``) when none is given."""
     if text is None:
         beside = Path(audio).with_suffix(".txt") if audio is not None else None
-        return beside.read_text(errors="replace") if beside is not None and beside.is_file() else None
-    if str(text).endswith(".txt"):
+        if beside is None or not beside.is_file():
+            return None
+        text = beside
+    if isinstance(text, Path) or str(text).endswith(".txt"):
         path = Path(text)
         if not path.is_file():
             raise InputError(f"{path}: transcript file not found; check the path or give the text itself")
-        text = path.read_text(errors="replace")
-    if not str(text).strip():
+        words = path.read_text(errors="replace")
+        if not words.strip():
+            raise InputError(f"{path}: transcript file is empty; write the spoken words in it or remove it")
+        return words
+    if not text.strip():
         raise InputError("--text is empty; give the words that are spoken, or leave it out")
-    return str(text)
+    return text
 
 
 def load_speech(audio: str | Path | None = None, say: str | None = None,
@@ -84,7 +85,7 @@ def load_speech(audio: str | Path | None = None, say: str | None = None,
 
 
 def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
-               progress: Progress = _quiet) -> MotionTrack:
+               progress: Progress = quiet) -> MotionTrack:
     """Drive every layer from the speech and the options.
 
     Parameters
@@ -115,7 +116,7 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
 
 
 def prepare_portrait(image: str | Path | np.ndarray, ropts: RenderOptions = RenderOptions(),
-                     progress: Progress = _quiet) -> PortraitRenderer:
+                     progress: Progress = quiet) -> PortraitRenderer:
     """Read and track the portrait, scale it to the output size, fit the rig."""
     import cv2
 
@@ -139,7 +140,7 @@ def prepare_portrait(image: str | Path | np.ndarray, ropts: RenderOptions = Rend
 
 
 def frames_of(renderer: PortraitRenderer, track: MotionTrack,
-              progress: Progress = _quiet) -> Iterator[np.ndarray]:
+              progress: Progress = quiet) -> Iterator[np.ndarray]:
     """Rendered RGB frames of ``track``, one at a time (memory stays flat)."""
     total = len(track)
     for i in range(total):
@@ -149,7 +150,7 @@ def frames_of(renderer: PortraitRenderer, track: MotionTrack,
 
 def render_video(renderer: PortraitRenderer, track: MotionTrack, output: str | Path,
                  audio: Audio | None = None, ropts: RenderOptions = RenderOptions(),
-                 progress: Progress = _quiet) -> Path:
+                 progress: Progress = quiet) -> Path:
     """Render ``track`` on the prepared portrait into an mp4 (audio muxed)."""
     return write_video(output, frames_of(renderer, track, progress), track.fps, audio, ropts.crf)
 
@@ -157,7 +158,7 @@ def render_video(renderer: PortraitRenderer, track: MotionTrack, output: str | P
 def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
              output: str | Path, say: str | None = None, text: str | Path | None = None,
              motion: MotionOptions = MotionOptions(), render: RenderOptions = RenderOptions(),
-             progress: Progress = _quiet) -> Result:
+             progress: Progress = quiet) -> Result:
     """Portrait + speech -> talking video.
 
     Parameters
@@ -187,7 +188,7 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
 def blendshapes(audio: str | Path | None = None, *, output: str | Path | None = None,
                 say: str | None = None, text: str | Path | None = None,
                 motion: MotionOptions = MotionOptions(),
-                progress: Progress = _quiet) -> MotionTrack:
+                progress: Progress = quiet) -> MotionTrack:
     """Speech -> MotionTrack (no rendering); saved to ``output`` if given."""
     if output is not None:
         check_writable(output)
@@ -200,7 +201,7 @@ def blendshapes(audio: str | Path | None = None, *, output: str | Path | None = 
 
 def render(image: str | Path | np.ndarray, track: MotionTrack, *, output: str | Path,
            audio: str | Path | None = None, options: RenderOptions = RenderOptions(),
-           progress: Progress = _quiet) -> Path:
+           progress: Progress = quiet) -> Path:
     """Any saved MotionTrack onto a portrait: the renderer on its own."""
     check_writable(output)
     speech = load_audio(audio) if audio is not None else None

@@ -13,6 +13,11 @@ def n_frames(duration: float, fps: float) -> int:
     return max(1, int(round(duration * fps)))
 
 
+def frame_times(frames: int, fps: float) -> np.ndarray:
+    """Time each video frame shows, seconds: the middle of its display interval."""
+    return (np.arange(frames) + 0.5) / fps
+
+
 def frame_rms(signal: np.ndarray, rate: int, fps: float, frames: int) -> np.ndarray:
     """RMS level per video frame, shape (frames,), linear amplitude.
 
@@ -31,7 +36,7 @@ def frame_rms(signal: np.ndarray, rate: int, fps: float, frames: int) -> np.ndar
         lo = i // block
         energy[lo + 1:lo + 1 + len(part) // block] = np.square(part).reshape(-1, block).sum(1)
     csum = np.cumsum(energy)  # csum[k] = energy of the first k blocks
-    centres = (np.arange(frames) + 0.5) / fps * rate / block
+    centres = frame_times(frames, fps) * rate / block
     half = rate / fps / block
     lo = np.clip(np.round(centres - half), 0, n_blocks).astype(int)
     hi = np.clip(np.round(centres + half), 0, n_blocks).astype(int)

@@ -32,19 +32,35 @@ class Eye:
     radius: float
     width: float  # corner to corner
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the patches below
-    sclera: np.ndarray  # eye region with the iris inpainted away, float32 (h, w, 3)
+    sclera: np.ndarray  # eye region with the iris replaced by white, float32 (h, w, 3)
     iris: np.ndarray  # eye region as photographed, float32 (h, w, 3)
     lash: np.ndarray  # colour of the lash line, RGB (3,)
 
+    @property
+    def lower(self) -> list[int]:
+        """Lower-lid landmarks between the corners: they move with the head, not the lid."""
+        return list(self.contour[len(self.upper):])
+
+    @property
+    def channel(self) -> dict[str, int]:
+        """This eye's ARKit channels by short name: "Blink", "Wide", "LookIn", ..."""
+        return _CHANNELS[self.side]
+
     def gaze(self, coeffs: np.ndarray) -> np.ndarray:
         """Iris offset in pixels (x right, y down) for ARKit coefficients (52,)."""
-        s = "Left" if self.side == "left" else "Right"
-        c = {k: float(coeffs[ARKIT_NAMES.index(f"eyeLook{k}{s}")]) for k in ("In", "Out", "Up", "Down")}
+        ch = self.channel
+        out, in_ = coeffs[ch["LookOut"]], coeffs[ch["LookIn"]]
+        up, down = coeffs[ch["LookUp"]], coeffs[ch["LookDown"]]
         # The subject's left eye sits on the image's right: looking out moves its iris right.
         out_dir = 1.0 if self.side == "left" else -1.0
-        dx = (c["Out"] - c["In"]) * out_dir * TRAVEL * self.width
-        dy = (c["Down"] - c["Up"]) * TRAVEL_V * self.width
+        dx = float(out - in_) * out_dir * TRAVEL * self.width
+        dy = float(down - up) * TRAVEL_V * self.width
         return np.array([dx, dy], np.float32)
+
+
+_CHANNELS = {side: {k: ARKIT_NAMES.index(f"eye{k}{side.title()}")
+                    for k in ("Blink", "Wide", "LookIn", "LookOut", "LookUp", "LookDown")}
+             for side in ("left", "right")}
 
 
 def make_eyes(image: np.ndarray, landmarks: np.ndarray) -> list[Eye]:

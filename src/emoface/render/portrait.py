@@ -27,8 +27,6 @@ from .mouth import draw_interior, palette
 from .warp import warp
 
 _TONGUE = ARKIT_NAMES.index("tongueOut")
-_BLINK = {"left": ARKIT_NAMES.index("eyeBlinkLeft"), "right": ARKIT_NAMES.index("eyeBlinkRight")}
-_WIDE = {"left": ARKIT_NAMES.index("eyeWideLeft"), "right": ARKIT_NAMES.index("eyeWideRight")}
 
 # A warp shows a turn only by moving what the photo already shows (no new
 # side of the head), so a viewer, and a face tracker, perceives about 70 % of
@@ -251,14 +249,13 @@ class PortraitRenderer:
         for eye in self._eyes:
             idx = list(eye.contour)
             gaze = eye.gaze(coeffs)
-            wide = float(coeffs[_WIDE[eye.side]])
+            wide = float(coeffs[eye.channel["Wide"]])
             if np.any(np.abs(gaze) > 0.05) or wide > 0.05:
                 # The eyeball moves with the head (the lower lid), not with the upper lid.
-                low = list(eye.contour[len(eye.upper):])
-                shift = (dst[low] - self._src2d[low]).mean(axis=0)
+                shift = (dst[eye.lower] - self._src2d[eye.lower]).mean(axis=0)
                 draw_gaze(out, eye, dst[idx], shift, gaze)
                 cv2.fillPoly(changed, [dst[idx].astype(np.int32)], 1)
-            blink = float(coeffs[_BLINK[eye.side]])
+            blink = float(coeffs[eye.channel["Blink"]])
             if blink > 0.3:
                 draw_lashes(out, eye, dst[list(eye.upper)], blink)
                 cv2.fillPoly(changed, [dst[idx].astype(np.int32)], 1)

@@ -14,23 +14,19 @@ recognition looks unreliable: see :func:`phones_look_reliable`).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...progress import Progress, quiet
 from .acoustic import acoustic_mouth
-from .coarticulation import blend, enforce_closures, frame_times, scale_opening
+from ..features import frame_times
+from .coarticulation import blend, enforce_closures, scale_opening
 from .phones import Phone, Segment, arpabet_segments, ipa_segments
 from .sphinx import FILLERS, AlignmentError, align, recognize
 
 MODES = ("auto", "phonetic", "acoustic")
 
-Progress = Callable[[str, int, int], None]
-
-
-def _quiet(step: str, completed: int, total: int) -> None:
-    pass
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,7 +83,7 @@ def phonetic_mouth(segments: list[Segment], level: np.ndarray, fps: float,
 def lipsync(signal: np.ndarray, rate: int, fps: float, level: np.ndarray, *,
             mode: str = "auto", text: str | None = None,
             phones: list[Phone] | None = None, alphabet: str = "arpabet",
-            articulation: float = 1.0, progress: Progress = _quiet) -> LipSync:
+            articulation: float = 1.0, progress: Progress = quiet) -> LipSync:
     """The mouth layer for a speech signal.
 
     Parameters

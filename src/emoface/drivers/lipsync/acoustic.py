@@ -19,10 +19,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from ...motion import ARKIT_NAMES, N_SHAPES
-from .coarticulation import frame_times
+from ...motion import N_SHAPES, Blendshape, channels
+from ..features import frame_times
 
-_I = {n: i for i, n in enumerate(ARKIT_NAMES)}
 
 
 def _band_centroid(power: np.ndarray, freqs: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -75,8 +74,7 @@ def acoustic_mouth(signal: np.ndarray, rate: int, fps: float, level: np.ndarray)
     width = loud * f["voiced"] * np.clip(1.5 * f["front"] - 0.5, 0, 1)
 
     def put(name: str, value: np.ndarray) -> None:
-        for n in (name + "Left", name + "Right") if name + "Left" in _I else (name,):
-            layer[:, _I[n]] = value
+        layer[:, channels(name)] = value[:, None]
 
     put("jawOpen", 0.55 * opening)
     put("mouthLowerDown", 0.28 * opening)
@@ -87,6 +85,6 @@ def acoustic_mouth(signal: np.ndarray, rate: int, fps: float, level: np.ndarray)
     # Stop closures: a brief dip to (near) silence with speech on both sides.
     smooth = uniform_filter1d(level, 5)
     dip = (level < 0.08) & (smooth > 0.15)
-    put("mouthClose", np.where(dip, layer[:, _I["jawOpen"]], 0))
+    put("mouthClose", np.where(dip, layer[:, Blendshape.JAW_OPEN], 0))
     put("mouthPress", 0.3 * dip)
     return layer

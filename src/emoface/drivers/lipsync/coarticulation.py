@@ -14,8 +14,9 @@ of all targets. Then three rules a viewer checks:
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
-from ...motion import ARKIT_NAMES
+from ...motion import Blendshape, channels
 from .phones import Segment
 from .visemes import CLOSURE, DOMINANCE, OPENING, TARGETS, VISEME_NAMES
 
@@ -30,17 +31,20 @@ ROUNDING = ("mouthPucker", "mouthFunnel")
 ROUNDING_ANTICIPATION_S = 0.12
 ROUNDING_CARRY_OVER_S = 0.06
 
-_I = {n: i for i, n in enumerate(ARKIT_NAMES)}
-_OPENING = [_I[n] for n in OPENING]
-_CLOSE_RELAX = [_I[n] for n in ("mouthFunnel", "mouthPucker", "mouthStretchLeft",
-                                "mouthStretchRight", "mouthLowerDownLeft",
-                                "mouthLowerDownRight", "mouthUpperUpLeft",
-                                "mouthUpperUpRight", "tongueOut")]
+_OPENING = channels(*OPENING)
+_ROUNDING = channels(*ROUNDING)
+_CLOSE_RELAX = channels("mouthFunnel", "mouthPucker", "mouthStretch", "mouthLowerDown",
+                        "mouthUpperUp", "tongueOut")
 
 
-def frame_times(frames: int, fps: float) -> np.ndarray:
-    """Time each video frame shows, seconds: the middle of its display interval."""
-    return (np.arange(frames) + 0.5) / fps
+def segment_frames(start: float, end: float, fps: float, frames: int) -> np.ndarray:
+    """Frames shown during [start, end) seconds; the frame nearest its middle
+    when the interval falls between two frames (a 30 ms /b/ at 25 fps)."""
+    first = int(np.ceil(start * fps - 0.5))
+    last = int(np.floor(end * fps - 0.5))
+    if last < first:
+        first = last = int(np.floor((start + end) / 2 * fps))
+    return np.arange(max(first, 0), min(last + 1, frames))
 
 
 def blend(segments: list[Segment], times: np.ndarray) -> np.ndarray:
@@ -58,9 +62,8 @@ def blend(segments: list[Segment], times: np.ndarray) -> np.ndarray:
     """
     out = _blend(segments, times, ANTICIPATION_S, CARRY_OVER_S)
     if len(segments) and len(times):
-        rounding = [_I[n] for n in ROUNDING]
         wide = _blend(segments, times, ROUNDING_ANTICIPATION_S, ROUNDING_CARRY_OVER_S)
-        out[:, rounding] = wide[:, rounding]
+        out[:, _ROUNDING] = wide[:, _ROUNDING]
     return out
 
 
@@ -94,16 +97,15 @@ def enforce_closures(layer: np.ndarray, segments: list[Segment], fps: float) -> 
     out = layer.copy()
     frames = len(out)
     index = {n: i for i, n in enumerate(VISEME_NAMES)}
-    jaw, close = _I["jawOpen"], _I["mouthClose"]
-    press = [_I["mouthPressLeft"], _I["mouthPressRight"]]
+    jaw, close = Blendshape.JAW_OPEN, Blendshape.MOUTH_CLOSE
+    press = channels("mouthPress")
     for seg in segments:
         if not CLOSURE[index[seg.viseme]]:
             continue
-        first = int(np.ceil(seg.start * fps - 0.5))
-        last = int(np.floor(seg.end * fps - 0.5))
-        if last < first:  # shorter than a frame: the frame nearest its centre
-            first = last = int(np.floor((seg.start + seg.end) / 2 * fps))
-        sl = slice(max(first, 0), min(last + 1, frames))
+        shown = segment_frames(seg.start, seg.end, fps, frames)
+        if not len(shown):
+            continue
+        sl = slice(shown[0], shown[-1] + 1)
         out[sl, jaw] = np.minimum(out[sl, jaw], 0.06)
         out[sl, close] = out[sl, jaw]
         out[sl, _CLOSE_RELAX] *= 0.15
@@ -119,8 +121,6 @@ def scale_opening(layer: np.ndarray, level: np.ndarray, fps: float,
     syllable keeps the table's opening; a loud one opens up to 30 % wider.
     Where the audio is silent for more than ~120 ms the mouth rests.
     """
-    from scipy.ndimage import maximum_filter1d, uniform_filter1d
-
     out = layer.copy()
     level = np.asarray(level, np.float32)
     # Activity: speech within ~120 ms (stops and quiet consonants are brief dips).

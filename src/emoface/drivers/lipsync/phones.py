@@ -105,7 +105,11 @@ def ipa_segments(phones: list[Phone] | list[tuple[str, float, float]]) -> list[S
 
 
 def merge(segments: list[Segment]) -> list[Segment]:
-    """Join neighbours with the same viseme and drop empty intervals; sorted."""
+    """Sort, drop empty intervals and join touching pauses into one.
+
+    Neighbouring consonants of one class stay apart on purpose: "m b" is two
+    closures, each with its own frame.
+    """
     out: list[Segment] = []
     for seg in sorted(segments, key=lambda s: s.start):
         if seg.end <= seg.start:

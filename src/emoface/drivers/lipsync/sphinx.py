@@ -17,12 +17,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 from ...errors import InputError
+from ...progress import Progress, quiet
 from .phones import Phone
 
 RATE = 16_000
@@ -32,15 +32,9 @@ CONTEXT_S = 0.5  # overlap decoded on each side of a chunk
 SPAWN_AFTER_S = 600.0  # audio longer than this is decoded by spawned (not forked) workers
 FILLERS = ("SIL", "+NSN+", "+SPN+", "+BREATH+", "+COUGH+", "+NOISE+", "+SMACK+", "+UH+", "+UM+")
 
-Progress = Callable[[str, int, int], None]
-
 
 class AlignmentError(InputError):
     """The transcript's words could not be fitted to the speech."""
-
-
-def _quiet(step: str, completed: int, total: int) -> None:
-    pass
 
 
 def _decoder(**extra: object):
@@ -116,7 +110,7 @@ def _jobs(signal: np.ndarray, chunk_s: float) -> list[tuple[bytes, float, float,
     return jobs
 
 
-def recognize(signal: np.ndarray, progress: Progress = _quiet,
+def recognize(signal: np.ndarray, progress: Progress = quiet,
               workers: int | None = None, chunk_s: float = CHUNK_S) -> list[Phone]:
     """Phones in free speech (ARPAbet labels, fillers as in :data:`FILLERS`).
 
@@ -195,7 +189,7 @@ def words_of(text: str) -> list[str]:
     return words
 
 
-def align(signal: np.ndarray, text: str, progress: Progress = _quiet) -> list[Phone]:
+def align(signal: np.ndarray, text: str, progress: Progress = quiet) -> list[Phone]:
     """Forced alignment of ``text`` to the speech: ARPAbet phones with timings.
 
     Words missing from pocketsphinx's dictionary get a pronunciation from

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ...motion import ARKIT_NAMES, N_SHAPES
+from ...motion import N_SHAPES, channels
 
 
 class Viseme(NamedTuple):
@@ -77,16 +77,13 @@ VISEMES: dict[str, Viseme] = {
 OPEN_VOWELS = frozenset({"aa", "ah", "E", "O"})
 
 #: Channels that open the lips; loudness scales these (closures and rounding stay).
-OPENING = ("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight",
-           "mouthUpperUpLeft", "mouthUpperUpRight", "tongueOut")
+OPENING = ("jawOpen", "mouthLowerDown", "mouthUpperUp", "tongueOut")
 
 
 def _vector(target: dict[str, float]) -> np.ndarray:
     v = np.zeros(N_SHAPES, np.float32)
     for name, value in target.items():
-        pair = [name + side for side in ("Left", "Right") if name + side in ARKIT_NAMES]
-        for n in pair or [name]:
-            v[ARKIT_NAMES.index(n)] = value
+        v[channels(name)] = value
     return v
 
 
