@@ -63,6 +63,13 @@ def test_head_pose_is_measured_by_the_tracker(renderer, astronaut_face, pose):
     assert abs((turned.pose[axis] - astronaut_face.pose[axis]) - pose[axis]) < 3.5
 
 
+def test_head_translation_is_in_centimetres(renderer, astronaut_face):
+    moved = track_portrait(renderer.render(renderer.baseline, np.array([0, 0, 0, 1.0, 0, 0], np.float32)))
+    dx = float(moved.landmarks[1, 0] - astronaut_face.landmarks[1, 0])  # nose tip, photo pixels
+    cm = renderer._scale / renderer.crop.scale  # photo pixels per canonical centimetre
+    assert abs(dx - cm) < 0.3 * cm
+
+
 def test_lips_seal_at_rest_even_when_the_photo_shows_teeth(renderer, astronaut_face):
     assert _gap(astronaut_face) > 5  # the astronaut smiles with parted lips
     rest = track_portrait(renderer.render(np.zeros(len(ARKIT_NAMES), np.float32),

@@ -225,8 +225,8 @@ class PortraitRenderer:
         if np.any(pose):
             rd = rotation_from_angles(*(np.asarray(pose[:3], np.float64) * PERCEIVED_GAIN))
             r = self._rot @ rd @ self._rot.T
-            scale = np.linalg.norm(self._rig[0]) and 1.0
-            shift = self._rot @ np.asarray(pose[3:6], np.float64) * scale
+            # Translation is in canonical centimetres, like the rig.
+            shift = self._scale * (self._rot @ np.asarray(pose[3:6], np.float64))
             turned = (moved - self._pivot) @ r.T + self._pivot + shift
             moved = moved + (turned - moved) * self._head_w[:, None]
         return moved
