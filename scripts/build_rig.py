@@ -13,6 +13,12 @@ Two stages, both reproducible (the data file never feeds back into the build):
    field, make the model read that shape, and as little else as possible.
    The correction is regularised toward zero, so the hand-made shape stays
    the shape; calibration sets how far and exactly where it moves.
+3. End-to-end gain. MediaPipe's landmark detector follows a warped photo
+   only part of the way (30-80 % of the displacement, measured), so a field
+   that reads on ideal landmarks can read weakly on the render. Each shape
+   (left/right pairs together) gets one scale factor, the smallest from a
+   short list that makes the most renders read, within an anatomical cap
+   on how far any vertex may move. A scale keeps the shape's form.
 
 Writes src/emoface/face/rig_data.npz (float16 fields, ~150 KB) and prints,
 per shape, the model's reading before and after.
@@ -66,12 +72,20 @@ TO_ARKIT = np.array([MODEL_NAMES.index(n) if n in MODEL_NAMES else 0 for n in AR
 KNOWN = np.array([n in MODEL_NAMES for n in ARKIT_NAMES])
 
 # Shapes calibrated directly; the others are mirrors, or need more than mesh
-# motion (iris for eyeLook*, the tongue) or are defined only against another
-# shape (mouthClose against jawOpen).
-SKIP = ("eyeLook", "tongueOut", "mouthClose")
+# motion (iris for eyeLook*, the tongue), or are exact by definition (a blink
+# brings the upper lid onto the lower one, no further), or are defined only
+# against another shape (mouthClose against jawOpen).
+SKIP = ("eyeLook", "eyeBlink", "tongueOut", "mouthClose")
 SIGMA_CM = 0.7  # width of a correction bump
 CENTRES = 24  # correction bumps per shape
 STEPS, LR, REG = 50, 0.04, 0.02
+GAINS = (1.0, 1.25, 1.5, 1.8, 2.2, 2.6)
+# Farthest any vertex may move at 1.0 (cm); jawOpen is the jaw's full drop.
+CAP_CM = {"jawOpen": 4.0, "eye": 1.0, "brow": 1.3}
+CAP_DEFAULT_CM = 2.0
+# Exact by definition (blink meets the lower lid; mouthClose is measured
+# against jawOpen), or not a surface change.
+NO_GAIN = ("eyeBlink", "mouthClose", "tongueOut", "eyeLookIn", "eyeLookOut")
 
 
 class Blendshapes:
@@ -197,6 +211,61 @@ def seen_rise(faces: list[Portrait], k: int, field: np.ndarray) -> float:
     return float(np.nanmean(rises))
 
 
+def _reads(tracker, r: PortraitRenderer, base: np.ndarray, k: int) -> tuple[bool, float]:
+    c = np.zeros(N_SHAPES, np.float32)
+    c[k] = 1.0
+    found = tracker.track(r.render(c, np.zeros(6, np.float32)))
+    if not found:
+        return False, 0.0
+    rise = max(found, key=lambda o: o.bbox[2] * o.bbox[3]).blendshapes - base
+    return bool(rise[k] >= 0.3 and (rise > rise[k]).sum() < 3), float(rise[k])
+
+
+def fit_gains(rig: np.ndarray, photos: list[np.ndarray]) -> np.ndarray:
+    """Stage 3: one end-to-end scale per shape (pairs share it), in place."""
+    from emoface.face.tracker import FaceTracker
+
+    renderers = [PortraitRenderer(p, track_portrait(p), 512, rig=rig) for p in photos]
+    zero = np.zeros(N_SHAPES, np.float32)
+    done: set[int] = set()
+    with FaceTracker() as tracker:
+        bases = []
+        for r in renderers:
+            found = tracker.track(r.render(zero, np.zeros(6, np.float32)))
+            bases.append(max(found, key=lambda o: o.bbox[2] * o.bbox[3]).blendshapes)
+        for k, name in enumerate(ARKIT_NAMES):
+            if k in done or name.startswith(NO_GAIN):
+                continue
+            twin = {"Left": "Right", "Right": "Left"}
+            group = [k] + [ARKIT_NAMES.index(name[:-len(sfx)] + other)
+                           for sfx, other in twin.items() if name.endswith(sfx)]
+            done.update(group)
+            kind = "eye" if name.startswith("eye") else "brow" if name.startswith("brow") else name
+            cap = CAP_CM.get(kind, CAP_DEFAULT_CM)
+            reach = float(np.linalg.norm(rig[k], axis=1).max())
+            results = []
+            for g in GAINS:
+                if g > 1 and g * reach > cap:
+                    break
+                n, rises = 0, []
+                for r, base in zip(renderers, bases):
+                    for j in group:
+                        saved = r._rig[j].copy()
+                        r._rig[j] = saved * g
+                        ok, rise = _reads(tracker, r, base, j)
+                        r._rig[j] = saved
+                        n += ok
+                        rises.append(rise)
+                results.append((n, float(np.mean(rises)), g))
+            best = max(results, key=lambda t: (t[0], -t[2]))
+            for j in group:
+                rig[j] *= best[2]
+            print(f"{name:<20} renders that read at each gain: "
+                  + ", ".join(f"{g}: {n} ({m:+.2f})" for n, m, g in results)
+                  + f" -> {best[2]}", flush=True)
+    return rig
+
+
 def main() -> None:
     verts = canonical_mesh().vertices.astype(np.float64)
     hand = build_rig(verts).astype(np.float64)
@@ -221,6 +290,7 @@ def main() -> None:
         if name.endswith("Left"):
             twin = name[:-4] + "Right"
             rig[ARKIT_NAMES.index(twin)] = rig[k][mirror] * np.array([-1, 1, 1])
+    fit_gains(rig, portraits())
     np.savez_compressed(OUT, rig=rig.astype(np.float16), names=np.array(ARKIT_NAMES))
     print(f"wrote {OUT} ({OUT.stat().st_size // 1024} KB) from {len(faces)} portraits")
 

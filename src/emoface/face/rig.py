@@ -25,6 +25,8 @@ from . import regions as R
 # about nose height, well behind the face surface.
 JAW_HINGE = np.array([0.0, 0.3, -5.5])
 JAW_OPEN_RAD = 0.27  # jawOpen = 1 drops the chin about 3 cm: a wide-open mouth
+# eyeWide = 1 lifts the upper lid about 3 mm: the white shows above the iris.
+WIDE_LIFT_CM = 0.28
 
 
 def _smoothstep(t: np.ndarray) -> np.ndarray:
@@ -98,8 +100,8 @@ def _eyelid(g: _Geometry, upper: tuple, lower: tuple, amount: float, reach: floa
     fall = np.exp(-(near.min(axis=1) ** 2) / (2 * reach * reach)) * above
     d[:, 1] = amount * gap[nearest] * fall
     if amount < 0:  # eyeWide: a fixed lift rather than a fraction of the gap
-        d[:, 1] = -amount * 0.18 * fall
-    d[list(upper), 1] = amount * gap if amount > 0 else -amount * 0.18
+        d[:, 1] = -amount * WIDE_LIFT_CM * fall
+    d[list(upper), 1] = amount * gap if amount > 0 else -amount * WIDE_LIFT_CM
     d[[upper[0], upper[-1]], 1] = 0.0  # the eye corners stay put
     return d
 
@@ -179,7 +181,7 @@ def _left_shapes(g: _Geometry) -> dict[str, np.ndarray]:
     both_inner = inner_w + _gauss(v, np.array([-1.3, 4.3, 4.6]), 1.0) * (v[:, 1] > 2.8)
     s["browInnerUp"] = both_inner[:, None] * np.array([0, 0.55, 0])
     s["browOuterUpLeft"] = outer_w[:, None] * np.array([0, 0.55, 0])
-    s["eyeBlinkLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, 1.0, 0.25)
+    s["eyeBlinkLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, 1.0, 0.12)
     s["eyeWideLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, -1.0, 0.45)
     s["eyeSquintLeft"] = (_lower_lid(g, R.LEFT_EYE_LOWER, 0.13)
                           + _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, 0.15, 0.3))

@@ -1,10 +1,16 @@
-"""Gaze: the iris moves inside the eye opening (eyeLookIn/Out/Up/Down).
+"""Eyes: the iris moves inside the eye opening (eyeLookIn/Out/Up/Down), and a
+closing lid is skin, not a squashed eye.
 
 A mesh warp cannot move the iris without dragging the lids with it, so each
 eye gets its own small layer, made once per portrait: a sclera plate (the
 eye with its iris inpainted away) and the iris itself as a soft-edged disc.
 Per frame the iris is placed at its new position and both are clipped to
 the moved lid opening, so the lids still cover the top of the iris.
+
+A blink slides the upper lid over that unsquashed eyeball: the lid is the
+photo's own lid skin (the band between the lash line and the brow),
+stretched down to the lid's moving edge, with a lash line at the edge.
+Warping the lid down instead stretches the lashes into a dark smear.
 """
 
 from __future__ import annotations
@@ -33,8 +39,9 @@ class Eye:
     width: float  # corner to corner
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the patches below
     sclera: np.ndarray  # eye region with the iris replaced by white, float32 (h, w, 3)
-    iris: np.ndarray  # eye region as photographed, float32 (h, w, 3)
+    iris: np.ndarray  # eye region as photographed, hidden iris filled in, float32 (h, w, 3)
     lash: np.ndarray  # colour of the lash line, RGB (3,)
+    lid: float  # height of the lid-skin band above the lash line (pixels)
 
     @property
     def lower(self) -> list[int]:
@@ -84,12 +91,34 @@ def make_eyes(image: np.ndarray, landmarks: np.ndarray) -> list[Eye]:
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
         region = np.ascontiguousarray(image[y0:y1, x0:x1])
         sclera = _sclera_plate(region, pts - [x0, y0], centre - [x0, y0], radius)
+        iris_patch = _iris_patch(region, pts - [x0, y0], centre - [x0, y0], radius)
         along = image[np.clip(np.round(landmarks[list(up[1:-1]), 1]).astype(int), 0, h - 1),
                       np.clip(np.round(landmarks[list(up[1:-1]), 0]).astype(int), 0, w - 1)]
         lash = np.min(along.astype(np.float32), axis=0) * 0.85
+        brow = R.LEFT_BROW if side == "left" else R.RIGHT_BROW
+        # The brow's lower edge bounds the lid skin; keep well clear of its hairs.
+        to_brow = float(landmarks[list(up[2:-2]), 1].mean() - landmarks[list(brow[5:]), 1].mean())
+        lid = float(np.clip(0.45 * to_brow, 2.0, 0.35 * width))
         eyes.append(Eye(side, contour, tuple(up), centre, radius, width, (x0, y0, x1, y1),
-                        sclera.astype(np.float32), region.astype(np.float32), lash))
+                        sclera.astype(np.float32), iris_patch, lash, lid))
     return eyes
+
+
+def _iris_patch(region: np.ndarray, opening: np.ndarray, centre: np.ndarray,
+                radius: float) -> np.ndarray:
+    """The eye region as photographed, with the part of the iris the lids
+    hid filled with the iris's own colour (a raised lid uncovers iris, not
+    a copy of the lid), float32."""
+    h, w = region.shape[:2]
+    inside = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(inside, [np.round(opening).astype(np.int32)], 1)
+    ys, xs = np.mgrid[0:h, 0:w]
+    disc = np.hypot(xs - centre[0], ys - centre[1]) < radius * 1.25
+    seen = region[(cv2.erode(inside, None) > 0) & disc]
+    patch = region.astype(np.float32).copy()
+    if len(seen) >= 5:
+        patch[disc & (inside == 0)] = np.median(seen.astype(np.float32), axis=0)
+    return patch
 
 
 def _sclera_plate(region: np.ndarray, opening: np.ndarray, centre: np.ndarray,
@@ -112,7 +141,9 @@ def _sclera_plate(region: np.ndarray, opening: np.ndarray, centre: np.ndarray,
     else:
         colour = np.array([225, 215, 205], np.float32)
     plate = region.astype(np.float32).copy()
-    hole = np.clip((radius * 1.35 - d) / 2.0, 0, 1)[..., None]
+    # Outside the opening is lid and lashes; a lid raised past the photo's
+    # must uncover white there, not the photo's lash line a second time.
+    hole = np.maximum(np.clip((radius * 1.35 - d) / 2.0, 0, 1), 1.0 - cv2.dilate(inside, None))[..., None]
     top = opening[:, 1].min()
     shade = np.clip(1.0 - 0.25 * np.clip((top + 0.35 * radius - ys) / radius + 1, 0, 1), 0.75, 1)
     plate = plate * (1 - hole) + (colour * shade[..., None]) * hole
@@ -179,3 +210,44 @@ def draw_lashes(canvas: np.ndarray, eye: Eye, upper: np.ndarray, blink: float) -
     a = cv2.GaussianBlur(line.astype(np.float32) / 255.0, (0, 0), 0.6)[..., None] * strength
     roi = canvas[y0:y1, x0:x1].astype(np.float32)
     canvas[y0:y1, x0:x1] = np.clip(roi * (1 - a) + eye.lash * a + 0.5, 0, 255).astype(np.uint8)
+
+
+def draw_lid(canvas: np.ndarray, eye: Eye, rest: np.ndarray, edge: np.ndarray, blink: float) -> None:
+    """Draw the upper lid closed down to ``edge`` over the eye.
+
+    ``rest`` is where the upper lid's edge would be with the eye open and
+    ``edge`` where it is now, (K, 2) canvas pixels from corner to corner.
+    Below the lash line the lid is the band of skin just above it, mirrored
+    down column by column: the skin keeps its own grain (a stretch would
+    streak it), it meets the real lid without a seam, and the photo's
+    lashes are not part of it.
+    """
+    strength = float(np.clip((blink - 0.1) / 0.4, 0, 1))
+    if strength <= 0:
+        return
+    lash_band = max(1.0, 0.06 * eye.width)
+    order = np.argsort(rest[:, 0])
+    xs_r, ys_r = rest[order, 0], rest[order, 1]
+    order_e = np.argsort(edge[:, 0])
+    xa, xb = float(min(xs_r[0], edge[order_e[0], 0])), float(max(xs_r[-1], edge[order_e[-1], 0]))
+    h, w = canvas.shape[:2]
+    x0, y0 = max(int(np.floor(xa)), 0), max(int(np.floor(ys_r.min() - lash_band)) - 1, 0)
+    x1, y1 = min(int(np.ceil(xb)) + 1, w), min(int(np.ceil(edge[:, 1].max())) + 2, h)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return
+    cols = np.arange(x0, x1, dtype=np.float32)
+    y_skin = np.interp(cols, xs_r, ys_r).astype(np.float32) - np.float32(lash_band)  # skin ends here
+    y_edge = np.interp(cols, edge[order_e, 0], edge[order_e, 1]).astype(np.float32)
+    ys = np.arange(y0, y1, dtype=np.float32)[:, None]
+    band = np.float32(eye.lid)
+    t = np.mod(np.maximum(ys - y_skin, 0), 2 * band)
+    src_y = (y_skin - (band - np.abs(t - band))).astype(np.float32)
+    src_x = np.broadcast_to(cols[None, :], src_y.shape).astype(np.float32)
+    skin = cv2.remap(canvas, src_x, src_y, cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    inside = np.clip(y_edge[None, :] - ys + 0.5, 0, 1) * (ys >= y_skin[None, :])
+    u = (cols - xa) / max(xb - xa, 1.0)
+    corners = np.clip(np.minimum(u, 1 - u) / 0.12, 0, 1)
+    a = (inside * (corners * corners * (3 - 2 * corners))[None, :] * strength)[..., None]
+    roi = canvas[y0:y1, x0:x1].astype(np.float32)
+    canvas[y0:y1, x0:x1] = np.clip(roi * (1 - a) + skin * a + 0.5, 0, 255).astype(np.uint8)

@@ -22,7 +22,7 @@ from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
 from ..face.tracker import FaceObservation, rotation_from_angles
 from ..motion import ARKIT_NAMES, lip_aperture
-from .eyes import draw_gaze, draw_lashes, make_eyes
+from .eyes import draw_gaze, draw_lashes, draw_lid, make_eyes
 from .mouth import draw_interior, palette
 from .warp import warp
 
@@ -75,6 +75,10 @@ def _fit_eyelids(rig: np.ndarray, canon: np.ndarray, rest_cm: np.ndarray) -> Non
         ratio = float(np.clip(real_gap / max(canon_gap, 1e-6), 0.3, 3.0))
         for k in _EYE_SHAPES[side]:
             rig[k] *= ratio
+
+
+_LID_SHAPES = {side: [ARKIT_NAMES.index(f"eye{k}{side.title()}") for k in ("Blink", "Squint", "Wide")]
+               for side in ("left", "right")}
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,9 @@ class PortraitRenderer:
         pivot_c = np.array([0.0, -7.5, -6.0])  # neck pivot, below and behind the chin
         self._pivot = s * rot @ pivot_c + t
         self._build_control_mesh(rest, mesh.triangles)
+        # How far each upper lid's edge moves at a full blink (pixels, y down).
+        self._blink_px = {eye.side: self._rig[eye.channel["Blink"]][list(eye.upper), :2] * np.array([1, -1])
+                          for eye in self._eyes}
         # The photo's own lip parting, as coefficients see it: at that
         # aperture the photo's lips are kept, below it they close toward sealed.
         self._photo_aperture = max(float(lip_aperture(self.baseline)), 0.05)
@@ -249,15 +256,20 @@ class PortraitRenderer:
         for eye in self._eyes:
             idx = list(eye.contour)
             gaze = eye.gaze(coeffs)
-            wide = float(coeffs[eye.channel["Wide"]])
-            if np.any(np.abs(gaze) > 0.05) or wide > 0.05:
+            blink = float(coeffs[eye.channel["Blink"]])
+            # Wherever the lids moved off the photo's own, the warp has
+            # stretched or squashed the eyeball; draw it whole instead.
+            lids = max(abs(float(coeffs[k] - self.baseline[k])) for k in _LID_SHAPES[eye.side])
+            if np.any(np.abs(gaze) > 0.05) or lids > 0.05:
                 # The eyeball moves with the head (the lower lid), not with the upper lid.
                 shift = (dst[eye.lower] - self._src2d[eye.lower]).mean(axis=0)
                 draw_gaze(out, eye, dst[idx], shift, gaze)
                 cv2.fillPoly(changed, [dst[idx].astype(np.int32)], 1)
-            blink = float(coeffs[eye.channel["Blink"]])
-            if blink > 0.3:
-                draw_lashes(out, eye, dst[list(eye.upper)], blink)
+            if blink > 0.1:
+                edge = dst[list(eye.upper)]
+                rest = edge - blink * self._blink_px[eye.side]
+                draw_lid(out, eye, rest, edge, blink)
+                draw_lashes(out, eye, edge, blink)
                 cv2.fillPoly(changed, [dst[idx].astype(np.int32)], 1)
         # Unmoved pixels keep the photo exactly (no resampling blur); the
         # feather hides the seam between the two.
