@@ -24,7 +24,7 @@ from ..face.tracker import FaceObservation, rotation_from_angles
 from ..motion import ARKIT_NAMES, lip_aperture
 from .eyes import draw_gaze, draw_lashes, draw_lid, make_eyes
 from .mouth import draw_interior, palette
-from .warp import warp
+from .warp import keep_frame_buffers, warp
 
 _TONGUE = ARKIT_NAMES.index("tongueOut")
 
@@ -157,6 +157,7 @@ class PortraitRenderer:
 
     def __init__(self, photo: np.ndarray, face: FaceObservation, size: int = 512,
                  rig: np.ndarray | None = None) -> None:
+        keep_frame_buffers()
         self.photo = photo
         self.crop = c = face_crop(photo.shape, face, size)
         wsize = (max(2, round((c.x1 - c.x0) * c.scale)), max(2, round((c.y1 - c.y0) * c.scale)))
