@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from emoface.face import regions as R
 from emoface.face.tracker import track_portrait
 from emoface.motion import ARKIT_NAMES
 from emoface.render import PortraitRenderer
@@ -42,6 +43,29 @@ def test_jaw_opens_the_mouth(renderer, astronaut_face):
 def test_blink_closes_the_eyes(renderer):
     shut = track_portrait(_frame(renderer, eyeBlinkLeft=1.0, eyeBlinkRight=1.0))
     assert shut.score("eyeBlinkLeft") > 0.4 and shut.score("eyeBlinkRight") > 0.4
+
+
+def test_a_shut_eye_covers_the_iris_with_lid_skin(renderer, astronaut_face):
+    """Inside the photo's eye opening, a full blink leaves only the lash line
+    darker than the lid skin above the eye: no iris shows."""
+    import cv2
+
+    lm = astronaut_face.landmarks[:, :2]
+
+    def dark_share(frame, up, lo):
+        luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(float)
+        inside = np.zeros(luma.shape, np.uint8)
+        cv2.fillPoly(inside, [np.concatenate([lm[list(up)], lm[list(lo[::-1])]]).astype(np.int32)], 1)
+        x0, x1 = int(lm[list(up), 0].min()), int(lm[list(up), 0].max())
+        w, top = x1 - x0, lm[list(up), 1].min()
+        skin = np.median(luma[int(top - 0.35 * w):int(top - 0.1 * w), x0:x1])
+        return float((luma[inside > 0] < 0.6 * skin).mean())
+
+    open_ = _frame(renderer)
+    shut = _frame(renderer, eyeBlinkLeft=1.0, eyeBlinkRight=1.0)
+    for up, lo in ((R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER), (R.RIGHT_EYE_UPPER, R.RIGHT_EYE_LOWER)):
+        assert dark_share(open_, up, lo) > 0.4
+        assert dark_share(shut, up, lo) < 0.3
 
 
 def test_sad_lowers_the_mouth_corners(renderer):
