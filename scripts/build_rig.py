@@ -12,7 +12,11 @@ Two stages, both reproducible (the data file never feeds back into the build):
    fitted so that the landmarks of several real portraits, displaced by the
    field, make the model read that shape, and as little else as possible.
    The correction is regularised toward zero, so the hand-made shape stays
-   the shape; calibration sets how far and exactly where it moves.
+   the shape; calibration sets how far and exactly where it moves. The fit
+   asks the model to read the shape at the share of the displacement that
+   the landmark detector recovers from a render (CAPTURE), and penalises
+   anything a face cannot do (folds, lips crossing, lips parting in a shape
+   that keeps them closed), which the model would otherwise exploit.
 3. End-to-end gain. MediaPipe's landmark detector follows a warped photo
    only part of the way (30-80 % of the displacement, measured), so a field
    that reads on ideal landmarks can read weakly on the render. Each shape
@@ -36,13 +40,14 @@ from pathlib import Path
 
 import numpy as np
 
+from emoface.face import regions as R
 from emoface.face.mesh import canonical_mesh
 from emoface.face.model import model_path
 from emoface.face.rig import build_rig, mirror_map
 from emoface.face.tracker import track_portrait
 from emoface.media.image import load_image
 from emoface.motion import ARKIT_NAMES, N_SHAPES
-from emoface.render.portrait import PortraitRenderer
+from emoface.render.portrait import PortraitRenderer, _mouth_span_triangles
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "emoface" / "face" / "rig_data.npz"
@@ -79,6 +84,10 @@ SKIP = ("eyeLook", "eyeBlink", "tongueOut", "mouthClose")
 SIGMA_CM = 0.7  # width of a correction bump
 CENTRES = 24  # correction bumps per shape
 STEPS, LR, REG = 50, 0.04, 0.02
+# Share of a warp's displacement that MediaPipe's landmark detector recovers
+# from the render (median over shapes and portraits, measured 0.15-0.8): the
+# fields are fitted so that the model reads them at that share.
+CAPTURE = 0.55
 GAINS = (1.0, 1.25, 1.5, 1.8, 2.2, 2.6)
 # Farthest any vertex may move at 1.0 (cm); jawOpen is the jaw's full drop.
 CAP_CM = {"jawOpen": 4.0, "eye": 1.0, "brow": 1.3}
@@ -142,9 +151,42 @@ def objective(rises: np.ndarray, k: int) -> float:
     return float((own - 1.5 * over - 0.2 * spill).mean())
 
 
+# Shapes that part the lips by definition; every other shape keeps them together.
+OPENS = ("jawOpen", "mouthLowerDown", "mouthUpperUp", "mouthFunnel", "mouthRoll")
+FOLD = 1.0  # weight of the plausibility penalty against the model's reading
+
+
+def implausible(field: np.ndarray, verts: np.ndarray, tris: np.ndarray, opens: bool) -> float:
+    """How far a field is from a face a person could make, 0 when it is.
+
+    The model will happily read a shape off a crumpled mesh; a viewer won't.
+    Counted, in the front view: triangles squashed below 35 % of their area
+    or flipped (a fold), lips crossing each other, and, for shapes that are
+    not defined to open the mouth, lips parting.
+    """
+    def areas(v: np.ndarray) -> np.ndarray:
+        a, b, c = v[tris[:, 0], :2], v[tris[:, 1], :2], v[tris[:, 2], :2]
+        return 0.5 * ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0])
+
+    rest = areas(verts)
+    # Slivers and the triangles that bridge the closed lips (the renderer
+    # opens those into the mouth hole) can take any shape.
+    live = (np.abs(rest) > 0.05 * np.median(np.abs(rest))) & ~_mouth_span_triangles(tris)
+    ratio = areas(verts + field)[live] / rest[live]
+    pen = float(np.minimum(np.maximum(0.35 - ratio, 0), 1).sum())
+    up, lo = list(R.LIPS_UPPER_INNER[1:-1]), list(R.LIPS_LOWER_INNER[1:-1])
+    opening = field[up, 1] - field[lo, 1]  # change in the gap between the lips (cm)
+    pen += 3.0 * float(np.maximum(-opening - 0.05, 0).sum())
+    if not opens:
+        pen += 3.0 * float(np.maximum(opening - 0.1, 0).sum())
+    return pen
+
+
 def calibrate(k: int, hand: np.ndarray, verts: np.ndarray, bs: Blendshapes,
               faces: list[Portrait], base: list[np.ndarray]) -> tuple[np.ndarray, float, float]:
     field = hand[k]
+    tris = canonical_mesh().triangles
+    opens = ARKIT_NAMES[k].startswith(OPENS)
     mag = np.linalg.norm(field, axis=1)
     support = np.where(mag > 0.15 * mag.max())[0] if mag.max() > 0 else np.arange(len(verts))
     cands = np.intersect1d(support, SUBSET[SUBSET < 468])
@@ -163,12 +205,22 @@ def calibrate(k: int, hand: np.ndarray, verts: np.ndarray, bs: Blendshapes,
 
     def rises(params: np.ndarray) -> np.ndarray:
         g, a = params[0], params[1:]
-        return np.stack([bs(f.rest + g * ph + np.tensordot(a, b, 1)) - b0
+        return np.stack([bs(f.rest + CAPTURE * (g * ph + np.tensordot(a, b, 1))) - b0
                          for f, ph, b, b0 in zip(faces, proj_hand, basis, base)])
 
+    def moved(params: np.ndarray) -> np.ndarray:
+        return params[0] * field + np.concatenate([bumps @ params[1:].reshape(-1, 2),
+                                                   np.zeros((len(verts), 1))], 1)
+
+    base_k = np.array([b0[k] for b0 in base])
+
     def score(params: np.ndarray) -> float:
-        return objective(rises(params), k) - REG * float((params[1:] ** 2).sum()) \
-            - 0.05 * (params[0] - 1) ** 2
+        r = rises(params)
+        # The model's outputs saturate at 0: its logit still says which way is up.
+        q = np.clip(r[:, k] + base_k, 1e-6, 1 - 1e-6)
+        logit = float(np.clip(np.log(q / (1 - q)), -12, 1).mean())
+        return objective(r, k) + 0.03 * logit - REG * float((params[1:] ** 2).sum()) \
+            - 0.05 * (params[0] - 1) ** 2 - FOLD * implausible(moved(params), verts, tris, opens)
 
     p = np.zeros(1 + 2 * len(centres))
     p[0] = 1.0
@@ -183,9 +235,7 @@ def calibrate(k: int, hand: np.ndarray, verts: np.ndarray, bs: Blendshapes,
         p += LR * (m / (1 - 0.9 ** (step + 1))) / (np.sqrt(v / (1 - 0.999 ** (step + 1))) + 1e-8)
         p[0] = np.clip(p[0], 0.5, 3.0)
     after = rises(p)[:, k].mean()
-    corr = np.einsum("nj,jc->nc", bumps, np.concatenate([p[1:].reshape(-1, 2),
-                                                        np.zeros((len(centres), 1))], 1))
-    return p[0] * field + corr, before, after
+    return moved(p), before, after
 
 
 def seen_rise(faces: list[Portrait], k: int, field: np.ndarray) -> float:
@@ -226,6 +276,8 @@ def fit_gains(rig: np.ndarray, photos: list[np.ndarray]) -> np.ndarray:
     from emoface.face.tracker import FaceTracker
 
     renderers = [PortraitRenderer(p, track_portrait(p), 512, rig=rig) for p in photos]
+    mesh = canonical_mesh()
+    verts, tris = mesh.vertices.astype(np.float64), mesh.triangles
     zero = np.zeros(N_SHAPES, np.float32)
     done: set[int] = set()
     with FaceTracker() as tracker:
@@ -243,9 +295,12 @@ def fit_gains(rig: np.ndarray, photos: list[np.ndarray]) -> np.ndarray:
             kind = "eye" if name.startswith("eye") else "brow" if name.startswith("brow") else name
             cap = CAP_CM.get(kind, CAP_DEFAULT_CM)
             reach = float(np.linalg.norm(rig[k], axis=1).max())
+            opens = name.startswith(OPENS)
+            at_one = implausible(rig[k].astype(np.float64), verts, tris, opens)
             results = []
             for g in GAINS:
-                if g > 1 and g * reach > cap:
+                if g > 1 and (g * reach > cap or
+                              implausible(g * rig[k].astype(np.float64), verts, tris, opens) > at_one + 1.0):
                     break
                 n, rises = 0, []
                 for r, base in zip(renderers, bases):
