@@ -145,7 +145,7 @@ def _sclera_plate(region: np.ndarray, opening: np.ndarray, centre: np.ndarray,
     # must uncover white there, not the photo's lash line a second time.
     hole = np.maximum(np.clip((radius * 1.35 - d) / 2.0, 0, 1), 1.0 - cv2.dilate(inside, None))[..., None]
     top = opening[:, 1].min()
-    shade = np.clip(1.0 - 0.25 * np.clip((top + 0.35 * radius - ys) / radius + 1, 0, 1), 0.75, 1)
+    shade = np.clip(1.0 - 0.12 * np.clip((top + 0.35 * radius - ys) / radius + 1, 0, 1), 0.88, 1)
     plate = plate * (1 - hole) + (colour * shade[..., None]) * hole
     return np.clip(plate, 0, 255).astype(np.uint8)
 

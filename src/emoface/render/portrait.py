@@ -3,10 +3,12 @@
 Per portrait, once: crop around the face, fit the canonical rig to the tracked
 landmarks (similarity: scale, rotation, depth), take the photo's own
 blendshape scores as the baseline, and build a control mesh: the face mesh
-(mouth opened into a hole), a head ring that moves rigidly with the head
-(hair, ears, neck) and fixed points on the crop border. Per frame: displace,
-rotate about the neck pivot, rasterise forward, draw the mouth interior,
-paste back into the full photo.
+(mouth opened into a hole) and head rings that move with the head (hair,
+ears, neck), plus a background plate: the crop with the head inpainted
+away. Per frame: displace, rotate about the neck pivot, rasterise forward
+over the plate (so background the head uncovers is background, and the
+background never stretches), draw the mouth interior and eyes, paste back
+into the full photo.
 """
 
 from __future__ import annotations
@@ -131,6 +133,74 @@ def lip_seal(rest: np.ndarray) -> np.ndarray:
     return seal
 
 
+def head_mask(image: np.ndarray, face: np.ndarray) -> np.ndarray:
+    """Soft mask (H, W) float32 of what moves with the head: face, hair, ears.
+
+    GrabCut, seeded from the tracked face: the face oval is head, a ring
+    around it probably head, farther out probably background, and the neck
+    below the chin background (it stays with the body; the jaw moves over
+    it). ``face`` holds the 468 face landmarks in pixels (y down). Run at
+    a small size: the mask edge is feathered anyway.
+    """
+    h, w = image.shape[:2]
+    oval = face[list(R.FACE_OVAL)]
+    centre = oval.mean(axis=0)
+
+    def ring(k: float) -> np.ndarray:
+        return np.round(centre + (oval - centre) * k).astype(np.int32)
+
+    s = min(1.0, 160 / max(h, w))
+    sw, sh = max(8, round(w * s)), max(8, round(h * s))
+    seeds = np.full((sh, sw), cv2.GC_BGD, np.uint8)
+    for k, label in ((2.1, cv2.GC_PR_BGD), (1.35, cv2.GC_PR_FGD), (0.92, cv2.GC_FGD)):
+        cv2.fillPoly(seeds, [np.round(ring(k) * s).astype(np.int32)], int(label))
+    # The neck is probably head too: carried with fading weight, it stretches
+    # between jaw and collar instead of uncovering an invented neck.
+    chin = face[R.CHIN]
+    half = 0.3 * np.ptp(oval[:, 0])
+    neck = np.array([[chin[0] - half, chin[1] - half], [chin[0] + half, chin[1] - half],
+                     [chin[0] + half, chin[1] + 1.2 * half], [chin[0] - half, chin[1] + 1.2 * half]])
+    cv2.fillPoly(seeds, [np.round(neck * s).astype(np.int32)], int(cv2.GC_PR_FGD))
+    small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    fg = np.zeros((sh, sw), np.uint8)
+    try:
+        cv2.grabCut(small, seeds, None, np.zeros((1, 65)), np.zeros((1, 65)), 4, cv2.GC_INIT_WITH_MASK)
+        fg = ((seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)).astype(np.uint8)
+    except cv2.error:  # a flat image can leave one model empty
+        cv2.fillPoly(fg, [np.round(ring(1.3) * s).astype(np.int32)], 1)
+    # One piece: the component that holds the face.
+    n, labels = cv2.connectedComponents(fg)
+    cx, cy = np.clip(np.round(centre * s).astype(int), 0, [sw - 1, sh - 1])
+    if n > 1 and labels[cy, cx] > 0:
+        fg = (labels == labels[cy, cx]).astype(np.uint8)
+    cv2.fillPoly(fg, [np.round(ring(1.0) * s).astype(np.int32)], 1)
+    soft = cv2.resize(fg.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    soft = cv2.GaussianBlur(soft, (0, 0), max(1.0, 0.6 / s))
+    return np.clip((soft - 0.5) * 2.0 + 0.5, 0, 1).astype(np.float32)
+
+
+def background_plate(image: np.ndarray, head: np.ndarray) -> np.ndarray:
+    """The image with the head (mask ``head``, (H, W) in 0..1) inpainted
+    away: what shows where a turning head uncovers the background.
+
+    Inpainted at a quarter of the size: the plate only ever shows in thin
+    strips beside a moving head, where a soft fill reads as background and
+    a sharp one costs seconds.
+    """
+    h, w = image.shape[:2]
+    hole = cv2.dilate((head > 0.02).astype(np.uint8) * 255, None, iterations=3)
+    sw, sh = max(8, w // 4), max(8, h // 4)
+    small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_hole = cv2.dilate(cv2.resize(hole, (sw, sh), interpolation=cv2.INTER_NEAREST), None)
+    filled = cv2.inpaint(small, small_hole, 3, cv2.INPAINT_TELEA)
+    up = cv2.GaussianBlur(cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR), (0, 0), 2.0)
+    # The photo wherever it shows background already; the fill behind the
+    # head, reaching a little past its soft edge so no outline of it stays.
+    a = cv2.GaussianBlur(cv2.dilate((head > 0.02).astype(np.float32), None, iterations=2),
+                         (0, 0), 1.0)[..., None]
+    return np.clip(image * (1 - a) + up * a + 0.5, 0, 255).astype(np.uint8)
+
+
 def face_crop(shape: tuple[int, ...], face: FaceObservation, size: int) -> Crop:
     """Box around the face with room for hair, ears, neck and head motion."""
     x0, y0, x1, y1 = face.bbox
@@ -202,7 +272,10 @@ class PortraitRenderer:
             # The neck joins the body: points below the chin follow the head less.
             below = np.clip((rest[R.CHIN, 1] - ring[:, 1]) / (0.5 * width), 0, 1)
             rings.append(ring)
-            weights.append((1.0 if k < 1.5 else 0.6) * (1 - 0.8 * below))
+            # Hair and ears turn with the head as one piece. What the rings
+            # carry beyond the head is masked off (head_mask), so the
+            # background neither moves nor stretches.
+            weights.append(1 - 0.8 * below)
         m = 0.05 * max(w, h)
         bx = np.linspace(-m, w + m, 7)
         by = np.linspace(-m, h + m, 7)
@@ -222,6 +295,11 @@ class PortraitRenderer:
         outer = [t for t in dt.simplices
                  if cv2.pointPolygonTest(oval_poly, tuple(map(float, pts2d[t].mean(0))), False) < 0]
         self._tris = np.concatenate([face_tris[keep], outer_idx[np.array(outer)]]).astype(np.int64)
+        #: What moves with the head in the working crop (H, W) float32 0..1;
+        #: everything else is background and stays still.
+        self.head = head_mask(self.image, rest[:, :2] * np.array([1, -1]))
+        self._plate = background_plate(self.image, self.head)
+        self._head_u8 = np.round(self.head * 255).astype(np.uint8)
         self._src2d = self._rest[:, :2] * np.array([1, -1])
 
     def vertices(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
@@ -247,7 +325,7 @@ class PortraitRenderer:
         nf = self._n_face_tris
         depth = moved[self._tris[:nf], 2].mean(axis=1)
         order = np.concatenate([np.arange(nf, len(self._tris)), np.argsort(depth)])
-        out, moved = warp(self.image, dst, self._src2d, self._tris, order)
+        out, moved = warp(self.image, dst, self._src2d, self._tris, order, self._plate, self._head_u8)
         upper = dst[list(R.LIPS_UPPER_INNER)]
         lower = dst[list(R.LIPS_LOWER_INNER)]
         draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))

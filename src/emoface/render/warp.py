@@ -98,12 +98,15 @@ def remap_field(ids: np.ndarray, affines: np.ndarray, x0: int = 0, y0: int = 0
 
 
 def warp(image: np.ndarray, dst: np.ndarray, src: np.ndarray, tris: np.ndarray,
-         order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+         order: np.ndarray, plate: np.ndarray | None = None,
+         mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``image`` along the mesh moved from ``src`` to ``dst``.
 
     Only the box around triangles that move is resampled; everything else
-    is the image itself. Returns the warped image and how far each pixel
-    moved (H, W) in pixels.
+    is the image itself. With a ``plate`` (like ``image``) and a ``mask``
+    (H, W) uint8 of what the mesh may carry: where the moved mask is clear,
+    the plate shows instead (the still background, and what the moving part
+    uncovered). Returns the warped image and where it changed (H, W) uint8.
     """
     h, w = image.shape[:2]
     out = image.copy()
@@ -122,6 +125,14 @@ def warp(image: np.ndarray, dst: np.ndarray, src: np.ndarray, tris: np.ndarray,
     # does; drawing only the moving ones halves the work for speech.
     ids = rasterise_ids(dst - off, tris, order[live[order]], (y1 - y0, x1 - x0))
     mx, my = remap_field(ids, triangle_affines(dst, src, tris), x0, y0)
-    out[y0:y1, x0:x1] = cv2.remap(image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    moved[y0:y1, x0:x1] = ids >= 0
+    drawn = cv2.remap(image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    covered = ids >= 0
+    if plate is not None and mask is not None:
+        a = cv2.remap(mask, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        a = a.astype(np.float32) * np.float32(1 / 255)
+        a[~covered] = 1.0  # what did not move keeps the photo exactly
+        back = np.ascontiguousarray(plate[y0:y1, x0:x1])
+        drawn = cv2.blendLinear(drawn, back, a, 1.0 - a)
+    out[y0:y1, x0:x1] = drawn
+    moved[y0:y1, x0:x1] = covered
     return out, moved
