@@ -42,6 +42,7 @@ class Eye:
     iris: np.ndarray  # eye region as photographed, hidden iris filled in, float32 (h, w, 3)
     lash: np.ndarray  # colour of the lash line, RGB (3,)
     lid: float  # height of the lid-skin band above the lash line (pixels)
+    skin: np.ndarray  # skin colour just below the eye, RGB (3,)
 
     @property
     def lower(self) -> list[int]:
@@ -99,8 +100,13 @@ def make_eyes(image: np.ndarray, landmarks: np.ndarray) -> list[Eye]:
         # The brow's lower edge bounds the lid skin; keep well clear of its hairs.
         to_brow = float(landmarks[list(up[2:-2]), 1].mean() - landmarks[list(brow[5:]), 1].mean())
         lid = float(np.clip(0.45 * to_brow, 2.0, 0.35 * width))
+        below = landmarks[list(lo[2:-2]), :2].mean(axis=0)
+        under = image[int(np.clip(below[1] + 0.15 * width, 0, h - 1)):int(np.clip(below[1] + 0.35 * width, 1, h)),
+                      int(np.clip(below[0] - 0.2 * width, 0, w - 1)):int(np.clip(below[0] + 0.2 * width, 1, w))]
+        skin = (np.median(under.reshape(-1, 3), axis=0).astype(np.float32) if under.size
+                else lash * 0 + 180.0)
         eyes.append(Eye(side, contour, tuple(up), centre, radius, width, (x0, y0, x1, y1),
-                        sclera.astype(np.float32), iris_patch, lash, lid))
+                        sclera.astype(np.float32), iris_patch, lash, lid, skin))
     return eyes
 
 
@@ -245,6 +251,25 @@ def draw_lid(canvas: np.ndarray, eye: Eye, rest: np.ndarray, edge: np.ndarray, b
     src_x = np.broadcast_to(cols[None, :], src_y.shape).astype(np.float32)
     skin = cv2.remap(canvas, src_x, src_y, cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    # The band's typical colour per column: a brow hair or lash that reaches
+    # into the band must not become a dark stripe across the lid. Its grain
+    # stays, softened, around that colour.
+    k = 6
+    rows = (y_skin[None, :] - band * (np.arange(k, dtype=np.float32)[:, None] + 0.5) / k).astype(np.float32)
+    samples = cv2.remap(canvas, np.broadcast_to(cols[None, :], rows.shape).astype(np.float32), rows,
+                        cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    tone = cv2.GaussianBlur(np.median(samples, axis=0)[None], (0, 0), 1.5)[0] if len(cols) > 2 \
+        else np.median(samples, axis=0)
+    # A lid hidden under a low brow has no skin of its own to show: where the
+    # band is much darker than the skin below the eye, lean on that skin.
+    target = eye.skin * np.float32(0.8)
+    t_luma, s_luma = tone.mean(axis=1), float(target.mean())
+    lean = 0.75 * np.clip((s_luma - t_luma) / (0.3 * s_luma), 0, 1)[:, None]
+    tone = tone * (1 - lean) + target[None] * lean
+    # The closed lid bulges: in the brow's shadow at the top, catching the
+    # light toward its edge.
+    down = np.clip((ys - y_skin[None, :]) / np.maximum(y_edge - y_skin, 1.0)[None, :], 0, 1)
+    skin = (tone[None] + np.clip(skin - tone[None], -12, 12) * 0.7) * (0.88 + 0.12 * down)[..., None]
     inside = np.clip(y_edge[None, :] - ys + 0.5, 0, 1) * (ys >= y_skin[None, :])
     u = (cols - xa) / max(xb - xa, 1.0)
     corners = np.clip(np.minimum(u, 1 - u) / 0.12, 0, 1)
