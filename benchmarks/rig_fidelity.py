@@ -82,7 +82,8 @@ def pose_and_identity(photo: np.ndarray) -> tuple[list[str], list[str]]:
     encoder = dlib.face_recognition_model_v1(frm.face_recognition_model_location())
 
     def descriptor(img: np.ndarray) -> np.ndarray | None:
-        found = detector(img, 1)
+        # Upsampled once more if the first look misses (turned faces).
+        found = detector(img, 1) or detector(img, 2)
         if not found:
             return None
         box = max(found, key=lambda r: r.area())

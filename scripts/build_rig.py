@@ -13,10 +13,12 @@ Two stages, both reproducible (the data file never feeds back into the build):
    field, make the model read that shape, and as little else as possible.
    The correction is regularised toward zero, so the hand-made shape stays
    the shape; calibration sets how far and exactly where it moves. The fit
-   asks the model to read the shape at the share of the displacement that
-   the landmark detector recovers from a render (CAPTURE), and penalises
-   anything a face cannot do (folds, lips crossing, lips parting in a shape
-   that keeps them closed), which the model would otherwise exploit.
+   penalises anything a face cannot do (folds, lips crossing, lips parting
+   in a shape that keeps them closed), which the model would otherwise
+   exploit. (Fitting fields to be read at the share of motion the detector
+   recovers from renders made them larger than real faces move, and a
+   photo's own expression, removed with them, over-corrected: identity
+   drifted toward dlib's 0.6 limit.)
 3. End-to-end gain. MediaPipe's landmark detector follows a warped photo
    only part of the way (30-80 % of the displacement, measured), so a field
    that reads on ideal landmarks can read weakly on the render. Each shape
@@ -84,10 +86,6 @@ SKIP = ("eyeLook", "eyeBlink", "tongueOut", "mouthClose")
 SIGMA_CM = 0.7  # width of a correction bump
 CENTRES = 24  # correction bumps per shape
 STEPS, LR, REG = 50, 0.04, 0.02
-# Share of a warp's displacement that MediaPipe's landmark detector recovers
-# from the render (median over shapes and portraits, measured 0.15-0.8): the
-# fields are fitted so that the model reads them at that share.
-CAPTURE = 0.55
 GAINS = (1.0, 1.25, 1.5, 1.8, 2.2, 2.6)
 # Farthest any vertex may move at 1.0 (cm); jawOpen is the jaw's full drop.
 CAP_CM = {"jawOpen": 4.0, "eye": 1.0, "brow": 1.3}
@@ -205,7 +203,7 @@ def calibrate(k: int, hand: np.ndarray, verts: np.ndarray, bs: Blendshapes,
 
     def rises(params: np.ndarray) -> np.ndarray:
         g, a = params[0], params[1:]
-        return np.stack([bs(f.rest + CAPTURE * (g * ph + np.tensordot(a, b, 1))) - b0
+        return np.stack([bs(f.rest + g * ph + np.tensordot(a, b, 1)) - b0
                          for f, ph, b, b0 in zip(faces, proj_hand, basis, base)])
 
     def moved(params: np.ndarray) -> np.ndarray:

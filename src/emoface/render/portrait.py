@@ -152,15 +152,19 @@ def head_mask(image: np.ndarray, face: np.ndarray) -> np.ndarray:
     s = min(1.0, 160 / max(h, w))
     sw, sh = max(8, round(w * s)), max(8, round(h * s))
     seeds = np.full((sh, sw), cv2.GC_BGD, np.uint8)
-    for k, label in ((2.1, cv2.GC_PR_BGD), (1.35, cv2.GC_PR_FGD), (0.92, cv2.GC_FGD)):
+    for k, label in ((2.2, cv2.GC_PR_BGD), (1.4, cv2.GC_PR_FGD), (0.92, cv2.GC_FGD)):
         cv2.fillPoly(seeds, [np.round(ring(k) * s).astype(np.int32)], int(label))
-    # The neck is probably head too: carried with fading weight, it stretches
-    # between jaw and collar instead of uncovering an invented neck.
+    # The neck is head too: carried with fading weight, it stretches between
+    # jaw and collar instead of uncovering an invented neck.
     chin = face[R.CHIN]
-    half = 0.3 * np.ptp(oval[:, 0])
-    neck = np.array([[chin[0] - half, chin[1] - half], [chin[0] + half, chin[1] - half],
-                     [chin[0] + half, chin[1] + 1.2 * half], [chin[0] - half, chin[1] + 1.2 * half]])
-    cv2.fillPoly(seeds, [np.round(neck * s).astype(np.int32)], int(cv2.GC_PR_FGD))
+    width = np.ptp(oval[:, 0])
+
+    def column(half: float, depth: float) -> np.ndarray:
+        return np.array([[chin[0] - half, chin[1] - 0.3 * width], [chin[0] + half, chin[1] - 0.3 * width],
+                         [chin[0] + half, chin[1] + depth], [chin[0] - half, chin[1] + depth]])
+
+    cv2.fillPoly(seeds, [np.round(column(0.3 * width, 0.36 * width) * s).astype(np.int32)], int(cv2.GC_PR_FGD))
+    cv2.fillPoly(seeds, [np.round(column(0.15 * width, 0.2 * width) * s).astype(np.int32)], int(cv2.GC_FGD))
     small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
     fg = np.zeros((sh, sw), np.uint8)
     try:
