@@ -122,7 +122,7 @@ class Portrait:
         c = r.crop
         self.iris = (face.landmarks[468:478, :2] - np.array([c.x0, c.y0])) * c.scale
         self.rest = self.points(r.vertices(np.zeros(N_SHAPES, np.float32), np.zeros(6, np.float32)))
-        self.m = r._scale * r._rot  # canonical cm -> fit frame (y up)
+        self.m = r.fit_matrix  # canonical cm -> fit frame (y up)
 
     def points(self, verts: np.ndarray) -> np.ndarray:
         return np.concatenate([verts[:468, :2] * np.array([1, -1]), self.iris])
@@ -247,14 +247,12 @@ def seen_rise(faces: list[Portrait], k: int, field: np.ndarray) -> float:
     rises = []
     with FaceTracker() as tracker:
         for f in faces:
-            saved = f.r._rig[k].copy()
-            f.r._rig[k] = (f.r._scale * field @ f.r._rot.T).astype(np.float32)
             scores = []
-            for c in (zero, one):
-                found = tracker.track(f.r.render(c, np.zeros(6, np.float32)))
-                scores.append(max(found, key=lambda o: o.bbox[2] * o.bbox[3]).blendshapes[k]
-                              if found else np.nan)
-            f.r._rig[k] = saved
+            with f.r.shape_override(k, field):
+                for c in (zero, one):
+                    found = tracker.track(f.r.render(c, np.zeros(6, np.float32)))
+                    scores.append(max(found, key=lambda o: o.bbox[2] * o.bbox[3]).blendshapes[k]
+                                  if found else np.nan)
             rises.append(scores[1] - scores[0])
     return float(np.nanmean(rises))
 
@@ -303,10 +301,8 @@ def fit_gains(rig: np.ndarray, photos: list[np.ndarray]) -> np.ndarray:
                 n, rises = 0, []
                 for r, base in zip(renderers, bases):
                     for j in group:
-                        saved = r._rig[j].copy()
-                        r._rig[j] = saved * g
-                        ok, rise = _reads(tracker, r, base, j)
-                        r._rig[j] = saved
+                        with r.shape_override(j, scale=g):
+                            ok, rise = _reads(tracker, r, base, j)
                         n += ok
                         rises.append(rise)
                 results.append((n, float(np.mean(rises)), g))

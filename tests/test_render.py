@@ -103,6 +103,16 @@ def test_background_stays_still_when_the_head_turns(renderer, yaw):
     assert diff[renderer.head > 0.99].mean() > 10
 
 
+def test_a_steady_turn_reads_as_a_steady_turn(renderer):
+    """Constant yaw steps read back as even, monotonic steps: no jitter or
+    flicker in what the tracker (a viewer's proxy) sees."""
+    yaws = np.linspace(-12, 12, 9)
+    seen = np.array([track_portrait(_frame(renderer, pose=(y, 0, 0))).pose[0] for y in yaws])
+    steps = np.diff(seen)
+    assert np.all(steps > 0.5 * np.diff(yaws))
+    assert steps.std() < 0.35 * steps.mean()
+
+
 def test_head_translation_is_in_centimetres(renderer, astronaut_face):
     moved = track_portrait(renderer.render(renderer.baseline, np.array([0, 0, 0, 1.0, 0, 0], np.float32)))
     dx = float(moved.landmarks[1, 0] - astronaut_face.landmarks[1, 0])  # nose tip, photo pixels

@@ -13,6 +13,8 @@ into the full photo.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -305,6 +307,27 @@ class PortraitRenderer:
         self._plate = background_plate(self.image, self.head)
         self._head_u8 = np.round(self.head * 255).astype(np.uint8)
         self._src2d = self._rest[:, :2] * np.array([1, -1])
+
+    @property
+    def fit_matrix(self) -> np.ndarray:
+        """Canonical centimetres to this portrait's fit frame (working-crop
+        pixels, x right, y up): the rig fit's scale times rotation, (3, 3)."""
+        return self._scale * self._rot
+
+    @contextlib.contextmanager
+    def shape_override(self, k: int, field: np.ndarray | None = None,
+                       scale: float = 1.0) -> Iterator[None]:
+        """Within the block, shape ``k`` is ``field`` (canonical cm, (468, 3))
+        instead of the rig's, times ``scale``: for tools that tune the rig
+        (scripts/build_rig.py) by rendering candidates."""
+        saved = self._rig[k].copy()
+        if field is not None:
+            self._rig[k] = (np.asarray(field, np.float64) @ self.fit_matrix.T).astype(np.float32)
+        self._rig[k] *= np.float32(scale)
+        try:
+            yield
+        finally:
+            self._rig[k] = saved
 
     def vertices(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
         """Moved control vertices (N, 3) in the fit frame (y up, z toward viewer)."""
