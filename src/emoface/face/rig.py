@@ -133,13 +133,16 @@ def _left_shapes(g: _Geometry) -> dict[str, np.ndarray]:
     close = -s["jawOpen"] * (g.lower_lip[:, None] > 0.05) * g.lower_lip[:, None] * 0.65
     close[:, 1] -= 0.35 * np.abs(s["jawOpen"][:, 1]).max() * g.upper_lip * (g.upper_lip > 0.05)
     s["mouthClose"] = close
+    # Funnel: the lips flare into an O, most at the middle, corners drawn in.
+    taper = np.clip(1 - (radial[:, 0] / abs(cl[0] - g.mouth_centre[0])) ** 2, 0, 1)
     funnel = np.zeros_like(v)
-    funnel[:, 1] = np.sign(radial[:, 1]) * 0.35 * lips[:, 0]
-    funnel[:, 0] = -radial[:, 0] * 0.14 * lips[:, 0]
+    funnel[:, 1] = np.sign(radial[:, 1]) * 0.35 * lips[:, 0] * taper
+    funnel[:, 0] = -radial[:, 0] * 0.2 * lips[:, 0]
     funnel[:, 2] = 0.5 * lips[:, 0]
     s["mouthFunnel"] = funnel
+    # Pucker: the corners come in about a third of the mouth's width.
     pucker = np.zeros_like(v)
-    pucker[:, 0] = -radial[:, 0] * 0.28 * mouth[:, 0]
+    pucker[:, 0] = -radial[:, 0] * 0.5 * _gauss(v, g.mouth_centre, 2.5)
     pucker[:, 1] = -radial[:, 1] * 0.15 * lips[:, 0]
     pucker[:, 2] = 0.6 * mouth[:, 0] * np.clip(1.2 - np.abs(radial[:, 0]) / 3, 0, 1)
     s["mouthPucker"] = pucker
