@@ -61,6 +61,29 @@ def _band(contour: np.ndarray, depth: np.ndarray, sign: float, under: float = 2.
     return np.concatenate([outer, inner[::-1]]).astype(np.float32)
 
 
+def smooth_lips(upper: np.ndarray, lower: np.ndarray, per_segment: int = 4
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Both inner-lip contours as smooth curves sampled at the same x.
+
+    The landmarks give each lip as a polyline of a few points; drawn
+    straight, an open mouth is a hexagon. A cubic spline through them,
+    per lip, rounds the lips and keeps the corners where they meet.
+    Falls back to the polylines when a contour doubles back in x.
+    """
+    from scipy.interpolate import CubicSpline
+
+    xs = np.linspace(float(upper[0, 0]), float(upper[-1, 0]), per_segment * (len(upper) - 1) + 1)
+    curves = []
+    for lip in (upper, lower):
+        x, y = lip[:, 0].astype(np.float64), lip[:, 1].astype(np.float64)
+        if x[-1] < x[0]:
+            x, y = x[::-1], y[::-1]
+        if np.any(np.diff(x) <= 0.05):
+            return upper, lower
+        curves.append(np.column_stack([xs, CubicSpline(x, y)(xs)]))
+    return curves[0].astype(np.float32), curves[1].astype(np.float32)
+
+
 def draw_interior(canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
                   colours: dict[str, np.ndarray], tongue_out: float = 0.0) -> None:
     """Paint the mouth interior into ``canvas`` (H, W, 3 uint8) in place.
@@ -70,6 +93,7 @@ def draw_interior(canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
     upper, lower : ndarray (K, 2)
         Inner lip contours, corner to corner, in the same order, pixels.
     """
+    upper, lower = smooth_lips(upper, lower)
     poly = np.concatenate([upper, lower[::-1][1:-1]]).astype(np.float32)
     x0, y0 = np.floor(poly.min(axis=0)).astype(int) - 3
     x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + 3
@@ -110,7 +134,8 @@ def draw_interior(canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
     # Teeth fill the front of the mouth and give way to dark cheeks at the corners.
     taper = np.sin(np.linspace(0, np.pi, k)) ** 1.2
     top = np.minimum(gap * 0.45, width * 0.11) * taper
-    bottom = np.minimum(gap * 0.28, width * 0.07) * taper
+    # The lower lip hides most of the lower teeth.
+    bottom = np.minimum(gap * 0.2, width * 0.05) * taper
     if shown > 0:
         base = layer.copy()
         cv2.fillPoly(layer, [pts(_band(upper, top, +1))], colours["teeth"].tolist(), cv2.LINE_AA)
@@ -121,7 +146,10 @@ def draw_interior(canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
     ys = np.arange(rh, dtype=np.float32)[:, None]
     lip_top = np.interp(np.arange(rw) / scale + off[0], upper[:, 0], upper[:, 1])[None] - off[1]
     depth = np.clip((ys / scale - lip_top) / max(opening, 1.0), 0, 1)
-    layer *= (1.0 - 0.45 * depth)[..., None]
+    # ... and toward the corners, where the cheeks shade the mouth.
+    u = np.clip((np.arange(rw, dtype=np.float32) / scale + off[0] - poly[:, 0].min()) / max(width, 1.0), 0, 1)
+    across = 0.5 + 0.5 * np.sqrt(np.clip(np.sin(np.pi * u), 0, 1))
+    layer *= ((1.0 - 0.45 * depth) * across[None, :])[..., None]
     layer = cv2.GaussianBlur(layer, (0, 0), scale * 0.7)
     small = cv2.resize(layer, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
     alpha = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)[..., None] / 255.0
