@@ -63,25 +63,26 @@ def _band(contour: np.ndarray, depth: np.ndarray, sign: float, under: float = 2.
 
 def smooth_lips(upper: np.ndarray, lower: np.ndarray, per_segment: int = 4
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Both inner-lip contours as smooth curves sampled at the same x.
+    """Both inner-lip contours as smooth curves (Catmull-Rom through the
+    landmarks, the same number of samples per segment, so upper and lower
+    points still correspond).
 
     The landmarks give each lip as a polyline of a few points; drawn
-    straight, an open mouth is a hexagon. A cubic spline through them,
-    per lip, rounds the lips and keeps the corners where they meet.
-    Falls back to the polylines when a contour doubles back in x.
+    straight, an open mouth is a hexagon. The curves round the lips and
+    keep the corners where they meet.
     """
-    from scipy.interpolate import CubicSpline
+    t = np.arange(per_segment, dtype=np.float32)[:, None] / per_segment  # (S, 1)
+    t2, t3 = t * t, t * t * t
 
-    xs = np.linspace(float(upper[0, 0]), float(upper[-1, 0]), per_segment * (len(upper) - 1) + 1)
-    curves = []
-    for lip in (upper, lower):
-        x, y = lip[:, 0].astype(np.float64), lip[:, 1].astype(np.float64)
-        if x[-1] < x[0]:
-            x, y = x[::-1], y[::-1]
-        if np.any(np.diff(x) <= 0.05):
-            return upper, lower
-        curves.append(np.column_stack([xs, CubicSpline(x, y)(xs)]))
-    return curves[0].astype(np.float32), curves[1].astype(np.float32)
+    def curve(p: np.ndarray) -> np.ndarray:
+        p = p.astype(np.float32)
+        ext = np.concatenate([2 * p[:1] - p[1:2], p, 2 * p[-1:] - p[-2:-1]])
+        p0, p1, p2, p3 = ext[:-3, None], ext[1:-2, None], ext[2:-1, None], ext[3:, None]  # (K-1, 1, 2)
+        pts = 0.5 * (2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t2
+                     + (3 * p1 - p0 - 3 * p2 + p3) * t3)
+        return np.concatenate([pts.reshape(-1, 2), p[-1:]])
+
+    return curve(upper), curve(lower)
 
 
 def draw_interior(canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
