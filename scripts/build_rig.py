@@ -1,6 +1,6 @@
 """Build the rig data file: 52 displacement fields on the canonical face mesh.
 
-Two stages, both reproducible (the data file never feeds back into the build):
+Three stages, all reproducible (the data file never feeds back into the build):
 
 1. The hand-made rig (``emoface.face.rig.build_rig``): each ARKit shape from
    anatomical handles (jaw hinge, lip contours, lids, brows) following Apple's
@@ -20,13 +20,13 @@ Two stages, both reproducible (the data file never feeds back into the build):
    photo's own expression, removed with them, over-corrected: identity
    drifted toward dlib's 0.6 limit.)
 3. End-to-end gain. MediaPipe's landmark detector follows a warped photo
-   only part of the way (30-80 % of the displacement, measured), so a field
+   only part of the way (a median 54 % of the displacement, measured), so a field
    that reads on ideal landmarks can read weakly on the render. Each shape
    (left/right pairs together) gets one scale factor, the smallest from a
    short list that makes the most renders read, within an anatomical cap
    on how far any vertex may move. A scale keeps the shape's form.
 
-Writes src/emoface/face/rig_data.npz (float16 fields, ~150 KB) and prints,
+Writes src/emoface/face/rig_data.npz (float16 fields, ~35 KB) and prints,
 per shape, the model's reading before and after.
 
 Run: make rig   (installs the `rig` extra, fetches the portraits of
@@ -49,7 +49,7 @@ from emoface.face.rig import build_rig, mirror_map
 from emoface.face.tracker import track_portrait
 from emoface.media.image import load_image
 from emoface.motion import ARKIT_NAMES, N_SHAPES
-from emoface.render.portrait import PortraitRenderer, _mouth_span_triangles
+from emoface.render.portrait import PortraitRenderer, mouth_span_triangles
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "emoface" / "face" / "rig_data.npz"
@@ -117,7 +117,8 @@ class Portrait:
     """A real portrait's rest landmarks and the map from canonical cm to its pixels."""
 
     def __init__(self, photo: np.ndarray, rig: np.ndarray) -> None:
-        face = track_portrait(photo)
+        self.photo = photo
+        self.face = face = track_portrait(photo)
         self.r = r = PortraitRenderer(photo, face, 512, rig=rig)
         c = r.crop
         self.iris = (face.landmarks[468:478, :2] - np.array([c.x0, c.y0])) * c.scale
@@ -169,7 +170,7 @@ def implausible(field: np.ndarray, verts: np.ndarray, tris: np.ndarray, opens: b
     rest = areas(verts)
     # Slivers and the triangles that bridge the closed lips (the renderer
     # opens those into the mouth hole) can take any shape.
-    live = (np.abs(rest) > 0.05 * np.median(np.abs(rest))) & ~_mouth_span_triangles(tris)
+    live = (np.abs(rest) > 0.05 * np.median(np.abs(rest))) & ~mouth_span_triangles(tris)
     ratio = areas(verts + field)[live] / rest[live]
     pen = float(np.minimum(np.maximum(0.35 - ratio, 0), 1).sum())
     up, lo = list(R.LIPS_UPPER_INNER[1:-1]), list(R.LIPS_LOWER_INNER[1:-1])
@@ -267,11 +268,12 @@ def _reads(tracker, r: PortraitRenderer, base: np.ndarray, k: int) -> tuple[bool
     return bool(rise[k] >= 0.3 and (rise > rise[k]).sum() < 3), float(rise[k])
 
 
-def fit_gains(rig: np.ndarray, photos: list[np.ndarray]) -> np.ndarray:
-    """Stage 3: one end-to-end scale per shape (pairs share it), in place."""
+def fit_gains(rig: np.ndarray, faces: list[Portrait]) -> np.ndarray:
+    """Stage 3: one end-to-end scale per shape (pairs share it), in place.
+    The portraits are those of stage 2, rendered with the stage-2 rig."""
     from emoface.face.tracker import FaceTracker
 
-    renderers = [PortraitRenderer(p, track_portrait(p), 512, rig=rig) for p in photos]
+    renderers = [PortraitRenderer(f.photo, f.face, 512, rig=rig) for f in faces]
     mesh = canonical_mesh()
     verts, tris = mesh.vertices.astype(np.float64), mesh.triangles
     zero = np.zeros(N_SHAPES, np.float32)
@@ -339,7 +341,7 @@ def main() -> None:
         if name.endswith("Left"):
             twin = name[:-4] + "Right"
             rig[ARKIT_NAMES.index(twin)] = rig[k][mirror] * np.array([-1, 1, 1])
-    fit_gains(rig, portraits())
+    fit_gains(rig, faces)
     np.savez_compressed(OUT, rig=rig.astype(np.float16), names=np.array(ARKIT_NAMES))
     print(f"wrote {OUT} ({OUT.stat().st_size // 1024} KB) from {len(faces)} portraits")
 

@@ -9,7 +9,7 @@ the moved lid opening, so the lids still cover the top of the iris.
 
 A blink slides the upper lid over that unsquashed eyeball: the lid is the
 photo's own lid skin (the band between the lash line and the brow),
-stretched down to the lid's moving edge, with a lash line at the edge.
+mirrored down to the lid's moving edge, with a lash line at the edge.
 Warping the lid down instead stretches the lashes into a dark smear.
 """
 
@@ -51,7 +51,7 @@ class Eye:
 
     @property
     def channel(self) -> dict[str, int]:
-        """This eye's ARKit channels by short name: "Blink", "Wide", "LookIn", ..."""
+        """This eye's ARKit channels by short name: "Blink", "Squint", "Wide", "LookIn", ..."""
         return _CHANNELS[self.side]
 
     def gaze(self, coeffs: np.ndarray) -> np.ndarray:
@@ -67,7 +67,7 @@ class Eye:
 
 
 _CHANNELS = {side: {k: ARKIT_NAMES.index(f"eye{k}{side.title()}")
-                    for k in ("Blink", "Wide", "LookIn", "LookOut", "LookUp", "LookDown")}
+                    for k in ("Blink", "Squint", "Wide", "LookIn", "LookOut", "LookUp", "LookDown")}
              for side in ("left", "right")}
 
 
@@ -104,7 +104,7 @@ def make_eyes(image: np.ndarray, landmarks: np.ndarray) -> list[Eye]:
         under = image[int(np.clip(below[1] + 0.15 * width, 0, h - 1)):int(np.clip(below[1] + 0.35 * width, 1, h)),
                       int(np.clip(below[0] - 0.2 * width, 0, w - 1)):int(np.clip(below[0] + 0.2 * width, 1, w))]
         skin = (np.median(under.reshape(-1, 3), axis=0).astype(np.float32) if under.size
-                else lash * 0 + 180.0)
+                else np.full(3, 180.0, np.float32))
         eyes.append(Eye(side, contour, tuple(up), centre, radius, width, (x0, y0, x1, y1),
                         sclera.astype(np.float32), iris_patch, lash, lid, skin))
     return eyes
@@ -258,8 +258,7 @@ def draw_lid(canvas: np.ndarray, eye: Eye, rest: np.ndarray, edge: np.ndarray, b
     rows = (y_skin[None, :] - band * (np.arange(k, dtype=np.float32)[:, None] + 0.5) / k).astype(np.float32)
     samples = cv2.remap(canvas, np.broadcast_to(cols[None, :], rows.shape).astype(np.float32), rows,
                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-    tone = cv2.GaussianBlur(np.median(samples, axis=0)[None], (0, 0), 1.5)[0] if len(cols) > 2 \
-        else np.median(samples, axis=0)
+    tone = cv2.GaussianBlur(np.median(samples, axis=0)[None], (0, 0), 1.5)[0]
     # A lid hidden under a low brow has no skin of its own to show: where the
     # band is much darker than the skin below the eye, lean on that skin.
     target = eye.skin * np.float32(0.8)

@@ -52,7 +52,7 @@ def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.nda
     return s, rot, mu_d - s * rot @ mu_s
 
 
-def _mouth_span_triangles(tris: np.ndarray) -> np.ndarray:
+def mouth_span_triangles(tris: np.ndarray) -> np.ndarray:
     """Mask of canonical triangles that bridge the inner lips (the closed mouth)."""
     up, lo = set(R.LIPS_UPPER_INNER[1:-1]), set(R.LIPS_LOWER_INNER[1:-1])
     corners = {78, 308}
@@ -79,10 +79,6 @@ def _fit_eyelids(rig: np.ndarray, canon: np.ndarray, rest_cm: np.ndarray) -> Non
         ratio = float(np.clip(real_gap / max(canon_gap, 1e-6), 0.3, 3.0))
         for k in _EYE_SHAPES[side]:
             rig[k] *= ratio
-
-
-_LID_SHAPES = {side: [ARKIT_NAMES.index(f"eye{k}{side.title()}") for k in ("Blink", "Squint", "Wide")]
-               for side in ("left", "right")}
 
 
 @dataclass(frozen=True)
@@ -136,13 +132,14 @@ def lip_seal(rest: np.ndarray) -> np.ndarray:
 
 
 def head_mask(image: np.ndarray, face: np.ndarray) -> np.ndarray:
-    """Soft mask (H, W) float32 of what moves with the head: face, hair, ears.
+    """Soft mask (H, W) float32 of what moves with the head: face, hair,
+    ears, neck.
 
-    GrabCut, seeded from the tracked face: the face oval is head, a ring
-    around it probably head, farther out probably background, and the neck
-    below the chin background (it stays with the body; the jaw moves over
-    it). ``face`` holds the 468 face landmarks in pixels (y down). Run at
-    a small size: the mask edge is feathered anyway.
+    GrabCut, seeded from the tracked face: the face oval and a column under
+    the chin are head, a ring around the face and a wider neck column
+    probably head, farther out probably background. ``face`` holds the 468
+    face landmarks in pixels (y down). Run at a small size: the mask edge
+    is feathered anyway.
     """
     h, w = image.shape[:2]
     oval = face[list(R.FACE_OVAL)]
@@ -291,7 +288,7 @@ class PortraitRenderer:
         self._rest = np.concatenate([rest, *rings, border])
         self._head_w = np.concatenate([np.ones(len(rest)), *weights, np.zeros(len(border))])
         n_face = len(rest)
-        keep = ~_mouth_span_triangles(face_tris)
+        keep = ~mouth_span_triangles(face_tris)
         self._n_face_tris = int(keep.sum())
         # Outside the face: Delaunay over the oval, rings and border.
         outer_idx = np.concatenate([np.array(R.FACE_OVAL), n_face + np.arange(len(self._rest) - n_face)])
@@ -365,7 +362,8 @@ class PortraitRenderer:
             blink = float(coeffs[eye.channel["Blink"]])
             # Wherever the lids moved off the photo's own, the warp has
             # stretched or squashed the eyeball; draw it whole instead.
-            lids = max(abs(float(coeffs[k] - self.baseline[k])) for k in _LID_SHAPES[eye.side])
+            lids = max(abs(float(coeffs[eye.channel[k]] - self.baseline[eye.channel[k]]))
+                       for k in ("Blink", "Squint", "Wide"))
             if np.any(np.abs(gaze) > 0.05) or lids > 0.05:
                 # The eyeball moves with the head (the lower lid), not with the upper lid.
                 shift = (dst[eye.lower] - self._src2d[eye.lower]).mean(axis=0)

@@ -1,7 +1,8 @@
 """Forward mesh warp: rasterise the moved mesh, each triangle sampling the photo
 at its source position (an exact piecewise-affine map, no approximate inverse).
 
-Pure numpy + OpenCV; no state.
+Pure numpy + OpenCV; the one piece of state is the process-wide heap
+setting of :func:`keep_frame_buffers`.
 """
 
 from __future__ import annotations
