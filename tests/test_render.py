@@ -113,6 +113,18 @@ def test_a_steady_turn_reads_as_a_steady_turn(renderer):
     assert steps.std() < 0.35 * steps.mean()
 
 
+def test_a_photo_with_no_background_still_turns(astronaut, astronaut_face):
+    """Cropped tight to the face there is no background for the head mask or
+    the plate to learn from: the whole crop turns with the head instead."""
+    x0, y0, x1, y1 = (int(v) for v in astronaut_face.bbox)
+    tight = np.ascontiguousarray(astronaut[y0:y1, x0:x1])
+    r = PortraitRenderer(tight, track_portrait(tight), 512)
+    assert r.head.mean() > 0.8
+    turned = r.render(np.zeros(len(ARKIT_NAMES), np.float32), np.array([15, 0, 0, 0, 0, 0], np.float32))
+    assert turned.shape == tight.shape
+    assert np.abs(turned.astype(int) - tight.astype(int)).mean() > 3
+
+
 def test_head_translation_is_in_centimetres(renderer, astronaut_face):
     moved = track_portrait(renderer.render(renderer.baseline, np.array([0, 0, 0, 1.0, 0, 0], np.float32)))
     dx = float(moved.landmarks[1, 0] - astronaut_face.landmarks[1, 0])  # nose tip, photo pixels
