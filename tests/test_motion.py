@@ -4,7 +4,7 @@ import pytest
 from emoface import ARKIT_NAMES, Blendshape, MotionTrack, combine, load_track, save_track
 from emoface.errors import InputError, OptionError
 from emoface.export.csv_livelink import HEADER
-from emoface.motion import N_SHAPES, layer_mask
+from emoface.motion import N_SHAPES, layer_mask, lip_aperture
 
 
 def test_arkit_names_and_enum():
@@ -19,13 +19,50 @@ def _layers(t=4):
     return z.copy(), z.copy(), z.copy()
 
 
+def _speech(t=50):
+    """A mouth layer: an open vowel, a p/b/m at the lip-sync drivers' seal
+    (press 0.3, jaw = close = 0.05), another vowel, then a long pause."""
+    mouth, eyes, expr = _layers(t)
+    mouth[0:10, Blendshape.JAW_OPEN] = 0.5
+    mouth[10:13, Blendshape.JAW_OPEN] = mouth[10:13, Blendshape.MOUTH_CLOSE] = 0.05
+    mouth[10:13, Blendshape.MOUTH_PRESS_LEFT] = mouth[10:13, Blendshape.MOUTH_PRESS_RIGHT] = 0.3
+    mouth[13:20, Blendshape.JAW_OPEN] = 0.4
+    return mouth, eyes, expr
+
+
+@pytest.mark.parametrize("emotion", ["surprised", "fearful", "disgusted", "happy", "contempt"])
+def test_expression_never_parts_a_closure_or_a_pause(emotion):
+    from emoface.drivers.emotion import recipe_vector
+
+    mouth, eyes, expr = _speech()
+    expr[:] = recipe_vector(emotion)
+    out = combine(mouth, eyes, expr)
+    ap = lip_aperture(out)
+    assert (ap[10:13] < 0.1).all()           # the p/b/m seals
+    assert (ap[20 + 3:] < 0.1).all()         # 100 ms into the pause the lips rest closed
+    assert (out[0:10, Blendshape.JAW_OPEN] >= 0.5).all()  # the vowel still opens
+    # The rest of the expression holds through closure and pause.
+    for name in ("mouthSmileLeft", "browInnerUp", "noseSneerLeft", "mouthFrownLeft"):
+        i = ARKIT_NAMES.index(name)
+        assert np.allclose(out[10:, i], min(expr[0, i], 1.0))
+
+
+def test_surprised_jaw_drops_with_lips_together_in_pauses():
+    mouth, eyes, expr = _speech()
+    expr[:, Blendshape.JAW_OPEN] = 0.3
+    out = combine(mouth, eyes, expr)
+    assert out[40, Blendshape.JAW_OPEN] == pytest.approx(0.3)  # the jaw hangs lower...
+    assert lip_aperture(out[40]) == pytest.approx(0.0)          # ...behind closed lips
+    assert out[5, Blendshape.JAW_OPEN] == pytest.approx(0.8)    # and speech opens further
+
+
 def test_bilabial_closure_survives_a_smile_and_a_surprised_jaw():
     mouth, eyes, expr = _layers()
     mouth[:, Blendshape.MOUTH_PRESS_LEFT] = mouth[:, Blendshape.MOUTH_PRESS_RIGHT] = 1.0
     expr[:, Blendshape.MOUTH_SMILE_LEFT] = 0.8
     expr[:, Blendshape.JAW_OPEN] = 0.3
     out = combine(mouth, eyes, expr)
-    assert out[0, Blendshape.JAW_OPEN] == pytest.approx(0.0)
+    assert lip_aperture(out[0]) == pytest.approx(0.0)
     assert out[0, Blendshape.MOUTH_SMILE_LEFT] == pytest.approx(0.8)  # the smile stays
 
 

@@ -98,13 +98,24 @@ def _idx(*names: str) -> np.ndarray:
     return np.array(channels(*names))
 
 
-# Lip-opening channels that an expression may add (surprise drops the jaw, disgust
-# raises the upper lip) but that must yield while the mouth layer closes the lips.
-_OPENERS = _idx("jawOpen", "mouthUpperUpLeft", "mouthUpperUpRight",
-                "mouthLowerDownLeft", "mouthLowerDownRight", "mouthStretchLeft",
-                "mouthStretchRight", "mouthFunnel")
+# Channels by which an expression parts the lips (surprise drops the jaw,
+# disgust raises the upper lip): they part the lips only while the mouth
+# layer speaks an open sound; in p/b/m closures and in pauses they yield.
+_PARTING = _idx("mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft",
+                "mouthLowerDownRight", "mouthFunnel")
+# Shapes that pull on the lips without parting them: they hold through
+# pauses but still yield to a closure, where they would break the seal.
+_LIP_PULL = _idx("mouthStretchLeft", "mouthStretchRight")
 _BLINK = _idx("eyeBlinkLeft", "eyeBlinkRight")
 _WIDE = _idx("eyeWideLeft", "eyeWideRight")
+# Lip-sync drivers seal a p/b/m with mouthPress 0.3 (see visemes.py); from
+# there on a closure counts as complete.
+_FULL_CLOSURE = 0.3
+# The mouth layer counts as speaking within this long of an open frame: a
+# stop consonant is a short dip, a pause (longer) rests. Lip-sync scores
+# count pause frames from 100 ms into a pause, so the gate is shut by then.
+_SPEAKING_HOLD_S = 0.06
+_SPEAKING_RAMP_S = 0.04
 
 
 def lip_closure(mouth: np.ndarray) -> np.ndarray:
@@ -120,13 +131,28 @@ def lip_closure(mouth: np.ndarray) -> np.ndarray:
     return np.clip(np.maximum(press, close) * (1.0 - np.clip(jaw - close, 0, 1) * 2.0), 0, 1)
 
 
-def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray) -> np.ndarray:
+def speaking(mouth: np.ndarray, fps: float) -> np.ndarray:
+    """Where the mouth layer is talking, per frame, in [0, 1]: 1 within
+    ~60 ms of an open frame, easing to 0 over ~40 ms into a pause."""
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+
+    open_ = (lip_aperture(np.asarray(mouth, np.float32)) > 0.05).astype(np.float32)
+    if not len(open_):
+        return open_
+    held = maximum_filter1d(open_, 1 + 2 * int(round(_SPEAKING_HOLD_S * fps)))
+    return uniform_filter1d(held, max(1, int(round(_SPEAKING_RAMP_S * fps)))).astype(np.float32)
+
+
+def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray,
+            fps: float = 25.0) -> np.ndarray:
     """Merge the three coefficient layers into final ARKit coefficients.
 
     Parameters
     ----------
     mouth, eyes, expression : ndarray, shape (T, 52)
         Layer coefficients in [0, 1]; channels outside a layer's mask are ignored.
+    fps : float
+        Frame rate, for the time constants of the speaking gate.
 
     Returns
     -------
@@ -136,9 +162,13 @@ def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray) -> np.n
 
     1. Each layer contributes only the channels it may write (:func:`layer_mask`);
        contributions add.
-    2. While the mouth layer seals the lips (:func:`lip_closure`), the
-       expression's lip-opening channels are scaled down by that closure, so a
-       smile or a surprised jaw never opens a p, b or m.
+    2. An expression's jaw drop is a resting pose, not speech: it lowers the
+       jaw always, but parts the lips only while the mouth layer speaks
+       (:func:`speaking`) and not during a closure (:func:`lip_closure`);
+       otherwise mouthClose holds the lips together against it. Its other
+       lip-parting channels are scaled by the same gate, and lip pulls
+       (stretch) yield to closures. So every p, b and m still seals and
+       pauses rest closed under any emotion, and open vowels open further.
     3. A blink wins over eyeWide: eyeWide is scaled by (1 - eyeBlink).
     4. Everything is clipped to [0, 1].
     """
@@ -149,10 +179,20 @@ def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray) -> np.n
     m, e, x = (np.where(layer_mask(name), a, 0.0)
                for name, a in zip(LAYERS, layers))
     x = x.copy()
-    x[:, _OPENERS] *= (1.0 - lip_closure(m))[:, None]
+    free = 1.0 - _smoothstep(lip_closure(m) / _FULL_CLOSURE)
+    gate = speaking(m, fps) * free
+    jaw = x[:, Blendshape.JAW_OPEN].copy()
+    x[:, Blendshape.MOUTH_CLOSE] = jaw * (1.0 - gate)
+    x[:, _PARTING] *= gate[:, None]
+    x[:, _LIP_PULL] *= free[:, None]
     out = m + e + x
     out[:, _WIDE] *= 1.0 - np.clip(out[:, _BLINK], 0, 1)
     return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def _smoothstep(t: np.ndarray) -> np.ndarray:
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3 - 2 * t)
 
 
 def lip_aperture(coeffs: np.ndarray) -> np.ndarray:
@@ -216,7 +256,7 @@ class MotionTrack:
     def from_layers(cls, fps: float, mouth: np.ndarray, eyes: np.ndarray,
                     expression: np.ndarray, pose: np.ndarray) -> "MotionTrack":
         """Build a track from its layers, merging them with :func:`combine`."""
-        return cls(fps, combine(mouth, eyes, expression), pose,
+        return cls(fps, combine(mouth, eyes, expression, fps), pose,
                    {"mouth": mouth, "eyes": eyes, "expression": expression})
 
     @classmethod

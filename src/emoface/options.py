@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import OptionError
 
-EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "fearful", "disgusted")
+EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "fearful", "disgusted", "contempt")
 FPS_RANGE = (24.0, 60.0)
 LIPSYNC_MODES = ("auto", "phonetic", "acoustic")
 

@@ -235,6 +235,31 @@ def build_rig(verts: np.ndarray) -> np.ndarray:
 
 
 DATA_FILE = Path(__file__).with_name("rig_data.npz")
+_PACKAGE = Path(__file__).resolve().parents[1]
+#: Everything scripts/build_rig.py reads besides the portraits: the rig's
+#: hand-made fields, the renderer whose output it calibrates against, the
+#: tracker that judges it, and the script itself (paths from the repo root).
+BUILD_INPUTS = ("scripts/build_rig.py", "src/emoface/motion.py", "src/emoface/media/image.py",
+                "src/emoface/face/*.py", "src/emoface/render/*.py")
+
+
+def build_digest(root: Path | None = None) -> str:
+    """SHA-256 of the code the rig data is built from (:data:`BUILD_INPUTS`),
+    so a check can tell when ``rig_data.npz`` no longer matches ``make rig``.
+    ``root`` is the repository (default: the one this package sits in)."""
+    import hashlib
+
+    root = Path(root) if root is not None else _PACKAGE.parents[1]
+    h = hashlib.sha256()
+    for pattern in BUILD_INPUTS:
+        paths = sorted(root.glob(pattern))
+        if not paths:
+            raise FileNotFoundError(f"{root / pattern}: rig build input missing")
+        for path in paths:
+            h.update(path.relative_to(root).as_posix().encode() + b"\0")
+            # Line endings and trailing blanks do not change what the code does.
+            h.update(b"\n".join(line.rstrip() for line in path.read_bytes().splitlines()) + b"\0")
+    return h.hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
 from ..face.tracker import FaceObservation, rotation_from_angles
 from ..motion import ARKIT_NAMES, lip_aperture
+from .detail import DetailLayer
 from .eyes import draw_gaze, draw_lashes, draw_lid, make_eyes
 from .mouth import draw_interior, palette
 from .warp import keep_frame_buffers, warp
@@ -251,6 +252,7 @@ class PortraitRenderer:
         pivot_c = np.array([0.0, -7.5, -6.0])  # neck pivot, below and behind the chin
         self._pivot = s * rot @ pivot_c + t
         self._build_control_mesh(rest, mesh.triangles)
+        self._detail = DetailLayer(self.image.shape[:2], mesh.vertices, mesh.triangles, lm[:, :2], s)
         # How far each upper lid's edge moves at a full blink (pixels, y down).
         self._blink_px = {eye.side: self._rig[eye.channel["Blink"]][list(eye.upper), :2] * np.array([1, -1])
                           for eye in self._eyes}
@@ -349,11 +351,13 @@ class PortraitRenderer:
         nf = self._n_face_tris
         depth = moved[self._tris[:nf], 2].mean(axis=1)
         order = np.concatenate([np.arange(nf, len(self._tris)), np.argsort(depth)])
-        out, moved = warp(self.image, dst, self._src2d, self._tris, order, self._plate, self._head_u8)
+        creased = np.zeros(self.image.shape[:2], np.uint8)
+        source = self._detail.apply(self.image, coeffs, self.baseline, creased)
+        out, moved = warp(source, dst, self._src2d, self._tris, order, self._plate, self._head_u8)
         upper = dst[list(R.LIPS_UPPER_INNER)]
         lower = dst[list(R.LIPS_LOWER_INNER)]
         draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))
-        changed = moved
+        changed = moved | creased
         mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
         cv2.fillPoly(changed, [mouth], 1)
         for eye in self._eyes:
