@@ -192,3 +192,69 @@ def test_wide_eyes_open_further(renderer):
     # From the photo as it is (its eyes narrowed a little), wide eyes open further.
     wide = _frame(renderer, eyeWideLeft=1.0, eyeWideRight=1.0)
     assert opening(wide) > opening(_frame(renderer)) * 1.08
+
+
+_LUMA = np.array([0.299, 0.587, 0.114])
+
+
+def test_an_open_mouth_shows_upper_teeth_over_a_dark_cavity(renderer):
+    """At jawOpen 0.6 the opening shows light upper teeth hanging from the
+    upper lip and, below them, a cavity far darker than the lips but not
+    black; lips pressed together (p, b, m) leave nothing of it drawn."""
+    from emoface.render.mouth import draw_interior
+
+    def shapes(**kw):
+        c = np.zeros(len(ARKIT_NAMES), np.float32)
+        for k, v in kw.items():
+            c[ARKIT_NAMES.index(k)] = v
+        return c
+
+    pose = np.zeros(6, np.float32)
+    frame, _ = renderer.render_crop(shapes(jawOpen=0.6), pose)
+    d = renderer.vertices(shapes(jawOpen=0.6), pose)[:, :2] * np.array([1, -1])
+    luma = frame @ _LUMA
+    x, top, bot = d[13, 0], d[13, 1], d[14, 1]  # inner-lip middles, working-crop pixels
+    gap, half = bot - top, 0.08 * (d[291, 0] - d[61, 0])
+    assert gap > 12
+    cols = slice(int(x - half), int(x + half) + 1)
+    teeth = luma[int(top + 1):int(top + 0.3 * gap), cols]
+    cavity = np.median(luma[int(top + 0.45 * gap):int(top + 0.7 * gap), cols])
+    lip = np.median(luma[int(bot + 2):int(d[17, 1] - 1), cols])  # the lower lip
+    assert teeth.max() > 190 and teeth.max() > lip + 20  # measured 222 over a 173 lip
+    assert 8 < cavity < 0.2 * lip  # measured 17
+    closed = shapes(jawOpen=0.3, mouthClose=0.3)
+    frame, _ = renderer.render_crop(closed, pose)
+    d = renderer.vertices(closed, pose)[:, :2] * np.array([1, -1])
+    canvas = frame.copy()
+    draw_interior(canvas, d[list(R.LIPS_UPPER_INNER)], d[list(R.LIPS_LOWER_INNER)], renderer._colours)
+    np.testing.assert_array_equal(canvas, frame)
+
+
+def _mouth(gap: float, width: float = 60.0, at=(20.0, 20.0)) -> tuple[np.ndarray, np.ndarray]:
+    """Inner-lip contours (11, 2) of a mouth open ``gap`` px in the middle."""
+    x = np.linspace(0, width, 11)
+    bow = np.sin(np.linspace(0, np.pi, 11))
+    upper = np.stack([x, -0.1 * gap * bow], axis=1) + at
+    lower = np.stack([x, 0.9 * gap * bow], axis=1) + at
+    return upper.astype(np.float32), lower.astype(np.float32)
+
+
+def test_a_bearded_mouth_opens_darker_than_the_beard_with_lighter_teeth():
+    """Around a dark beard the cavity is still distinctly darker than the
+    hair and the teeth distinctly lighter; barely parted lips are a dark
+    line with no teeth in it."""
+    from emoface.render.mouth import draw_interior, palette
+
+    beard = np.full((90, 100, 3), (62, 46, 36), np.uint8)
+    colours = palette(beard, np.array([[15.0, 10.0], [85.0, 40.0]]))
+    canvas = beard.copy()
+    upper, lower = _mouth(20.0)
+    draw_interior(canvas, upper, lower, colours)
+    luma = canvas @ _LUMA
+    middle = luma[20:41, 40:61]  # under the middle of the upper lip, top to bottom
+    assert middle[:6].max() > 150  # the upper teeth
+    assert np.median(middle[8:14]) < 0.5 * luma[80, 5]  # the cavity under them, beard at 49
+    line = beard.copy()
+    draw_interior(line, *_mouth(2.0), colours)
+    assert (line @ _LUMA).max() <= luma[80, 5] + 1  # nothing light between the lips
+    assert (line @ _LUMA)[20:23, 45:56].min() < 0.8 * luma[80, 5]  # but a darker line
