@@ -87,7 +87,10 @@ CENTRES = 24  # correction bumps per shape
 STEPS, LR, REG = 50, 0.04, 0.02
 GAINS = (1.0, 1.25, 1.5, 1.8, 2.2, 2.6)
 # Farthest any vertex may move at 1.0 (cm); jawOpen is the jaw's full drop.
-CAP_CM = {"jawOpen": 4.0, "eye": 1.0, "brow": 1.3}
+# The lip shapes that the model reads only when the lips crumple into a
+# "fish mouth" are held to what real lips do.
+CAP_CM = {"jawOpen": 4.0, "eye": 1.0, "brow": 1.3, "mouthShrugLower": 0.8, "mouthShrugUpper": 0.6,
+          "mouthPressLeft": 0.45, "mouthPressRight": 0.45, "mouthRollLower": 0.7, "mouthRollUpper": 0.7}
 CAP_DEFAULT_CM = 2.0
 # Exact by definition (blink meets the lower lid; mouthClose is measured
 # against jawOpen), or not a surface change.
@@ -325,11 +328,12 @@ def fit_gains(rig: np.ndarray, faces: list[Portrait]) -> np.ndarray:
                         rises.append(rise)
                 results.append((n, float(np.mean(rises)), g))
             best = max(results, key=lambda t: (t[0], -t[2]))
+            scale = min(best[2], cap / max(reach, 1e-9))  # stage 2 may already reach past the cap
             for j in group:
-                rig[j] *= best[2]
+                rig[j] *= scale
             print(f"{name:<20} renders that read at each gain: "
                   + ", ".join(f"{g}: {n} ({m:+.2f})" for n, m, g in results)
-                  + f" -> {best[2]}", flush=True)
+                  + f" -> {scale:.2f}", flush=True)
     return rig
 
 

@@ -147,9 +147,13 @@ def _left_shapes(g: _Geometry) -> dict[str, np.ndarray]:
     pucker[:, 2] = 0.6 * mouth[:, 0] * np.clip(1.2 - np.abs(radial[:, 0]) / 3, 0, 1)
     s["mouthPucker"] = pucker
     s["mouthLeft"] = _gauss(v, g.mouth_centre, 1.8)[:, None] * np.array([0.6, 0, 0])
-    s["mouthSmileLeft"] = (corner * np.array([0.45, 0.55, -0.25])
+    s["mouthSmileLeft"] = (corner * np.array([0.5, 0.7, -0.25])
                            + _gauss(v, np.array([3.4, -1.8, 3.0]), 1.3)[:, None] * np.array([0.05, 0.3, 0.15]))
-    s["mouthFrownLeft"] = corner * np.array([0.05, -0.5, 0])
+    # AU15: the depressor pulls the corner down and a little out; the lower
+    # lip beside it follows, so the mouth turns down rather than kinks.
+    s["mouthFrownLeft"] = (corner * np.array([0.08, -0.55, 0])
+                           + (g.lower_lip * side[:, 0] * np.clip(radial[:, 0] / abs(cl[0]), 0, 1))[:, None]
+                           * np.array([0, -0.2, 0]))
     s["mouthDimpleLeft"] = _gauss(v, cl, 0.8)[:, None] * np.array([0.3, 0.02, -0.35])
     s["mouthStretchLeft"] = corner * np.array([0.5, -0.25, -0.1]) + side * jaw * np.array([0, -0.12, 0])
     press = np.zeros_like(v)
@@ -173,17 +177,21 @@ def _left_shapes(g: _Geometry) -> dict[str, np.ndarray]:
         w = _gauss(v, np.array([3.9 * sx, -3.4, 2.4]), 1.5)
         puff += w[:, None] * np.array([0.6 * sx, 0, 0.45])
     s["cheekPuff"] = puff
-    s["cheekSquintLeft"] = _gauss(v, np.array([3.6, 0.6, 3.0]), 1.0)[:, None] * np.array([0, 0.35, 0.1])
+    # AU6: the cheek rises and bunches the skin under the eye, pushing the
+    # lower lid up (the Duchenne squint).
+    s["cheekSquintLeft"] = (_gauss(v, np.array([3.6, 0.6, 3.0]), 1.2)[:, None] * np.array([0, 0.4, 0.12])
+                            + _lower_lid(g, R.LEFT_EYE_LOWER, 0.1))
     s["noseSneerLeft"] = (_gauss(v, np.array([1.2, 0.2, 5.0]), 0.8)[:, None] * np.array([0.05, 0.4, 0])
                           + _gauss(v, np.array([0.8, 2.3, 5.0]), 0.6)[:, None] * np.array([-0.05, -0.15, 0]))
     brow_l = v[list(R.LEFT_BROW)]
     brow_w = _contour_weight(v, brow_l, 0.7) * (v[:, 1] > 2.8)
     inner_w = _gauss(v, np.array([1.3, 4.3, 4.6]), 1.0) * (v[:, 1] > 2.8)
     outer_w = _gauss(v, np.array([4.8, 4.0, 2.8]), 1.2) * (v[:, 1] > 2.6)
-    s["browDownLeft"] = brow_w[:, None] * np.array([-0.12, -0.4, 0]) + inner_w[:, None] * np.array([-0.15, -0.15, 0])
+    # AU4: the brows come down *and together* (corrugator), most at the inner end.
+    s["browDownLeft"] = brow_w[:, None] * np.array([-0.12, -0.4, 0]) + inner_w[:, None] * np.array([-0.3, -0.18, 0])
     both_inner = inner_w + _gauss(v, np.array([-1.3, 4.3, 4.6]), 1.0) * (v[:, 1] > 2.8)
     s["browInnerUp"] = both_inner[:, None] * np.array([0, 0.55, 0])
-    s["browOuterUpLeft"] = outer_w[:, None] * np.array([0, 0.55, 0])
+    s["browOuterUpLeft"] = outer_w[:, None] * np.array([0, 0.7, 0])
     s["eyeBlinkLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, 1.0, 0.12)
     s["eyeWideLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, -1.0, 0.45)
     s["eyeSquintLeft"] = (_lower_lid(g, R.LEFT_EYE_LOWER, 0.13)

@@ -41,6 +41,27 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(devnull)
 
 
+#: What MediaPipe's blendshape model reads on faces at rest: the median over
+#: six neutral-faced portraits (benchmarks/portraits.py: biden, grace_hopper,
+#: franck, audrey, walter, sean_connery), rounded to 0.05; channels it reads
+#: under 0.08 on them are left out. A score at this level is no expression:
+#: treating it as one (a squint of 0.5 on an open-eyed face) and undoing it
+#: pulls a neutral photo away from the person.
+NEUTRAL_READING: dict[str, float] = {
+    "eyeSquintLeft": 0.5, "eyeSquintRight": 0.4, "eyeBlinkLeft": 0.15, "eyeBlinkRight": 0.2,
+    "eyeLookOutLeft": 0.15, "eyeLookInRight": 0.15, "eyeLookUpLeft": 0.1, "eyeLookUpRight": 0.1,
+    "eyeLookDownRight": 0.1, "eyeLookDownLeft": 0.1, "mouthPressLeft": 0.15, "mouthPressRight": 0.15,
+    "mouthRollLower": 0.15, "mouthRollUpper": 0.1, "mouthShrugLower": 0.15,
+}
+
+
+def expression_of(scores: np.ndarray) -> np.ndarray:
+    """The expression in tracker scores (52,): what they show beyond
+    :data:`NEUTRAL_READING`, so a face at rest is 0 everywhere."""
+    floor = np.array([NEUTRAL_READING.get(n, 0.0) for n in ARKIT_NAMES], np.float32)
+    return np.maximum(np.asarray(scores, np.float32) - floor, 0.0)
+
+
 @dataclass(frozen=True, eq=False)
 class FaceObservation:
     """One tracked face.

@@ -96,7 +96,7 @@ CREASES: tuple[Crease, ...] = (
     Crease("nose wrinkles",
            tuple(_arc((0.2, y + 0.15), (1.2, y - 0.3), 0.06, 5) for y in (1.6, 2.05, 2.5)),
            {"noseSneerLeft": 1.0},
-           width_cm=0.07, depth=0.26, lift=0.07),
+           width_cm=0.07, depth=0.22, lift=0.06),
     # AU15: the corner pulled down casts a short shadow below it.
     Crease("lip-corner shadow", (((2.55, -4.35), (2.75, -5.0), (2.85, -5.7)),),
            {"mouthFrownLeft": 0.8},
@@ -110,6 +110,21 @@ CREASES: tuple[Crease, ...] = (
            {"mouthShrugLower": 0.8, "mouthPressLeft": 0.15, "mouthPressRight": 0.15},
            width_cm=0.1, depth=0.22, lift=0.08, lift_side=1.0, mottle=True),
 )
+
+
+def _photo_fold(luma: np.ndarray, box: tuple[int, int, int, int], field: np.ndarray,
+                fold: np.ndarray) -> np.ndarray:
+    """How much a fold the photo already shows along a crease's line would
+    brighten to fill in: the fold profile (h, w) times the photo's own
+    darkening there against the skin just beside it (0 where it has none)."""
+    x0, y0, x1, y1 = box
+    skin = cv2.GaussianBlur(luma[y0:y1, x0:x1], (0, 0), 1.0)
+    line = fold > 0.5
+    beside = (fold > 0.02) & (fold < 0.15)
+    if line.sum() < 4 or beside.sum() < 4:
+        return np.zeros_like(fold)
+    darker = 1.0 - float(skin[line].mean()) / max(float(skin[beside].mean()), 1.0)
+    return (np.clip(darker, 0.0, 0.35) / (1.0 - np.clip(darker, 0.0, 0.35)) * fold).astype(np.float32)
 
 
 def _mirrored_drive(drive: dict[str, float]) -> dict[str, float]:
@@ -148,6 +163,7 @@ class _Map:
     drive: np.ndarray  # (52,)
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in working pixels
     field: np.ndarray  # (h, w) float32 relative luminance change at weight 1
+    erase: np.ndarray  # (h, w) float32 brightening that fills in the photo's own fold, at weight -1
 
 
 class DetailLayer:
@@ -165,9 +181,10 @@ class DetailLayer:
 
     SUPER = 4  # maps are drawn at 4x and averaged down: sub-pixel lines
 
-    def __init__(self, shape: tuple[int, int], canon: np.ndarray, tris: np.ndarray,
+    def __init__(self, image: np.ndarray, canon: np.ndarray, tris: np.ndarray,
                  rest_px: np.ndarray, px_per_cm: float, seed: int = 0) -> None:
-        self.shape = shape
+        self.shape = shape = image.shape[:2]
+        luma = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
         self._maps: list[_Map] = []
         rng = np.random.default_rng(seed)
         for crease in CREASES:
@@ -186,8 +203,9 @@ class DetailLayer:
                     vec = np.zeros(N_SHAPES, np.float32)
                     for name, weight in drive.items():
                         vec[ARKIT_NAMES.index(name)] = weight
-                    self._maps.append(_Map(vec, m[0], m[1]))
+                    self._maps.append(_Map(vec, m[0], m[1], _photo_fold(luma, *m)))
         self._drives = np.stack([m.drive for m in self._maps]) if self._maps else np.zeros((0, N_SHAPES))
+        self._erasable = np.array([bool(m.erase.any()) for m in self._maps], bool)
 
     def _draw(self, c: Crease, lines: list[np.ndarray], px_per_cm: float, mirror: float,
               rng: np.random.Generator) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
@@ -220,8 +238,8 @@ class DetailLayer:
             return small
 
         fold = cv2.GaussianBlur(stroke(0.0), (0, 0), width)
-        peak = max(float(fold.max()), 1e-6)
-        field = -c.depth * fold / peak
+        fold /= max(float(fold.max()), 1e-6)
+        field = -c.depth * fold
         if c.lift > 0:
             ridge = cv2.GaussianBlur(stroke(c.lift_side * c.lift_offset * width), (0, 0), 1.6 * width)
             field += c.lift * ridge / max(float(ridge.max()), 1e-6)
@@ -235,17 +253,19 @@ class DetailLayer:
             disc = np.exp(-(((xx - centre[0]) / (1.3 * px_per_cm)) ** 2
                             + ((yy - centre[1]) / (0.8 * px_per_cm)) ** 2))
             field += c.depth * 0.8 * np.minimum(noise, 0.3) * disc
-        return (int(x0), int(y0), int(x1), int(y1)), field.astype(np.float32)
+        return (int(x0), int(y0), int(x1), int(y1)), field.astype(np.float32), fold.astype(np.float32)
 
     def __len__(self) -> int:
         return len(self._maps)
 
     def weights(self, coeffs: np.ndarray, baseline: np.ndarray) -> np.ndarray:
-        """Each crease's strength (K,) in [0, 1] for one frame: what the
-        frame asks beyond the photo's own expression (a photo that already
-        frowns keeps its furrow and gets no second one)."""
-        rise = np.maximum(np.asarray(coeffs, np.float32) - baseline, 0.0)
-        return np.clip(self._drives @ rise, 0.0, 1.0)
+        """Each crease's strength (K,) in [-1, 1] for one frame: what the
+        frame asks beyond the photo's own expression. A photo that already
+        frowns keeps its furrow and gets no second one; where the frame
+        takes away the expression that made a fold (a smiling photo made
+        sad), the weight is negative and the photo's own fold fills in."""
+        delta = np.asarray(coeffs, np.float32) - baseline
+        return np.clip(self._drives @ delta, -1.0, 1.0)
 
     def apply(self, image: np.ndarray, coeffs: np.ndarray, baseline: np.ndarray,
               changed: np.ndarray | None = None) -> np.ndarray:
@@ -253,7 +273,7 @@ class DetailLayer:
         (or ``image`` itself when no crease shows). Marks the creased pixels
         in ``changed`` (H, W) uint8 when given."""
         w = self.weights(coeffs, baseline)
-        live = np.flatnonzero(w > 0.01)
+        live = np.flatnonzero((w > 0.01) | ((w < -0.01) & self._erasable))
         if not len(live):
             return image
         boxes = np.array([self._maps[i].box for i in live])
@@ -263,7 +283,7 @@ class DetailLayer:
         for i in live:
             m = self._maps[i]
             bx0, by0, bx1, by1 = m.box
-            gain[by0 - y0:by1 - y0, bx0 - x0:bx1 - x0] += w[i] * m.field
+            gain[by0 - y0:by1 - y0, bx0 - x0:bx1 - x0] += w[i] * m.field if w[i] > 0 else -w[i] * m.erase
         # Folds are shadows in skin: darker and a little warmer (blood shows
         # through less-lit skin), so blue and green fall faster than red.
         tint = np.where(gain[..., None] < 0, np.array([0.8, 1.0, 1.1], np.float32), 1.0)

@@ -24,7 +24,7 @@ from scipy.spatial import Delaunay
 from ..face import regions as R
 from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
-from ..face.tracker import FaceObservation, rotation_from_angles
+from ..face.tracker import FaceObservation, expression_of, rotation_from_angles
 from ..motion import ARKIT_NAMES, lip_aperture
 from .detail import DetailLayer
 from .eyes import draw_gaze, draw_lashes, draw_lid, make_eyes
@@ -240,7 +240,7 @@ class PortraitRenderer:
         lm_all = (face.landmarks - np.array([c.x0, c.y0, 0], np.float32)) * c.scale
         lm = lm_all[:468]
         self._eyes = make_eyes(self.image, lm_all[:, :2])
-        self.baseline = face.blendshapes.copy()
+        self.baseline = expression_of(face.blendshapes)
         mesh = canonical_mesh()
         # Right-handed frame for the fit: x right, y up, z toward the viewer.
         rest = lm.astype(np.float64) * np.array([1, -1, -1])
@@ -252,7 +252,7 @@ class PortraitRenderer:
         pivot_c = np.array([0.0, -7.5, -6.0])  # neck pivot, below and behind the chin
         self._pivot = s * rot @ pivot_c + t
         self._build_control_mesh(rest, mesh.triangles)
-        self._detail = DetailLayer(self.image.shape[:2], mesh.vertices, mesh.triangles, lm[:, :2], s)
+        self._detail = DetailLayer(self.image, mesh.vertices, mesh.triangles, lm[:, :2], s)
         # How far each upper lid's edge moves at a full blink (pixels, y down).
         self._blink_px = {eye.side: self._rig[eye.channel["Blink"]][list(eye.upper), :2] * np.array([1, -1])
                           for eye in self._eyes}
