@@ -258,3 +258,33 @@ def test_a_bearded_mouth_opens_darker_than_the_beard_with_lighter_teeth():
     draw_interior(line, *_mouth(2.0), colours)
     assert (line @ _LUMA).max() <= luma[80, 5] + 1  # nothing light between the lips
     assert (line @ _LUMA)[20:23, 45:56].min() < 0.8 * luma[80, 5]  # but a darker line
+
+
+def test_a_smiling_photo_asked_for_sad_loses_its_smile(renderer, astronaut, astronaut_face):
+    from emoface.drivers.emotion import recipe_vector
+
+    photo = astronaut_face.score("mouthSmileLeft") + astronaut_face.score("mouthSmileRight")
+    assert photo > 0.6  # the astronaut smiles
+    sad = track_portrait(renderer.render(recipe_vector("sad"), np.zeros(6, np.float32)))
+    assert sad.score("mouthSmileLeft") + sad.score("mouthSmileRight") < 0.4 * photo
+    assert sad.score("browInnerUp") > astronaut_face.score("browInnerUp") + 0.2
+
+
+@pytest.mark.parametrize("emotion", ["happy", "angry", "surprised", "disgusted"])
+def test_each_emotion_moves_the_features_that_define_it(renderer, emotion):
+    from emoface.drivers.emotion import recipe_vector
+
+    rest = track_portrait(renderer.render(np.zeros(len(ARKIT_NAMES), np.float32), np.zeros(6, np.float32)))
+    face = track_portrait(renderer.render(recipe_vector(emotion), np.zeros(6, np.float32)))
+    lm, lm0 = face.landmarks, rest.landmarks
+    iod = float(lm0[263, 0] - lm0[33, 0])
+    brow = lambda f: float(f[[105, 334], 1].mean() - f[[33, 263], 1].mean())  # noqa: E731 (brow above eye: < 0)
+    corners = lambda f: float(f[[61, 291], 1].mean() - f[[13, 14], 1].mean())  # noqa: E731 (down is +)
+    if emotion == "happy":
+        assert corners(lm) < corners(lm0) - 0.03 * iod
+    elif emotion == "angry":
+        assert brow(lm) > brow(lm0) + 0.025 * iod
+    elif emotion == "surprised":
+        assert brow(lm) < brow(lm0) - 0.025 * iod
+    else:  # disgusted: the nose wings rise toward the eyes
+        assert float(lm[[129, 358], 1].mean()) < float(lm0[[129, 358], 1].mean()) - 0.01 * iod
