@@ -34,6 +34,8 @@ GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 # An expression's resting jaw drop and lip raise add to speech: past these the
 # mouth gapes on every syllable and the lip sync loses its shapes.
 CAP = {"jawOpen": 0.35, "mouthUpperUp": 0.6, "mouthStretch": 0.9}
+# A raised upper lid under a lowered brow folds the lid skin (seen on renders).
+CAP_FOR = {"angry": {"eyeWide": 0.35}, "disgusted": {"eyeWide": 0.0}}
 FRAMES = 8
 # Action units an emotion may also recruit (EMFACS variants), beyond its row.
 EXTRA = {
@@ -88,7 +90,7 @@ def tune(bench: Bench, emotion: str, passes: int = 2) -> dict[str, float]:
         improved = False
         for key in list(row):
             for val in GRID:
-                if val == row[key] or val > CAP.get(key, 1.0):
+                if val == row[key] or val > CAP_FOR.get(emotion, {}).get(key, CAP.get(key, 1.0)):
                     continue
                 trial = {**row, key: val}
                 s = bench.score(emotion, trial)

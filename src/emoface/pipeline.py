@@ -79,7 +79,7 @@ def load_speech(audio: str | Path | None = None, say: str | None = None,
     if say is not None:
         from .media.tts import synthesize
 
-        return synthesize(say)
+        return synthesize(say, opts.seed)
     words = transcript(text, audio)
     return Speech(load_audio(audio, opts.max_audio_seconds, analysis_only), text=words)
 

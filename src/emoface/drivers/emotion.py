@@ -15,38 +15,43 @@ _PAIRS = ("mouthSmile", "mouthFrown", "mouthStretch", "mouthPress", "mouthDimple
           "mouthUpperUp")
 
 # Full-intensity recipes, one row of FACS action units per emotion (Ekman
-# and Friesen's prototypes; MEAD's eight emotions), written in ARKit channels.
-# A classifier (and a viewer) reads an emotion from a few AUs at full
-# strength, not from many at half: each row pushes its defining AUs near 1.
-# The jaw and upper-lip openers part the lips only while speaking; the
-# combine rules keep every closure and pause sealed (motion.combine).
+# and Friesen's prototypes and their EMFACS variants; MEAD's eight emotions),
+# written in ARKit channels. A viewer, and a classifier, reads an emotion from
+# a few AUs near full strength, not from many at half. The weights were set
+# by benchmarks/tune_recipes.py against two expression classifiers on the
+# "tune" portraits (benchmarks/portraits.py), within caps that keep the mouth
+# speaking, then checked by eye. The jaw and lip openers part the lips only
+# while speaking: motion.combine keeps every closure and pause sealed.
 RECIPES: dict[str, dict[str, float]] = {
     "neutral": {},
-    # AU6 + AU12 (+AU25): cheeks raise and push the lower lids up (the
-    # Duchenne squint), lip corners pull up and back, lips part a little.
-    "happy": {"mouthSmile": 1.0, "cheekSquint": 0.9, "eyeSquint": 0.45, "mouthDimple": 0.25,
-              "mouthUpperUp": 0.2, "browDown": 0.05},
-    # AU1 + AU4 + AU15 + AU17: the oblique brow (inner ends up and drawn
-    # together), corners down, chin pushed up, upper lids drooping.
-    "sad": {"browInnerUp": 1.0, "browDown": 0.3, "mouthFrown": 1.0, "mouthShrugLower": 0.6,
-            "mouthPress": 0.2, "eyeSquint": 0.2},
-    # AU4 + AU5 + AU7 + AU23/24: brows down and together, a hard stare
-    # (upper lid up, lower lid tight), lips pressed thin, nostrils flared.
-    "angry": {"browDown": 1.0, "eyeSquint": 0.55, "eyeWide": 0.35, "noseSneer": 0.4,
-              "mouthPress": 0.8, "mouthFrown": 0.35, "mouthShrugLower": 0.3},
+    # AU6 + AU12 + AU25: cheeks raise and push the lower lids up (the
+    # Duchenne squint), lip corners pull up and back, the lips part.
+    "happy": {"mouthSmile": 1.0, "cheekSquint": 0.5, "eyeSquint": 0.5, "mouthUpperUp": 0.5,
+              "browDown": 0.05},
+    # AU1 + AU4 + AU15 (+AU20): the oblique brow (inner ends raised and drawn
+    # together), corners down, lips stretched, upper lids heavy.
+    "sad": {"browInnerUp": 1.0, "browDown": 1.0, "mouthFrown": 1.0, "mouthStretch": 0.5,
+            "eyeSquint": 0.25},
+    # AU4 + AU5 + AU6/7 + AU9 + AU10 + AU15 (+AU26): brows down and together,
+    # a hard stare over tensed cheeks and lower lids, nostrils flared, the
+    # upper lip raised off the teeth as the words come out.
+    "angry": {"browDown": 1.0, "eyeSquint": 1.0, "eyeWide": 0.35, "cheekSquint": 1.0, "noseSneer": 1.0,
+              "mouthFrown": 1.0, "mouthUpperUp": 0.5, "jawOpen": 0.25},
     # AU1 + AU2 + AU5 + AU26: brows high and arched, eyes wide, jaw dropped.
     "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.3},
-    # AU1 + AU2 + AU4 + AU5 + AU20 (+AU26): raised brows drawn together,
-    # eyes wide, lips stretched sideways.
-    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.45, "browDown": 0.4, "eyeWide": 1.0,
-                "mouthStretch": 0.9, "jawOpen": 0.15, "mouthFrown": 0.2},
-    # AU9 + AU10 (+AU4, AU17): nose wrinkled, upper lip raised, brows
-    # lowered, cheeks up, chin raised.
-    "disgusted": {"noseSneer": 1.0, "mouthUpperUp": 0.6, "browDown": 0.55, "cheekSquint": 0.6,
-                  "eyeSquint": 0.35, "mouthFrown": 0.35, "mouthShrugLower": 0.45},
+    # AU1 + AU2 + AU4 + AU5 + AU20 + AU26: raised brows drawn together, eyes
+    # wide, lips stretched sideways, corners down.
+    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.25, "browDown": 0.25, "eyeWide": 0.5,
+                "mouthStretch": 0.9, "jawOpen": 0.25, "mouthFrown": 1.0, "mouthUpperUp": 0.25},
+    # AU4 + AU6 + AU9 + AU10 + AU15 + AU24: nose wrinkled, upper lip raised,
+    # brows lowered, cheeks up, corners down, lips pressed.
+    "disgusted": {"noseSneer": 1.0, "mouthUpperUp": 0.25, "browDown": 1.0, "cheekSquint": 0.25,
+                  "eyeSquint": 0.35, "mouthFrown": 1.0, "mouthPress": 1.0, "mouthStretch": 0.25,
+                  "jawOpen": 0.25},
     # AU14 on one side (R14) with a trace of AU12: one lip corner tightened
-    # and pulled in, the other still.
-    "contempt": {"mouthDimpleRight": 1.0, "mouthSmileRight": 0.35, "mouthPressRight": 0.4,
+    # and pulled in, the other still (neither classifier knows contempt, so
+    # it is set by eye).
+    "contempt": {"mouthDimpleRight": 0.6, "mouthSmileRight": 0.45, "mouthPressRight": 0.3,
                  "eyeSquint": 0.15, "browDown": 0.1, "cheekSquintRight": 0.2},
 }
 

