@@ -242,7 +242,8 @@ def _gap_scores(gaps: np.ndarray, truth: list[Segment], tally: dict[str, list]) 
             tally["pause"] += list(gaps[inner][~np.isnan(gaps[inner])] < 0.05)
 
 
-def rendered(clips: list[Clip], runs: list[tuple[str, str]]) -> dict[str, dict]:
+def rendered(clips: list[Clip], runs: list[tuple[str, str]], photo: np.ndarray | None = None,
+             label: str = "") -> dict[str, dict]:
     """The same scores read off rendered video by two landmark models that
     are not emoface's: dlib's 68 points and MediaPipe's face mesh, from the
     inner-lip gap over the mouth's width. Lips count as closed under 0.05
@@ -259,7 +260,7 @@ def rendered(clips: list[Clip], runs: list[tuple[str, str]]) -> dict[str, dict]:
 
     detector = dlib.get_frontal_face_detector()
     predictor = dlib.shape_predictor(frm.pose_predictor_model_location())
-    renderer = prepare_portrait(skimage.data.astronaut())
+    renderer = prepare_portrait(skimage.data.astronaut() if photo is None else photo)
     out = {}
     with FaceTracker() as tracker:
         for method, emotion in runs:
@@ -272,7 +273,7 @@ def rendered(clips: list[Clip], runs: list[tuple[str, str]]) -> dict[str, dict]:
                 gaps = _lip_gaps(frames_of(renderer, track), detector, predictor, tracker)
                 for judge, g in zip(tallies, gaps):
                     _gap_scores(g, clip.truth, tallies[judge])
-            key = method if emotion == "neutral" else f"{method}, {emotion}"
+            key = (method if emotion == "neutral" else f"{method}, {emotion}") + label
             out[key] = {j: {"bilabial_closed": float(np.mean(t["closed"])), "bilabials": len(t["closed"]),
                             "open_vowel_opened": float(np.mean(t["opened"])),
                             "silence_closed": float(np.mean(t["pause"])) if t["pause"] else float("nan")}
@@ -293,6 +294,13 @@ def rendered_section() -> list[str]:
 
     runs = [("free", "neutral"), ("transcript", "neutral")] + [("transcript", e) for e in EMOTIONS[1:]]
     seen = rendered(librivox_clips(), runs)
+    # A bearded face must open as visibly as a shaven one (held-out portrait, scripts/portraits.sh).
+    beard = ROOT / ".cache" / "portraits" / "extra" / "chuck.jpg"
+    if beard.is_file():
+        from emoface.media.image import load_image
+
+        seen.update(rendered(librivox_clips(), [("transcript", "neutral")], load_image(beard),
+                             " (bearded held-out portrait)"))
 
     def cell(r: dict, key: str) -> str:
         return f"{r['dlib'][key]:.2f} / {r['mediapipe'][key]:.2f}"
@@ -302,7 +310,7 @@ def rendered_section() -> list[str]:
             "models that are not emoface's, dlib's 68 points and MediaPipe's face mesh "
             "(each cell: dlib / MediaPipe): lips closed when the inner-lip gap is under 5 % "
             "of the mouth's width, open over 15 %. Emotions at `--intensity 1.0`, with the "
-            "transcript.", "",
+            "transcript; the last row is a held-out portrait with a full beard.", "",
             "| method, emotion | bilabial closed | open vowels opened | silence closed |", "|---|---|---|---|",
             *[f"| {m} | {cell(r, 'bilabial_closed')} ({r['dlib']['bilabials']}) "
               f"| {cell(r, 'open_vowel_opened')} | {cell(r, 'silence_closed')} |" for m, r in seen.items()], ""]

@@ -35,15 +35,17 @@ GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 # mouth gapes on every syllable and the lip sync loses its shapes.
 CAP = {"jawOpen": 0.35, "mouthUpperUp": 0.6, "mouthStretch": 0.9}
 # A raised upper lid under a lowered brow folds the lid skin (seen on renders).
-CAP_FOR = {"angry": {"eyeWide": 0.35}, "disgusted": {"eyeWide": 0.0}}
+CAP_FOR = {"angry": {"eyeWide": 0.35}, "disgusted": {"eyeWide": 0.0},
+           # Surprise is the one emotion whose jaw drop is its defining AU (26/27).
+           "surprised": {"jawOpen": 0.5}, "fearful": {"jawOpen": 0.5}}
 FRAMES = 8
 # Action units an emotion may also recruit (EMFACS variants), beyond its row.
 EXTRA = {
     "happy": ("mouthUpperUp", "jawOpen"),
     "sad": ("mouthStretch", "browOuterUp"),
     "angry": ("mouthUpperUp", "mouthStretch", "jawOpen", "cheekSquint"),
-    "surprised": ("mouthStretch", "mouthUpperUp"),
-    "fearful": ("mouthUpperUp", "eyeSquint"),
+    "surprised": ("mouthFunnel", "mouthPucker"),
+    "fearful": ("mouthUpperUp", "eyeSquint", "mouthPucker"),
     "disgusted": ("jawOpen", "mouthStretch", "mouthPress"),
 }
 

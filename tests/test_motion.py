@@ -47,13 +47,13 @@ def test_expression_never_parts_a_closure_or_a_pause(emotion):
         assert np.allclose(out[10:, i], min(expr[0, i], 1.0))
 
 
-def test_surprised_jaw_drops_with_lips_together_in_pauses():
+def test_surprised_jaw_opens_speech_further_and_rests_in_pauses():
     mouth, eyes, expr = _speech()
     expr[:, Blendshape.JAW_OPEN] = 0.3
     out = combine(mouth, eyes, expr)
-    assert out[40, Blendshape.JAW_OPEN] == pytest.approx(0.3)  # the jaw hangs lower...
-    assert lip_aperture(out[40]) == pytest.approx(0.0)          # ...behind closed lips
-    assert out[5, Blendshape.JAW_OPEN] == pytest.approx(0.8)    # and speech opens further
+    assert out[5, Blendshape.JAW_OPEN] == pytest.approx(0.8)    # speech opens further
+    assert out[11, Blendshape.JAW_OPEN] == pytest.approx(0.05)  # the p/b/m keeps its own jaw
+    assert out[40, Blendshape.JAW_OPEN] == pytest.approx(0.0)   # the pause rests
 
 
 def test_bilabial_closure_survives_a_smile_and_a_surprised_jaw():

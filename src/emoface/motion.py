@@ -56,11 +56,12 @@ SHARED_MOUTH = ("mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFro
                 "mouthDimpleLeft", "mouthDimpleRight", "mouthStretchLeft",
                 "mouthStretchRight", "mouthPressLeft", "mouthPressRight")
 
-#: Further channels an emotion may move: eye aperture, a dropped jaw (surprise),
-#: a raised upper lip (disgust), a pushed-up chin (sadness, doubt).
+#: Further channels an emotion may move: eye aperture, a dropped jaw and the
+#: rounded "O" of surprise, a raised upper lip (disgust), a pushed-up chin
+#: (sadness, doubt).
 EXPRESSIVE_EXTRA = frozenset({"eyeSquintLeft", "eyeSquintRight", "eyeWideLeft", "eyeWideRight",
-                              "jawOpen", "mouthUpperUpLeft", "mouthUpperUpRight",
-                              "mouthShrugLower", "mouthShrugUpper"})
+                              "jawOpen", "mouthFunnel", "mouthPucker", "mouthUpperUpLeft",
+                              "mouthUpperUpRight", "mouthShrugLower", "mouthShrugUpper"})
 
 
 def _owner(name: str) -> str:
@@ -101,8 +102,12 @@ def _idx(*names: str) -> np.ndarray:
 # Channels by which an expression parts the lips (surprise drops the jaw,
 # disgust raises the upper lip): they part the lips only while the mouth
 # layer speaks an open sound; in p/b/m closures and in pauses they yield.
-_PARTING = _idx("mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft",
-                "mouthLowerDownRight", "mouthFunnel")
+# (Holding a dropped jaw behind closed lips with mouthClose was tried: past
+# a jawOpen of ~0.3 the rig's lips no longer meet, and p, b, m stayed open.)
+# The rounding of an open mouth (surprise's "O") goes with them: the lips
+# rest and close in their own shape.
+_PARTING = _idx("jawOpen", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft",
+                "mouthLowerDownRight", "mouthFunnel", "mouthPucker")
 # Shapes that pull on the lips without parting them: they hold through
 # pauses but still yield to a closure, where they would break the seal.
 _LIP_PULL = _idx("mouthStretchLeft", "mouthStretchRight")
@@ -162,13 +167,12 @@ def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray,
 
     1. Each layer contributes only the channels it may write (:func:`layer_mask`);
        contributions add.
-    2. An expression's jaw drop is a resting pose, not speech: it lowers the
-       jaw always, but parts the lips only while the mouth layer speaks
-       (:func:`speaking`) and not during a closure (:func:`lip_closure`);
-       otherwise mouthClose holds the lips together against it. Its other
-       lip-parting channels are scaled by the same gate, and lip pulls
-       (stretch) yield to closures. So every p, b and m still seals and
-       pauses rest closed under any emotion, and open vowels open further.
+    2. An expression's jaw drop is a resting pose, not speech: it and the
+       expression's other lip-parting channels apply only while the mouth
+       layer speaks (:func:`speaking`) and not during a closure
+       (:func:`lip_closure`); lip pulls (stretch) yield to closures. So
+       every p, b and m still seals and pauses rest closed under any
+       emotion, and open vowels open further.
     3. A blink wins over eyeWide: eyeWide is scaled by (1 - eyeBlink).
     4. Everything is clipped to [0, 1].
     """
@@ -181,8 +185,6 @@ def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray,
     x = x.copy()
     free = 1.0 - _smoothstep(lip_closure(m) / _FULL_CLOSURE)
     gate = speaking(m, fps) * free
-    jaw = x[:, Blendshape.JAW_OPEN].copy()
-    x[:, Blendshape.MOUTH_CLOSE] = jaw * (1.0 - gate)
     x[:, _PARTING] *= gate[:, None]
     x[:, _LIP_PULL] *= free[:, None]
     out = m + e + x

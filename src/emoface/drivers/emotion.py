@@ -32,13 +32,15 @@ RECIPES: dict[str, dict[str, float]] = {
     # together), corners down, lips stretched, upper lids heavy.
     "sad": {"browInnerUp": 1.0, "browDown": 1.0, "mouthFrown": 1.0, "mouthStretch": 0.5,
             "eyeSquint": 0.25},
-    # AU4 + AU5 + AU6/7 + AU9 + AU10 + AU15 (+AU26): brows down and together,
-    # a hard stare over tensed cheeks and lower lids, nostrils flared, the
-    # upper lip raised off the teeth as the words come out.
-    "angry": {"browDown": 1.0, "eyeSquint": 1.0, "eyeWide": 0.35, "cheekSquint": 1.0, "noseSneer": 1.0,
-              "mouthFrown": 1.0, "mouthUpperUp": 0.5, "jawOpen": 0.25},
-    # AU1 + AU2 + AU5 + AU26: brows high and arched, eyes wide, jaw dropped.
-    "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.3},
+    # AU4 + AU5 + AU7 + AU9 + AU10 + AU15 + AU20 (+AU26): brows down and
+    # together, a hard stare with tight lower lids, nostrils flared, lips
+    # drawn taut and the upper lip raised off the teeth as the words come out.
+    "angry": {"browDown": 1.0, "eyeSquint": 1.0, "eyeWide": 0.35, "noseSneer": 1.0, "mouthFrown": 1.0,
+              "mouthUpperUp": 0.5, "mouthStretch": 0.5, "jawOpen": 0.25},
+    # AU1 + AU2 + AU5 + AU26/27: brows raised, eyes wide, the jaw dropped
+    # with relaxed lips rounding into an "O" (a wide flat opening reads as fear).
+    "surprised": {"browInnerUp": 1.0, "browOuterUp": 0.5, "eyeWide": 0.75, "jawOpen": 0.5,
+                  "mouthFunnel": 1.0, "mouthPucker": 1.0},
     # AU1 + AU2 + AU4 + AU5 + AU20 + AU26: raised brows drawn together, eyes
     # wide, lips stretched sideways, corners down.
     "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.25, "browDown": 0.25, "eyeWide": 0.5,
