@@ -236,10 +236,9 @@ def contact_sheets(names: list[str]) -> None:
     for e in ("happy", "sad", "angry", "surprised", "disgusted"):
         c = recipe_vector(e)
         row_on.append(tile(r.render(c, zero_pose), box, f"{e}, detail on", 300))
-        saved = r._detail._drives.copy()
-        r._detail._drives[:] = 0
+        r.detail.enabled = False
         row_off.append(tile(r.render(c, zero_pose), box, f"{e}, detail off", 300))
-        r._detail._drives[:] = saved
+        r.detail.enabled = True
     sheet = np.concatenate([np.concatenate(row_off, 1), np.concatenate(row_on, 1)], 0)
     path = ROOT / "docs" / "images" / "detail_closeup.jpg"
     cv2.imwrite(str(path), sheet[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 90])

@@ -25,8 +25,8 @@ import judges  # noqa: E402
 from expression_eval import sample_frames, speech_track  # noqa: E402
 from portraits import PORTRAITS, load  # noqa: E402
 
-from emoface.drivers.emotion import RECIPES, _PAIRS  # noqa: E402
-from emoface.motion import ARKIT_NAMES, MotionTrack, N_SHAPES  # noqa: E402
+from emoface.drivers.emotion import RECIPES, eased_expression  # noqa: E402
+from emoface.motion import MotionTrack, coefficient_vector  # noqa: E402
 from emoface.options import RenderOptions  # noqa: E402
 from emoface.pipeline import prepare_portrait  # noqa: E402
 
@@ -50,14 +50,6 @@ EXTRA = {
 }
 
 
-def vector(row: dict[str, float]) -> np.ndarray:
-    out = np.zeros(N_SHAPES, np.float32)
-    for key, val in row.items():
-        for n in ([key + "Left", key + "Right"] if key in _PAIRS else [key]):
-            out[ARKIT_NAMES.index(n)] = val
-    return out
-
-
 class Bench:
     def __init__(self) -> None:
         self.base = speech_track()
@@ -68,11 +60,10 @@ class Bench:
     def score(self, emotion: str, row: dict[str, float]) -> float:
         k = judges.EMOTIONS.index(emotion)
         total = []
-        vec = vector(row)
+        vec = coefficient_vector(row)
         b = self.base
         for level in (0.7, 1.0):
-            ease = np.clip(np.arange(len(b)) / (0.4 * b.fps), 0, 1)
-            ex = ease[:, None] * vec[None] * level
+            ex = eased_expression(vec, level, len(b), b.fps)
             track = MotionTrack.from_layers(b.fps, b.layers["mouth"], b.layers["eyes"], ex, b.pose)
             for r, box in zip(self.renderers, self.boxes):
                 frames = sample_frames(r, track, FRAMES)

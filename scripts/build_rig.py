@@ -41,14 +41,17 @@ from pathlib import Path
 
 import numpy as np
 
-from emoface.face import regions as R
-from emoface.face.mesh import canonical_mesh
-from emoface.face.model import model_path
-from emoface.face.rig import build_digest, build_rig, mirror_map
-from emoface.face.tracker import track_portrait
-from emoface.media.image import load_image
-from emoface.motion import ARKIT_NAMES, N_SHAPES
-from emoface.render.portrait import PortraitRenderer, mouth_span_triangles
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from portraits import CACHE, PORTRAITS, load as load_portrait  # noqa: E402
+
+from emoface.face import regions as R  # noqa: E402
+from emoface.face.mesh import canonical_mesh  # noqa: E402
+from emoface.face.model import model_path  # noqa: E402
+from emoface.face.rig import build_digest, build_rig, mirror_map  # noqa: E402
+from emoface.face.tracker import track_portrait  # noqa: E402
+from emoface.motion import ARKIT_NAMES, N_SHAPES  # noqa: E402
+from emoface.render.portrait import PortraitRenderer, mouth_span_triangles  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "emoface" / "face" / "rig_data.npz"
@@ -135,13 +138,13 @@ class Portrait:
         return np.concatenate([d[:, :2] * np.array([1, -1]), np.zeros((10, 2))])
 
 
-# The tuning portraits (scripts/portraits.sh); the others there are held out
-# to report on, never to build from.
-TUNE = ("biden.jpg", "grace_hopper.jpg", "obama.jpg", "obama2.jpg")
+# The tuning portraits of benchmarks/portraits.py (the built-in one first,
+# then the fetched files by name); the held-out ones are for reporting only.
+TUNE = sorted((p for p in PORTRAITS if p.split == "tune"), key=lambda p: (p.file != "skimage", p.file))
 
 
 def portrait_files() -> list[Path]:
-    paths = [ROOT / ".cache" / "portraits" / name for name in TUNE]
+    paths = [CACHE / p.file for p in TUNE if p.file != "skimage"]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         sys.exit(f"missing portraits {', '.join(missing)}: run bash scripts/portraits.sh")
@@ -155,9 +158,8 @@ def portrait_digests() -> list[str]:
 
 
 def portraits() -> list[np.ndarray]:
-    import skimage.data
-
-    return [skimage.data.astronaut()] + [load_image(p) for p in portrait_files()]
+    portrait_files()  # one clear message when any is missing
+    return [load_portrait(p) for p in TUNE]
 
 
 def objective(rises: np.ndarray, k: int) -> float:

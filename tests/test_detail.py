@@ -32,7 +32,7 @@ def _creased(renderer, **shapes):
     c = np.zeros(len(ARKIT_NAMES), np.float32)
     for k, v in shapes.items():
         c[ARKIT_NAMES.index(k)] = v
-    return renderer._detail.apply(renderer.image, c, np.zeros_like(c))
+    return renderer.detail.apply(renderer.image, c, np.zeros_like(c))
 
 
 def _glabella(renderer):
@@ -44,12 +44,12 @@ def _glabella(renderer):
 
 
 def test_every_crease_is_placed_on_both_sides_of_the_face(renderer):
-    assert len(renderer._detail) >= len(CREASES) + 5  # lateral creases come in pairs
+    assert len(renderer.detail) >= len(CREASES) + 5  # lateral creases come in pairs
 
 
 def test_no_crease_at_the_photos_own_expression(renderer):
-    assert not renderer._detail.weights(renderer.baseline, renderer.baseline).any()
-    assert renderer._detail.apply(renderer.image, renderer.baseline, renderer.baseline) is renderer.image
+    assert not renderer.detail.weights(renderer.baseline, renderer.baseline).any()
+    assert renderer.detail.apply(renderer.image, renderer.baseline, renderer.baseline) is renderer.image
     assert _creased(renderer) is renderer.image
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .easing import smoothstep
 from .errors import InputError
 
 SCHEMA_VERSION = 1
@@ -92,6 +93,15 @@ def channels(*names: str) -> list[int]:
     for name in names:
         pair = [name + side for side in ("Left", "Right") if name + side in ARKIT_NAMES]
         out += [ARKIT_NAMES.index(n) for n in pair or [name]]
+    return out
+
+
+def coefficient_vector(weights: dict[str, float]) -> np.ndarray:
+    """ARKit coefficients (52,) float32 from ``{name: weight}``; a left/right
+    stem ("mouthSmile") sets both sides (:func:`channels`), later keys win."""
+    out = np.zeros(N_SHAPES, np.float32)
+    for name, weight in weights.items():
+        out[channels(name)] = weight
     return out
 
 
@@ -183,18 +193,13 @@ def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray,
     m, e, x = (np.where(layer_mask(name), a, 0.0)
                for name, a in zip(LAYERS, layers))
     x = x.copy()
-    free = 1.0 - _smoothstep(lip_closure(m) / _FULL_CLOSURE)
+    free = 1.0 - smoothstep(lip_closure(m), 0.0, _FULL_CLOSURE)
     gate = speaking(m, fps) * free
     x[:, _PARTING] *= gate[:, None]
     x[:, _LIP_PULL] *= free[:, None]
     out = m + e + x
     out[:, _WIDE] *= 1.0 - np.clip(out[:, _BLINK], 0, 1)
     return np.clip(out, 0.0, 1.0).astype(np.float32)
-
-
-def _smoothstep(t: np.ndarray) -> np.ndarray:
-    t = np.clip(t, 0.0, 1.0)
-    return t * t * (3 - 2 * t)
 
 
 def lip_aperture(coeffs: np.ndarray) -> np.ndarray:

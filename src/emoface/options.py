@@ -35,7 +35,7 @@ class MotionOptions:
     intensity: float = _opt(0.7, "emotion intensity, 0 (none) to 1 (full)")
     head_motion: float = _opt(1.0, "scale of speech-driven head motion, 0 = still head (0-2)")
     blinks_per_minute: float = _opt(15.0, "average blink rate, 0 = never blink (0-60)")
-    seed: int = _opt(0, "random seed for blinks and head sway (same seed, same motion)")
+    seed: int = _opt(0, "random seed for blinks, head sway and the --say voice (same seed, same result)")
     max_audio_seconds: float = _opt(600.0, "refuse audio longer than this many seconds")
 
     def __post_init__(self) -> None:

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..motion import ARKIT_NAMES, N_SHAPES, layer_mask
-
-_PAIRS = ("mouthSmile", "mouthFrown", "mouthStretch", "mouthPress", "mouthDimple",
-          "cheekSquint", "eyeSquint", "eyeWide", "browDown", "browOuterUp", "noseSneer",
-          "mouthUpperUp")
+from ..easing import smoothstep
+from ..motion import ARKIT_NAMES, coefficient_vector, layer_mask
 
 # Full-intensity recipes, one row of FACS action units per emotion (Ekman
 # and Friesen's prototypes and their EMFACS variants; MEAD's eight emotions),
@@ -60,23 +57,23 @@ RECIPES: dict[str, dict[str, float]] = {
 
 def recipe_vector(emotion: str) -> np.ndarray:
     """ARKit coefficients (52,) of ``emotion`` at full intensity."""
-    out = np.zeros(N_SHAPES, np.float32)
-    allowed = layer_mask("expression")
-    for key, val in RECIPES[emotion].items():
-        names = [key + "Left", key + "Right"] if key in _PAIRS else [key]
-        for n in names:
-            if not allowed[ARKIT_NAMES.index(n)]:
-                raise ValueError(f"recipe {emotion!r}: {n} is not an expression channel")
-            out[ARKIT_NAMES.index(n)] = val
+    out = coefficient_vector(RECIPES[emotion])
+    stray = np.flatnonzero((out != 0) & ~layer_mask("expression"))
+    if len(stray):
+        raise ValueError(f"recipe {emotion!r}: {ARKIT_NAMES[stray[0]]} is not an expression channel")
     return out
 
 
 def label_expression(emotion: str, intensity: float, frames: int, fps: float,
                      ease_seconds: float = 0.4) -> np.ndarray:
     """Expression layer (frames, 52): ``emotion`` at ``intensity``, eased in."""
+    return eased_expression(recipe_vector(emotion), intensity, frames, fps, ease_seconds)
+
+
+def eased_expression(coeffs: np.ndarray, intensity: float, frames: int, fps: float,
+                     ease_seconds: float = 0.4) -> np.ndarray:
+    """Expression layer (frames, 52): coefficients (52,) at ``intensity``,
+    eased in over ``ease_seconds``, so the first frames do not pop."""
     t = np.arange(frames) / fps
-    ramp = np.clip(t / ease_seconds, 0, 1) if ease_seconds > 0 else np.ones(frames)
-    ramp = ramp * ramp * (3 - 2 * ramp)
-    # A still photo should start as itself only if it matches; a gentle ease
-    # keeps the first frames from popping.
-    return (ramp[:, None] * recipe_vector(emotion)[None, :] * intensity).astype(np.float32)
+    ramp = smoothstep(t, 0.0, ease_seconds) if ease_seconds > 0 else np.ones(frames)
+    return (ramp[:, None] * np.asarray(coeffs)[None, :] * intensity).astype(np.float32)

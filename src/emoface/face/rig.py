@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..easing import smoothstep
 from ..motion import ARKIT_NAMES, N_SHAPES
 from . import regions as R
 
@@ -27,11 +28,6 @@ JAW_HINGE = np.array([0.0, 0.3, -5.5])
 JAW_OPEN_RAD = 0.27  # jawOpen = 1 drops the chin about 3 cm: a wide-open mouth
 # eyeWide = 1 lifts the upper lid about 3 mm: the white shows above the iris.
 WIDE_LIFT_CM = 0.28
-
-
-def _smoothstep(t: np.ndarray) -> np.ndarray:
-    t = np.clip(t, 0.0, 1.0)
-    return t * t * (3 - 2 * t)
 
 
 def _gauss(v: np.ndarray, centre: np.ndarray, sigma: float) -> np.ndarray:
@@ -66,7 +62,7 @@ class _Geometry:
         boundary = self.mid_y + outside * (JAW_HINGE[1] - 1.2 - self.corner_l[1])
         inside_lips = np.abs(v[:, 0]) < cx - 0.05
         sharp = (v[:, 1] < self.mid_y).astype(float)
-        soft = _smoothstep(0.5 + (boundary - v[:, 1]) / 1.6)
+        soft = smoothstep(0.5 + (boundary - v[:, 1]) / 1.6)
         self.jaw = np.where(inside_lips & (np.abs(v[:, 1] - self.mid_y) < 1.5), sharp, soft)
         self.jaw[list(R.MOUTH_CORNERS) + [78, 308]] = 0.5
         lips = np.array(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER + R.LIPS_UPPER_INNER + R.LIPS_LOWER_INNER)
@@ -74,7 +70,7 @@ class _Geometry:
         self.upper_lip = self.lip_area * (v[:, 1] >= self.mid_y) * (np.abs(v[:, 0]) < cx + 0.6)
         self.lower_lip = self.lip_area * (v[:, 1] < self.mid_y) * (np.abs(v[:, 0]) < cx + 0.6)
         self.mouth_region = _gauss(v, self.mouth_centre, 1.6)
-        self.side_l = _smoothstep(0.5 + v[:, 0] / 2.0)  # 1 on the subject's left half
+        self.side_l = smoothstep(0.5 + v[:, 0] / 2.0)  # 1 on the subject's left half
 
 
 def _jaw_rotation(g: _Geometry, angle: float) -> np.ndarray:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..motion import ARKIT_NAMES, N_SHAPES
+from ..motion import N_SHAPES, coefficient_vector
 
 Polyline = tuple[tuple[float, float], ...]
 
@@ -171,19 +171,23 @@ class DetailLayer:
 
     Parameters
     ----------
-    shape : (H, W) of the working image
+    image : ndarray (H, W, 3) uint8, the working image (its own folds are
+        measured, to fill them in where their expression is taken away)
     canon : ndarray (468, 3) canonical mesh vertices (cm)
     tris : ndarray (M, 3) canonical triangles
     rest_px : ndarray (468, 2) the face's vertices in working pixels (y down)
     px_per_cm : float, the fit's scale
     seed : int, for the chin's dimples (fixed per portrait: no flicker)
+
+    Set ``enabled`` to False to render without creases (to compare).
     """
 
     SUPER = 4  # maps are drawn at 4x and averaged down: sub-pixel lines
 
     def __init__(self, image: np.ndarray, canon: np.ndarray, tris: np.ndarray,
                  rest_px: np.ndarray, px_per_cm: float, seed: int = 0) -> None:
-        self.shape = shape = image.shape[:2]
+        self.shape = image.shape[:2]
+        self.enabled = True
         luma = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
         self._maps: list[_Map] = []
         rng = np.random.default_rng(seed)
@@ -197,18 +201,17 @@ class DetailLayer:
                 tri, w = _barycentric_map(canon, tris, flat)
                 px = np.einsum("pk,pkd->pd", w, rest_px[tris[tri]])
                 splits = np.cumsum([len(line) for line in lines])[:-1]
-                # A crease drawn on the subject's right runs mirrored: the raised side flips too.
+                # On the subject's right the line runs mirrored, so its raised side flips too (sx).
                 m = self._draw(crease, np.split(px, splits), px_per_cm, sx, rng)
                 if m is not None:
-                    vec = np.zeros(N_SHAPES, np.float32)
-                    for name, weight in drive.items():
-                        vec[ARKIT_NAMES.index(name)] = weight
-                    self._maps.append(_Map(vec, m[0], m[1], _photo_fold(luma, *m)))
+                    self._maps.append(_Map(coefficient_vector(drive), m[0], m[1], _photo_fold(luma, *m)))
         self._drives = np.stack([m.drive for m in self._maps]) if self._maps else np.zeros((0, N_SHAPES))
         self._erasable = np.array([bool(m.erase.any()) for m in self._maps], bool)
 
     def _draw(self, c: Crease, lines: list[np.ndarray], px_per_cm: float, mirror: float,
-              rng: np.random.Generator) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
+              rng: np.random.Generator
+              ) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray] | None:
+        """(box, field, fold profile) of one crease, or None off the image."""
         width = max(c.width_cm * px_per_cm, 0.6)
         pad = int(np.ceil(width * (c.lift_offset + 4) + 3))
         allpts = np.concatenate(lines)
@@ -272,6 +275,8 @@ class DetailLayer:
         """``image`` (H, W, 3) uint8 with the frame's creases, a new array
         (or ``image`` itself when no crease shows). Marks the creased pixels
         in ``changed`` (H, W) uint8 when given."""
+        if not self.enabled:
+            return image
         w = self.weights(coeffs, baseline)
         live = np.flatnonzero((w > 0.01) | ((w < -0.01) & self._erasable))
         if not len(live):

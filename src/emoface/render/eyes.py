@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..easing import smoothstep
 from ..face import regions as R
 from ..motion import ARKIT_NAMES
 
@@ -271,7 +272,6 @@ def draw_lid(canvas: np.ndarray, eye: Eye, rest: np.ndarray, edge: np.ndarray, b
     skin = (tone[None] + np.clip(skin - tone[None], -12, 12) * 0.7) * (0.88 + 0.12 * down)[..., None]
     inside = np.clip(y_edge[None, :] - ys + 0.5, 0, 1) * (ys >= y_skin[None, :])
     u = (cols - xa) / max(xb - xa, 1.0)
-    corners = np.clip(np.minimum(u, 1 - u) / 0.12, 0, 1)
-    a = (inside * (corners * corners * (3 - 2 * corners))[None, :] * strength)[..., None]
+    a = (inside * smoothstep(np.minimum(u, 1 - u), 0.0, 0.12)[None, :] * strength)[..., None]
     roi = canvas[y0:y1, x0:x1].astype(np.float32)
     canvas[y0:y1, x0:x1] = np.clip(roi * (1 - a) + skin * a + 0.5, 0, 255).astype(np.uint8)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..easing import smoothstep
+
 
 def photo_teeth(photo: np.ndarray, opening: np.ndarray) -> np.ndarray | None:
     """The colour of the teeth the photo shows between its lips, RGB (3,), or
@@ -109,11 +111,6 @@ _MOUTH_MM = 46.0  # inner-lip width of a mouth, to size the teeth in pixels
 _SUB = 4          # sub-columns per pixel for what changes across the mouth
 
 
-def _ramp(x: np.ndarray | float, a: float, b: float) -> np.ndarray:
-    t = np.clip((np.asarray(x, np.float32) - a) / (b - a), 0, 1)
-    return t * t * (3 - 2 * t)
-
-
 def _across(xs: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """Where columns ``xs`` lie across the mouth: -1..1 corner to corner, 0
     under the upper lip's middle, which the upper teeth are centred on. Each
@@ -159,7 +156,7 @@ def _paint_teeth(layer: np.ndarray, dy: np.ndarray, length: np.ndarray,
     a = np.clip(length - dy + 0.5, 0, 1) * (length > 0.3)  # pixel coverage
     # The lip shades the crown where it meets the gum; the thin biting
     # edge lets the dark behind show through a little.
-    light = (0.75 + 0.25 * _ramp(t, 0.0, 0.35)) * (1 - 0.12 * _ramp(t, 0.75, 1.0))
+    light = (0.75 + 0.25 * smoothstep(t, 0.0, 0.35)) * (1 - 0.12 * smoothstep(t, 0.75, 1.0))
     # Soft lines between the teeth, deepest at the edge (the embrasures).
     light *= shade * (1 - line * (0.12 + 0.3 * t * t))
     layer += (dark + (colour - dark) * light[..., None] - layer) * a[..., None]
@@ -226,7 +223,7 @@ def _mouth_layer(xs: np.ndarray, ys: np.ndarray, sub: np.ndarray, upper: np.ndar
     # Lower teeth ride on the jaw, mostly behind the lower lip, and only
     # once the jaw has dropped, in the shade of the upper teeth and lip; a
     # tongue coming forward covers them.
-    show = min(0.15 * opening, 2.5 * mm) * float(_ramp(opening / width, 0.1, 0.3)) * (1 - tongue_out)
+    show = min(0.15 * opening, 2.5 * mm) * float(smoothstep(np.float32(opening / width), 0.1, 0.3)) * (1 - tongue_out)
     row = _teeth_row(u_sub, _LOWER_TEETH, mm)
     length = np.minimum(show * row[0], 0.3 * gap)
     r = _rows(ys, float((bot - length).min()), float(bot.max()))

@@ -8,7 +8,9 @@ ears, neck), plus a background plate: the crop with the head inpainted
 away. Per frame: displace, rotate about the neck pivot, rasterise forward
 over the plate (so background the head uncovers is background, and the
 background never stretches), draw the mouth interior and eyes, paste back
-into the full photo.
+into the full photo. Creases of the expression (forehead lines, the frown
+furrow, the nasolabial fold, ...) shade the photo before it is warped, so
+they move with the skin (render/detail.py).
 """
 
 from __future__ import annotations
@@ -252,7 +254,8 @@ class PortraitRenderer:
         pivot_c = np.array([0.0, -7.5, -6.0])  # neck pivot, below and behind the chin
         self._pivot = s * rot @ pivot_c + t
         self._build_control_mesh(rest, mesh.triangles)
-        self._detail = DetailLayer(self.image, mesh.vertices, mesh.triangles, lm[:, :2], s)
+        #: The expression-detail layer (creases); ``detail.enabled = False`` turns it off.
+        self.detail = DetailLayer(self.image, mesh.vertices, mesh.triangles, lm[:, :2], s)
         # How far each upper lid's edge moves at a full blink (pixels, y down).
         self._blink_px = {eye.side: self._rig[eye.channel["Blink"]][list(eye.upper), :2] * np.array([1, -1])
                           for eye in self._eyes}
@@ -352,7 +355,7 @@ class PortraitRenderer:
         depth = moved[self._tris[:nf], 2].mean(axis=1)
         order = np.concatenate([np.arange(nf, len(self._tris)), np.argsort(depth)])
         creased = np.zeros(self.image.shape[:2], np.uint8)
-        source = self._detail.apply(self.image, coeffs, self.baseline, creased)
+        source = self.detail.apply(self.image, coeffs, self.baseline, creased)
         out, moved = warp(source, dst, self._src2d, self._tris, order, self._plate, self._head_u8)
         upper = dst[list(R.LIPS_UPPER_INNER)]
         lower = dst[list(R.LIPS_LOWER_INNER)]
