@@ -288,3 +288,22 @@ def test_each_emotion_moves_the_features_that_define_it(renderer, emotion):
         assert brow(lm) < brow(lm0) - 0.025 * iod
     else:  # disgusted: brows lowered, corners pulled down (the nose wrinkles are tests/test_detail.py's)
         assert brow(lm) > brow(lm0) + 0.025 * iod and corners(lm) > corners(lm0) + 0.015 * iod
+
+
+@pytest.mark.parametrize("yaw", [0.0, 25.0])
+def test_the_bounded_warp_draws_what_the_full_warp_draws(renderer, yaw):
+    """The warp skips pixels only the background reaches; skipping them must
+    not change a single output pixel, even for a large turn of a smiling jaw drop."""
+    from emoface.render.warp import warp
+
+    c = np.zeros(len(ARKIT_NAMES), np.float32)
+    c[ARKIT_NAMES.index("jawOpen")] = 0.8
+    c[ARKIT_NAMES.index("mouthSmileLeft")] = 1.0
+    moved = renderer.vertices(c, np.array([yaw, 10, 5, 1, 0, 0], np.float32))
+    dst = moved[:, :2] * np.array([1, -1])
+    order = np.arange(len(renderer._tris))
+    args = (renderer.image, dst, renderer._src2d, renderer._tris, order, renderer._plate, renderer._head_u8)
+    full, _ = warp(*args)
+    bounded, changed = warp(*args, renderer._carried)
+    assert np.array_equal(full, bounded)
+    assert changed.mean() < 0.8  # and it did skip something

@@ -31,7 +31,7 @@ from ..motion import ARKIT_NAMES, lip_aperture
 from .detail import DetailLayer
 from .eyes import draw_gaze, draw_lashes, draw_lid, make_eyes
 from .mouth import draw_interior, palette
-from .warp import keep_frame_buffers, warp
+from .warp import Region, keep_frame_buffers, warp
 
 _TONGUE = ARKIT_NAMES.index("tongueOut")
 
@@ -309,6 +309,9 @@ class PortraitRenderer:
         self._plate = background_plate(self.image, self.head)
         self._head_u8 = np.round(self.head * 255).astype(np.uint8)
         self._src2d = self._rest[:, :2] * np.array([1, -1])
+        # Beyond this box the warp shows the photo whatever the mesh does.
+        carried = _box((self._head_u8 > 0) | np.any(self._plate != self.image, axis=2), margin=2)
+        self._carried = None if carried is None else Region.trace(carried, self._src2d, self._tris, (h, w))
 
     @property
     def fit_matrix(self) -> np.ndarray:
@@ -356,7 +359,8 @@ class PortraitRenderer:
         order = np.concatenate([np.arange(nf, len(self._tris)), np.argsort(depth)])
         creased = np.zeros(self.image.shape[:2], np.uint8)
         source = self.detail.apply(self.image, coeffs, self.baseline, creased)
-        out, moved = warp(source, dst, self._src2d, self._tris, order, self._plate, self._head_u8)
+        out, moved = warp(source, dst, self._src2d, self._tris, order, self._plate, self._head_u8,
+                          self._carried)
         upper = dst[list(R.LIPS_UPPER_INNER)]
         lower = dst[list(R.LIPS_LOWER_INNER)]
         draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))

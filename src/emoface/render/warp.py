@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
+from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
@@ -52,15 +53,22 @@ def triangle_affines(dst: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.n
     ndarray (M, 2, 3) float32: ``src = A @ [x, y, 1]``. Degenerate triangles
     map every point to their source centroid.
     """
-    d = dst[tris]  # (M, 3, 2)
-    s = src[tris]
-    m = np.concatenate([d, np.ones((len(tris), 3, 1))], axis=2)  # rows [x y 1]
-    det = np.linalg.det(m)
+    d = dst[tris].astype(np.float64)  # (M, 3, 2)
+    s = src[tris].astype(np.float64)
+    # Closed form (Cramer) over edge vectors: a batched solve of M 3x3
+    # systems costs more than the rest of the per-triangle work together.
+    e1, e2 = d[:, 1] - d[:, 0], d[:, 2] - d[:, 0]
+    f1, f2 = s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]
+    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
     ok = np.abs(det) > 1e-6
-    a = np.zeros((len(tris), 3, 2))
-    a[ok] = np.linalg.solve(m[ok], s[ok])
-    a[~ok, 2, :] = s[~ok].mean(axis=1)
-    return np.ascontiguousarray(a.transpose(0, 2, 1), dtype=np.float32)
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)[:, None]
+    # Linear part L with L @ e1 = f1, L @ e2 = f2.
+    lx = (f1 * e2[:, 1:2] - f2 * e1[:, 1:2]) * inv  # d src / d x
+    ly = (f2 * e1[:, 0:1] - f1 * e2[:, 0:1]) * inv  # d src / d y
+    off = s[:, 0] - lx * d[:, 0, 0:1] - ly * d[:, 0, 1:2]
+    off[~ok] = s[~ok].mean(axis=1)
+    a = np.stack([lx, ly, off], axis=2)  # (M, 2, 3): rows x, y of the source
+    return np.ascontiguousarray(a, dtype=np.float32)
 
 
 def rasterise_ids(dst: np.ndarray, tris: np.ndarray, order: np.ndarray,
@@ -98,16 +106,69 @@ def remap_field(ids: np.ndarray, affines: np.ndarray, x0: int = 0, y0: int = 0
     return mx, my
 
 
+@dataclass(frozen=True)
+class Region:
+    """A box of the source image, traced through the mesh: where it lands
+    after any move of the vertices (:meth:`landing`).
+
+    A piecewise-affine map takes a box's extremes to the images of its
+    corners, of where its edges cross triangle edges, or of mesh vertices
+    inside it. Its edges are sampled every pixel, so crossings are found to
+    within a pixel of stretch.
+    """
+
+    box: tuple[int, int, int, int]
+    tri: np.ndarray  # (K,) triangle holding each edge sample, -1 for none
+    bary: np.ndarray  # (K, 3) its barycentric weights
+    points: np.ndarray  # (K, 2) the samples themselves (a point no triangle holds stays put)
+    inside: np.ndarray  # (V,) bool: vertices inside the box
+    tris: np.ndarray
+
+    @classmethod
+    def trace(cls, box: tuple[int, int, int, int], src: np.ndarray, tris: np.ndarray,
+              shape: tuple[int, int]) -> Region:
+        x0, y0, x1, y1 = box
+        xs, ys = np.arange(x0, x1 + 1, dtype=np.float64), np.arange(y0, y1 + 1, dtype=np.float64)
+        pts = np.concatenate([np.column_stack([xs, np.full_like(xs, y0)]), np.column_stack([xs, np.full_like(xs, y1)]),
+                              np.column_stack([np.full_like(ys, x0), ys]), np.column_stack([np.full_like(ys, x1), ys])])
+        ids = rasterise_ids(src, tris, np.arange(len(tris)), shape)
+        h, w = shape
+        ix = np.clip(np.round(pts).astype(int), 0, [w - 1, h - 1])
+        tri = ids[ix[:, 1], ix[:, 0]]
+        corners = src[tris[np.maximum(tri, 0)]]  # (K, 3, 2)
+        m = np.concatenate([corners, np.ones((len(pts), 3, 1))], axis=2).transpose(0, 2, 1)  # columns [x y 1]
+        rhs = np.column_stack([pts, np.ones(len(pts))])[..., None]
+        ok = (tri >= 0) & (np.abs(np.linalg.det(m)) > 1e-9)
+        bary = np.zeros((len(pts), 3))
+        bary[ok] = np.linalg.solve(m[ok], rhs[ok])[..., 0]
+        tri = np.where(ok, tri, -1)
+        inside = (src[:, 0] >= x0) & (src[:, 0] <= x1) & (src[:, 1] >= y0) & (src[:, 1] <= y1)
+        return cls(box, tri, bary, pts, inside, tris)
+
+    def landing(self, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bounding box (lo, hi) in output pixels of the box and where it lands."""
+        held = self.tri >= 0
+        edge = self.points.copy()
+        edge[held] = np.einsum("kj,kjd->kd", self.bary[held], dst[self.tris[self.tri[held]]])
+        x0, y0, x1, y1 = self.box
+        ends = np.concatenate([edge, dst[self.inside], [[x0, y0], [x1, y1]]])
+        # Bilinear sampling reads a pixel past the box.
+        return ends.min(axis=0) - 2, ends.max(axis=0) + 2
+
+
 def warp(image: np.ndarray, dst: np.ndarray, src: np.ndarray, tris: np.ndarray,
          order: np.ndarray, plate: np.ndarray | None = None,
-         mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+         mask: np.ndarray | None = None,
+         carried: Region | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``image`` along the mesh moved from ``src`` to ``dst``.
 
     Only the box around triangles that move is resampled; everything else
     is the image itself. With a ``plate`` (like ``image``) and a ``mask``
     (H, W) uint8 of what the mesh may carry: where the moved mask is clear,
     the plate shows instead (the still background, and what the moving part
-    uncovered). Returns the warped image and where it changed (H, W) uint8.
+    uncovered). ``carried`` bounds where ``mask`` is set or ``plate``
+    differs from ``image``: pixels that only the background reaches are
+    left out, since they show the plate, which is the image there. Returns the warped image and where it changed (H, W) uint8.
     """
     h, w = image.shape[:2]
     out = image.copy()
@@ -119,6 +180,12 @@ def warp(image: np.ndarray, dst: np.ndarray, src: np.ndarray, tris: np.ndarray,
     corners = np.concatenate([dst[tris[live]].reshape(-1, 2), src[tris[live]].reshape(-1, 2)])
     x0, y0 = np.clip(np.floor(corners.min(axis=0)).astype(int) - 1, 0, None)
     x1, y1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + 2, [w, h])
+    if plate is not None and mask is not None and carried is not None:
+        # Outside where the carried box lands, the output is the plate,
+        # which is the image there: leave those pixels alone.
+        lo, hi = carried.landing(dst)
+        x0, y0 = np.maximum([x0, y0], np.floor(lo).astype(int) - 1)
+        x1, y1 = np.minimum([x1, y1], np.ceil(hi).astype(int) + 2)
     if x1 <= x0 or y1 <= y0:
         return out, moved
     off = np.array([x0, y0], np.float32)
