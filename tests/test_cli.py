@@ -230,3 +230,61 @@ def test_transcript_that_cannot_be_aligned_warns_in_one_line_and_goes_on(tmp_pat
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("emoface: warning: the transcript could not be aligned")
     assert out.exists()
+
+
+def test_capture_writes_live_link_curves_and_render_replays_a_video(tmp_path, franck_mp4, portrait_png,
+                                                                      librivox_wav):
+    from emoface.export import load_track
+
+    csv = tmp_path / "franck.csv"
+    assert run(["--quiet", "capture", str(franck_mp4), "-o", str(csv)]) == 0
+    track = load_track(csv)
+    assert track.fps == 24.0 and len(track) > 280
+    assert np.ptp(track.channel("jawOpen")) > 0.2
+    # A driving video straight onto a portrait, with new speech muxed in.
+    out = tmp_path / "reenact.mp4"
+    assert run(["--quiet", "render", "--image", str(portrait_png), "--motion", str(franck_mp4),
+                "--audio", str(librivox_wav), "--head-motion", "0.5", "-o", str(out)]) == 0
+    meta, frames = _frames(out)
+    assert meta["fps"] == 24.0 and abs(len(frames) - len(track)) <= 1
+    assert "Audio: aac" in _probe(out)
+    # 3 s of speech under 12 s of motion: padded with silence to the video's length.
+    assert abs(load_audio(out).duration - len(frames) / 24) < 0.1
+
+
+def test_generate_takes_each_layer_from_its_own_source(tmp_path, franck_mp4, portrait_png, alsa_wav):
+    out = tmp_path / "mixed.mp4"
+    assert run(["--quiet", "generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
+                "--pose-from", str(franck_mp4), "--expression-from", str(franck_mp4),
+                "--eyes-from", "none", "-o", str(out)]) == 0
+    assert abs(_video_duration(out) - load_audio(alsa_wav).duration) < 0.1
+
+
+def test_bad_sources_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav, franck_mp4):
+    import skimage.data
+
+    from emoface.media.video import write_video
+
+    out = tmp_path / "o.mp4"
+    gen = ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav), "-o", str(out)]
+    _fails(capsys, gen + ["--pose-from", str(portrait_png)], out, "a photo holds no motion")
+    _fails(capsys, gen + ["--mouth-from", str(tmp_path / "gone.mp4")], out, "gone.mp4: file not found")
+    _fails(capsys, gen + ["--eyes-from", "sideways"], out, "--eyes-from 'sideways': not a source")
+    coffee = write_video(tmp_path / "coffee.mp4", [skimage.data.coffee()[:400, :600]] * 12, 24)
+    _fails(capsys, gen + ["--pose-from", str(coffee)], out, "coffee.mp4: no face found in any of its 12 frames")
+    from PIL import Image
+
+    Image.fromarray(np.full((300, 300, 3), 128, np.uint8)).save(tmp_path / "wall.png")
+    _fails(capsys, gen + ["--expression-from", str(tmp_path / "wall.png")], out, "wall.png: no face found")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff not really")
+    _fails(capsys, gen + ["--expression-from", str(tmp_path / "broken.jpg")], out, "broken.jpg")
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    _fails(capsys, gen + ["--pose-from", str(tmp_path / "empty.mp4")], out, "empty.mp4")
+    (tmp_path / "cols.csv").write_text("Timecode,Foo\n00:00:00:00.000,1\n")
+    _fails(capsys, gen + ["--mouth-from", str(tmp_path / "cols.csv")], out, "cols.csv")
+    csv = tmp_path / "c.csv"
+    _fails(capsys, ["capture", str(coffee), "-o", str(csv)], csv, "no face found")
+    _fails(capsys, ["capture", str(tmp_path / "nope.mp4"), "-o", str(csv)], csv, "nope.mp4: video file not found")
+    _fails(capsys, ["capture", str(franck_mp4), "-o", str(tmp_path / "c.bvh")], None, "unknown motion format")
+    _fails(capsys, ["render", "--image", str(portrait_png), "--motion", str(coffee), "-o", str(out)], out,
+           "no face found")

@@ -177,3 +177,15 @@ def test_acoustic_mode_opens_on_speech_and_rests_in_silence(alsa_wav):
     assert res.method == "acoustic"
     assert jaw[:20].max() < 0.02 and jaw[-20:].max() < 0.02
     assert jaw[25:-25].max() > 0.3
+
+
+def test_the_same_speech_gives_the_same_mouth(librivox_wav):
+    """pocketsphinx dithers its input; a fixed seed keeps the phones, and so
+    the mouth, identical from run to run."""
+    from emoface.media.audio import load_audio
+    from emoface.options import MotionOptions
+    from emoface.pipeline import make_track
+
+    audio = load_audio(librivox_wav)
+    runs = [make_track(audio, MotionOptions(lipsync="phonetic")).layers["mouth"] for _ in range(3)]
+    assert all(np.array_equal(runs[0], r) for r in runs[1:])

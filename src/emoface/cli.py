@@ -22,10 +22,12 @@ DEMO_TEXT = ("Hello! I am a portrait that learned to talk. "
              "My lips follow the speech, my head moves, and I blink, all on a plain CPU.")
 
 
-def _add_options(parser: argparse.ArgumentParser, cls: type) -> None:
+def _add_options(parser: argparse.ArgumentParser, cls: type, only: tuple[str, ...] | None = None) -> None:
     hints = typing.get_type_hints(cls)
     group = parser.add_argument_group(cls.__name__)
     for f in fields(cls):
+        if only is not None and f.name not in only:
+            continue
         kind = hints[f.name]
         if isinstance(kind, types.UnionType):  # "int | None" -> int
             kind = next(a for a in typing.get_args(kind) if a is not type(None))
@@ -38,7 +40,14 @@ def _add_options(parser: argparse.ArgumentParser, cls: type) -> None:
 
 
 def _options(ns: argparse.Namespace, cls: type) -> Any:
-    return cls(**{f.name: getattr(ns, f.name) for f in fields(cls)})
+    """The options a command was given; those it has no flag for keep their defaults."""
+    return cls(**{f.name: getattr(ns, f.name) for f in fields(cls) if hasattr(ns, f.name)})
+
+
+#: What `render` may change about a saved track: where each layer comes
+#: from and how strongly it shows.
+RETARGET_OPTIONS = ("mouth_from", "eyes_from", "expression_from", "pose_from",
+                    "mouth_gain", "expression_gain", "head_motion", "intensity")
 
 
 class _Bar:
@@ -56,7 +65,7 @@ class _Bar:
         bar = self.bars.get(step)
         if bar is None:
             bar = self.bars[step] = tqdm(total=total, desc=f"{step:>10}", unit="frame"
-                                         if step == "rendering" else "step", leave=True)
+                                         if step in ("rendering", "capturing") else "step", leave=True)
         bar.update(completed - bar.n)
         if completed >= total:
             bar.close()
@@ -95,12 +104,21 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json or .npz")
     _add_options(b, MotionOptions)
 
-    r = sub.add_parser("render", help="a saved motion track onto a portrait")
+    r = sub.add_parser("render", help="a saved motion track, or a driving video, onto a portrait")
     r.add_argument("--image", type=Path, required=True)
-    r.add_argument("--motion", type=Path, required=True, help="track saved by `emoface blendshapes`")
-    r.add_argument("--audio", type=Path, help="speech to mux into the video")
+    r.add_argument("--motion", type=Path, required=True,
+                   help="track saved by `emoface blendshapes` or `capture` (.csv, .json, .npz), "
+                        "or a driving video whose face motion is copied")
+    r.add_argument("--audio", type=Path, help="speech to mux into the video (default: the driving "
+                   "video's own sound, if it has any)")
     r.add_argument("-o", "--output", type=Path, required=True)
+    _add_options(r, MotionOptions, RETARGET_OPTIONS)
     _add_options(r, RenderOptions)
+
+    c = sub.add_parser("capture", help="a video of a face -> ARKit-52 motion (csv, json, npz)")
+    c.add_argument("video", type=Path, help="any video with a visible face (a webcam recording too)")
+    c.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json or .npz")
+    c.add_argument("--face-model", dest="face_model", help="path to face_landmarker.task (default: bundled)")
 
     d = sub.add_parser("demo", help="render the built-in example (astronaut portrait + synthetic speech)")
     d.add_argument("-o", "--output", type=Path, default=Path("out/demo.mp4"))
@@ -118,7 +136,6 @@ def run(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None) -> int:
     from . import pipeline
-    from .export import load_track
 
     ns = build_parser().parse_args(argv)
     bar = _Bar(not ns.quiet)
@@ -133,9 +150,12 @@ def _run(argv: list[str] | None) -> int:
                                  motion=_options(ns, MotionOptions), progress=bar)
             out = ns.output
         elif ns.command == "render":
-            ropts = _options(ns, RenderOptions)
-            out = pipeline.render(ns.image, load_track(ns.motion), output=ns.output,
-                                  audio=ns.audio, options=ropts, progress=bar)
+            out = pipeline.render(ns.image, ns.motion, output=ns.output, audio=ns.audio,
+                                  motion=_options(ns, MotionOptions),
+                                  options=_options(ns, RenderOptions), progress=bar)
+        elif ns.command == "capture":
+            pipeline.capture(ns.video, output=ns.output, face_model=ns.face_model, progress=bar)
+            out = ns.output
         else:  # demo
             import skimage.data
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .errors import OptionError
+from .sources import SOURCE_LAYERS, Source, parse_source
 
 EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "fearful", "disgusted", "contempt")
 FPS_RANGE = (24.0, 60.0)
@@ -33,10 +34,20 @@ class MotionOptions:
     articulation: float = _opt(1.0, "scale of mouth movement: 0.5 mumbled, 1 natural, 1.5 exaggerated (0-2)")
     emotion: str = _opt("neutral", "emotion label: " + ", ".join(EMOTIONS))
     intensity: float = _opt(0.7, "emotion intensity, 0 (none) to 1 (full)")
-    head_motion: float = _opt(1.0, "scale of speech-driven head motion, 0 = still head (0-2)")
+    head_motion: float = _opt(1.0, "scale of head motion, whatever its source, 0 = still head (0-2)")
     blinks_per_minute: float = _opt(15.0, "average blink rate, 0 = never blink (0-60)")
     seed: int = _opt(0, "random seed for blinks, head sway and the --say voice (same seed, same result)")
     max_audio_seconds: float = _opt(600.0, "refuse audio longer than this many seconds")
+    mouth_from: str | None = _opt(None, "mouth source: speech (lip sync), a video, a track "
+                                        "(.csv/.json/.npz) or none", source=True)
+    eyes_from: str | None = _opt(None, "eyes source: blink (the blink model), a video, a track or none",
+                                 source=True)
+    expression_from: str | None = _opt(None, "expression source: label (--emotion), a photo or a video "
+                                             "of anyone, a track or none", source=True)
+    pose_from: str | None = _opt(None, "head pose source: speech (speech rhythm), a video, a track or none",
+                                 source=True)
+    mouth_gain: float = _opt(1.0, "scale of the mouth layer, whatever its source (0-2)")
+    expression_gain: float = _opt(1.0, "scale of the expression layer, whatever its source (0-2)")
 
     def __post_init__(self) -> None:
         _check_range("fps", self.fps, *FPS_RANGE, "--fps")
@@ -49,6 +60,13 @@ class MotionOptions:
         _check_range("head_motion", self.head_motion, 0.0, 2.0, "--head-motion")
         _check_range("blinks", self.blinks_per_minute, 0.0, 60.0, "--blinks-per-minute")
         _check_range("max_audio", self.max_audio_seconds, 1.0, 24 * 3600.0, "--max-audio-seconds")
+        _check_range("mouth_gain", self.mouth_gain, 0.0, 2.0, "--mouth-gain")
+        _check_range("expression_gain", self.expression_gain, 0.0, 2.0, "--expression-gain")
+        self.sources()  # a missing file or a source a layer cannot use fails here
+
+    def sources(self) -> dict[str, Source]:
+        """The parsed source of each layer (sources.SOURCE_LAYERS)."""
+        return {layer: parse_source(layer, getattr(self, f"{layer}_from")) for layer in SOURCE_LAYERS}
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .drivers.capture import capture_video, split_layers
 from .drivers.emotion import label_expression
 from .drivers.eyes import blink_layer
 from .drivers.features import n_frames, speech_level
 from .drivers.head import speech_head
 from .drivers.lipsync import lipsync
 from .errors import InputError
-from .export import save_track
+from .export import load_track, save_track
 from .media.atomic import check_writable
 from .media.audio import ANALYSIS_RATE, Audio, Speech, load_audio
 from .media.image import load_image
@@ -32,6 +33,7 @@ from .media.video import even_size, write_video
 from .motion import MotionTrack
 from .options import MotionOptions, RenderOptions
 from .progress import Progress, quiet
+from .sources import VIDEO_SUFFIXES, Resolver
 
 if TYPE_CHECKING:  # the renderer pulls in OpenCV and MediaPipe; motion-only use skips them
     from .render import PortraitRenderer
@@ -86,7 +88,8 @@ def load_speech(audio: str | Path | None = None, say: str | None = None,
 
 def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
                progress: Progress = quiet) -> MotionTrack:
-    """Drive every layer from the speech and the options.
+    """Drive every layer from its source (by default: the speech and the
+    options) and merge them.
 
     Parameters
     ----------
@@ -101,18 +104,56 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
         speech = Speech(speech)
     audio = speech.audio
     frames = n_frames(audio.duration, opts.fps)
+    sources = opts.sources()
+    resolver = Resolver(opts.fps, frames, progress=progress)
     signal = audio.mono(ANALYSIS_RATE)
     level = speech_level(signal, ANALYSIS_RATE, opts.fps, frames)
-    mouth = lipsync(signal, ANALYSIS_RATE, opts.fps, level, mode=opts.lipsync,
-                    text=speech.text, phones=speech.phones, alphabet=speech.alphabet,
-                    articulation=opts.articulation, progress=progress).layer
+    if sources["mouth"].is_auto:
+        mouth = lipsync(signal, ANALYSIS_RATE, opts.fps, level, mode=opts.lipsync,
+                        text=speech.text, phones=speech.phones, alphabet=speech.alphabet,
+                        articulation=opts.articulation, progress=progress).layer
+    else:
+        mouth = resolver.layer("mouth", sources["mouth"])
     progress("motion", 1, 3)
-    eyes = blink_layer(audio.duration, frames, opts.fps, opts.blinks_per_minute, opts.seed)
-    expression = label_expression(opts.emotion, opts.intensity, frames, opts.fps)
+    eyes = (blink_layer(audio.duration, frames, opts.fps, opts.blinks_per_minute, opts.seed)
+            if sources["eyes"].is_auto else resolver.layer("eyes", sources["eyes"]))
+    expression = (label_expression(opts.emotion, opts.intensity, frames, opts.fps)
+                  if sources["expression"].is_auto
+                  else resolver.layer("expression", sources["expression"], opts.intensity))
     progress("motion", 2, 3)
-    pose = speech_head(level, opts.fps, opts.head_motion, opts.seed)
+    pose = (speech_head(level, opts.fps, 1.0, opts.seed) if sources["pose"].is_auto
+            else resolver.layer("pose", sources["pose"]))
     progress("motion", 3, 3)
-    return MotionTrack.from_layers(opts.fps, mouth, eyes, expression, pose)
+    return _with_gains(opts.fps, {"mouth": mouth, "eyes": eyes, "expression": expression}, pose, opts)
+
+
+def _with_gains(fps: float, layers: dict[str, np.ndarray], pose: np.ndarray,
+                opts: MotionOptions) -> MotionTrack:
+    mouth = np.clip(layers["mouth"] * opts.mouth_gain, 0, 1)
+    expression = np.clip(layers["expression"] * opts.expression_gain, 0, 1)
+    return MotionTrack.from_layers(fps, mouth, layers["eyes"], expression,
+                                   pose * np.float32(opts.head_motion))
+
+
+def retarget(track: MotionTrack, opts: MotionOptions = MotionOptions(),
+             progress: Progress = quiet) -> MotionTrack:
+    """``track`` with any layer replaced from its own source and the gains
+    applied (``render`` with ``--<layer>-from``); the track itself when
+    nothing is asked. Label and speech drivers have nothing to drive here:
+    their layers stay as the track has them."""
+    sources = {k: v for k, v in opts.sources().items() if not v.is_auto}
+    gains = (opts.mouth_gain, opts.expression_gain, opts.head_motion)
+    if not sources and gains == (1.0, 1.0, 1.0):
+        return track
+    layers = dict(track.layers) if track.layers else split_layers(track.coefficients, track.fps)
+    resolver = Resolver(track.fps, len(track), progress=progress)
+    pose = track.pose
+    for layer, source in sources.items():
+        if layer == "pose":
+            pose = resolver.layer("pose", source)
+        else:
+            layers[layer] = resolver.layer(layer, source, opts.intensity)
+    return _with_gains(track.fps, layers, pose, opts)
 
 
 def prepare_portrait(image: str | Path | np.ndarray, ropts: RenderOptions = RenderOptions(),
@@ -199,11 +240,49 @@ def blendshapes(audio: str | Path | None = None, *, output: str | Path | None = 
     return track
 
 
-def render(image: str | Path | np.ndarray, track: MotionTrack, *, output: str | Path,
-           audio: str | Path | None = None, options: RenderOptions = RenderOptions(),
-           progress: Progress = quiet) -> Path:
-    """Any saved MotionTrack onto a portrait: the renderer on its own."""
+def load_motion(motion: MotionTrack | str | Path, progress: Progress = quiet) -> MotionTrack:
+    """A MotionTrack as given, from a saved track file, or captured from a video."""
+    if isinstance(motion, MotionTrack):
+        return motion
+    if Path(motion).suffix.lower() in VIDEO_SUFFIXES:
+        return capture_video(motion, progress=progress).track()
+    return load_track(motion)
+
+
+def _sound_of(video: str | Path) -> Audio | None:
+    """A driving video's own sound, or None if it is silent."""
+    try:
+        return load_audio(video)
+    except InputError:
+        return None
+
+
+def render(image: str | Path | np.ndarray, track: MotionTrack | str | Path, *, output: str | Path,
+           audio: str | Path | None = None, motion: MotionOptions = MotionOptions(),
+           options: RenderOptions = RenderOptions(), progress: Progress = quiet) -> Path:
+    """Any MotionTrack onto a portrait: the renderer on its own.
+
+    ``track`` is a MotionTrack, a saved track file, or a driving video (its
+    face motion is captured, and its sound is muxed unless ``audio`` is
+    given). ``motion``'s layer sources and gains change the track first
+    (:func:`retarget`).
+    """
     check_writable(output)
     speech = load_audio(audio) if audio is not None else None
     renderer = prepare_portrait(image, options, progress)
-    return render_video(renderer, track, output, speech, options, progress)
+    moving = retarget(load_motion(track, progress), motion, progress)
+    if speech is None and not isinstance(track, MotionTrack) and Path(track).suffix.lower() in VIDEO_SUFFIXES:
+        speech = _sound_of(track)
+    return render_video(renderer, moving, output, speech, options, progress)
+
+
+def capture(video: str | Path, *, output: str | Path | None = None, face_model: str | Path | None = None,
+            progress: Progress = quiet) -> MotionTrack:
+    """Video of a face -> MotionTrack (ARKit curves, head pose, layers);
+    saved to ``output`` if given."""
+    if output is not None:
+        check_writable(output)
+    track = capture_video(video, face_model, progress).track()
+    if output is not None:
+        save_track(track, output)
+    return track

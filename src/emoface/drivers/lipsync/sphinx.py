@@ -41,7 +41,10 @@ def _decoder(**extra: object):
     from pocketsphinx import Decoder
 
     # Dither: digital silence (exact zeros) upsets the feature normalisation.
-    return Decoder(samprate=RATE, loglevel="FATAL", dither=True, **extra)
+    # Seeded, and a decoder per utterance (its noise generator and its running
+    # cepstral mean carry over from one utterance to the next): the same
+    # speech gives the same phones.
+    return Decoder(samprate=RATE, loglevel="FATAL", dither=True, seed=1, **extra)
 
 
 def _allphone_decoder():
@@ -82,15 +85,9 @@ def cut_points(signal: np.ndarray, chunk_s: float = CHUNK_S) -> list[int]:
     return cuts + [n]
 
 
-# Worker state: one decoder per process, built once.
-_WORKER: dict[str, object] = {}
-
-
 def _allphone_chunk(args: tuple[bytes, float, float, float]) -> list[Phone]:
     pcm, offset, keep_from, keep_to = args
-    dec = _WORKER.get("allphone")
-    if dec is None:
-        dec = _WORKER["allphone"] = _allphone_decoder()
+    dec = _allphone_decoder()  # 0.1 s to build, per chunk of ~30 s
     _decode(dec, pcm)
     out = []
     for seg in dec.seg():

@@ -1,0 +1,168 @@
+"""Capture: facial motion read from a video (or a photo) by the face tracker.
+
+Per frame, MediaPipe's 52 blendshape scores (less what it reads on a face at
+rest) and the head pose; frames where the face is lost are bridged, and the
+curves are smoothed without lag. :func:`split_layers` divides the result into
+emoface's layers, so a video can drive the mouth, the eyes, the head or the
+expression alone.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FaceError, InputError
+from ..filters import fill_gaps, one_euro
+from ..motion import LAYER_OF, N_SHAPES, SHARED_MOUTH, MotionTrack, channels, layer_mask
+from ..progress import Progress, quiet
+
+# The tracker works on a copy this large: the landmark model sees a 256 px
+# face crop anyway, and a 1080p frame costs most of its time in copying.
+_TRACK_SIDE = 640
+# Smoothing (filters.one_euro): blendshape scores jitter by ~0.02 on a still
+# face, and a blink or a plosive must survive, so the cutoff rises quickly
+# with speed; the head moves slowly and its jitter shows most.
+_SCORES_FILTER = {"min_cutoff": 2.0, "beta": 6.0}
+_POSE_FILTER = {"min_cutoff": 1.0, "beta": 0.05}
+# Gaps up to this long are bridged silently; longer ones are bridged too, but
+# said (a face out of view for seconds is worth knowing about).
+_QUIET_GAP_S = 1.0
+# The emotional share of the lower face and the eyes changes over seconds;
+# speech moves the same channels several times a second. A running median
+# over this window keeps the first and drops the second.
+_EXPRESSION_WINDOW_S = 0.8
+_SLOW = np.array(channels(*SHARED_MOUTH, "mouthShrugLower", "mouthShrugUpper",
+                          "eyeSquintLeft", "eyeSquintRight", "eyeWideLeft", "eyeWideRight"))
+
+
+@dataclass(frozen=True, eq=False)
+class Capture:
+    """Face motion read from a video.
+
+    Attributes
+    ----------
+    fps : float
+    coefficients : ndarray (T, 52) float32
+        ARKit coefficients: the tracker's scores beyond a face at rest
+        (face.tracker.expression_of), smoothed, gaps filled.
+    pose : ndarray (T, 6) float32
+        Head pose per frame (yaw, pitch, roll in degrees; x, y, z in cm).
+    found : ndarray (T,) bool
+        Frames where the tracker saw the face.
+    """
+
+    fps: float
+    coefficients: np.ndarray
+    pose: np.ndarray
+    found: np.ndarray
+
+    def track(self) -> MotionTrack:
+        """The capture as a MotionTrack: the coefficients as read, the pose as
+        a delta from the video's median pose, and the layers split."""
+        pose = self.pose - np.median(self.pose, axis=0)
+        return MotionTrack(self.fps, self.coefficients, pose, split_layers(self.coefficients, self.fps))
+
+
+def split_layers(coefficients: np.ndarray, fps: float) -> dict[str, np.ndarray]:
+    """Divide captured coefficients (T, 52) into mouth, eyes and expression.
+
+    Brows, cheeks and nose are expression. The channels the expression shares
+    with the mouth and the eyes (smile, frown, stretch, press, squint, wide)
+    are split in time: their slow part (a running median over 0.8 s) is the
+    expression, the rest (what speech and blinks do) stays with the mouth and
+    eyes. The jaw and the lip openers are speech and stay with the mouth.
+    """
+    from scipy.ndimage import median_filter, uniform_filter1d
+
+    c = np.asarray(coefficients, np.float32)
+    owner = np.array([LAYER_OF[n] for n in LAYER_OF])
+    expression = np.where(owner == "expression", c, 0.0).astype(np.float32)
+    if len(c):
+        win = max(1, int(round(_EXPRESSION_WINDOW_S * fps)) | 1)
+        slow = median_filter(c[:, _SLOW], size=(win, 1), mode="nearest")
+        expression[:, _SLOW] = uniform_filter1d(slow, max(1, win // 2), axis=0, mode="nearest")
+    # Where speech dips a channel below its slow part the dip is lost (layers
+    # are never negative); everywhere else the layers add up to the input.
+    rest = np.maximum(c - expression, 0.0)
+    return {"mouth": np.where(owner == "mouth", rest, 0.0).astype(np.float32),
+            "eyes": np.where(owner == "eyes", rest, 0.0).astype(np.float32),
+            "expression": expression}
+
+
+def capture_video(path: str | Path, model: str | Path | None = None,
+                  progress: Progress = quiet) -> Capture:
+    """Track the face in every frame of a video.
+
+    Raises
+    ------
+    InputError
+        Not a readable video, or no frames.
+    FaceError
+        No face in any frame.
+    """
+    import cv2
+
+    from ..face.tracker import FaceTracker, expression_of
+    from ..media.video import open_video
+
+    info, frames = open_video(path)
+    total = info.n_frames
+    scores, poses, found = [], [], []
+    s = min(1.0, _TRACK_SIDE / max(info.size))
+    size = (max(2, round(info.size[0] * s)), max(2, round(info.size[1] * s)))
+    with FaceTracker(video=True, max_faces=1, model=model) as tracker:
+        for i, frame in enumerate(frames):
+            small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA) if s < 1 else frame
+            faces = tracker.track_frame(small, round(i * 1000 / info.fps))
+            if faces:
+                scores.append(expression_of(faces[0].blendshapes))
+                poses.append(faces[0].pose)
+            else:
+                scores.append(np.zeros(N_SHAPES, np.float32))
+                poses.append(np.zeros(6, np.float32))
+            found.append(bool(faces))
+            progress("capturing", i + 1, max(total, i + 1))
+    if not found:
+        raise InputError(f"{path}: video has no frames; {info.path.suffix or 'the file'} may be "
+                         "damaged, re-encode it")
+    ok = np.array(found)
+    if not ok.any():
+        raise FaceError(f"{path}: no face found in any of its {len(ok)} frames; give a video "
+                        "with a clearly visible, roughly frontal face")
+    _say_gaps(path, ok, info.fps)
+    coeffs = fill_gaps(np.array(scores), ok)
+    pose = fill_gaps(np.array(poses), ok)
+    coeffs = np.clip(one_euro(coeffs, info.fps, **_SCORES_FILTER), 0, 1)
+    pose = one_euro(pose, info.fps, **_POSE_FILTER)
+    return Capture(info.fps, coeffs.astype(np.float32), pose.astype(np.float32), ok)
+
+
+def _say_gaps(path: str | Path, found: np.ndarray, fps: float) -> None:
+    lost = ~found
+    if not lost.any():
+        return
+    # Longest run of lost frames.
+    edges = np.diff(np.concatenate([[0], lost.astype(int), [0]]))
+    runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
+    if runs.max() / fps > _QUIET_GAP_S:
+        warnings.warn(f"{path}: the face is out of view in {lost.mean():.0%} of frames "
+                      f"(longest gap {runs.max() / fps:.1f} s); those frames are bridged",
+                      stacklevel=3)
+
+
+def image_expression(path: str | Path | np.ndarray, model: str | Path | None = None) -> np.ndarray:
+    """The expression a photo shows, as expression-layer coefficients (52,):
+    the reference for ``--expression-from face.jpg``."""
+    from ..face.tracker import expression_of, track_portrait
+    from ..media.image import load_image
+
+    if isinstance(path, np.ndarray):
+        photo, name = path, "image"
+    else:
+        photo, name = load_image(path), str(path)
+    face = track_portrait(photo, model=model, source=name)
+    return np.where(layer_mask("expression"), expression_of(face.blendshapes), 0.0).astype(np.float32)

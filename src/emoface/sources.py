@@ -1,0 +1,139 @@
+"""Where each layer comes from: one source per layer, chosen per call.
+
+A source is ``auto`` (the layer's own driver: lip sync for the mouth, blinks
+for the eyes, the emotion label for the expression, speech rhythm for the
+head), ``none`` (the layer stays still), a driving video, a photo (for the
+expression), or a saved MotionTrack (.csv, .json, .npz). Sources are
+resampled to the output frame rate and aligned at their start; one shorter
+than the output plays forward and back (no jump), and that is said.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import OptionError
+from .filters import ping_pong, sample
+from .motion import MotionTrack
+from .progress import Progress, quiet
+
+#: The layers a source can drive, and the flag that chooses it.
+SOURCE_LAYERS: tuple[str, ...] = ("mouth", "eyes", "expression", "pose")
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ogv", ".gif"})
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+TRACK_SUFFIXES = frozenset({".csv", ".json", ".npz"})
+_AUTO_WORDS = {"mouth": ("auto", "speech"), "eyes": ("auto", "blink"),
+               "expression": ("auto", "label"), "pose": ("auto", "speech")}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A parsed ``--<layer>-from`` value."""
+
+    kind: str  # "auto", "none", "video", "image" or "track"
+    path: Path | None = None
+
+    @property
+    def is_auto(self) -> bool:
+        return self.kind == "auto"
+
+
+AUTO = Source("auto")
+
+
+def parse_source(layer: str, value: str | Path | None) -> Source:
+    """Check a ``--<layer>-from`` value; missing files and sources a layer
+    cannot use are errors here, before any work starts."""
+    flag = f"--{layer}-from"
+    if value is None or str(value).strip().lower() in _AUTO_WORDS[layer]:
+        return AUTO
+    if str(value).strip().lower() == "none":
+        return Source("none")
+    path = Path(value)
+    suffix = path.suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        kind = "video"
+    elif suffix in IMAGE_SUFFIXES:
+        if layer != "expression":
+            raise OptionError(f"{flag} {path}: a photo holds no motion; a photo can set the "
+                              "expression (--expression-from), give a video or a track here")
+        kind = "image"
+    elif suffix in TRACK_SUFFIXES:
+        kind = "track"
+    else:
+        words = "/".join(_AUTO_WORDS[layer])
+        raise OptionError(f"{flag} {value!r}: not a source; use {words}, none, a video "
+                          f"({', '.join(sorted(VIDEO_SUFFIXES))}), a track (.csv, .json, .npz)"
+                          + (" or a photo" if layer == "expression" else ""))
+    if not path.is_file():
+        raise OptionError(f"{flag} {path}: file not found; check the path")
+    return Source(kind, path)
+
+
+class Resolver:
+    """Reads sources into layers of ``frames`` frames at ``fps``; a video or
+    track given for several layers is read once."""
+
+    def __init__(self, fps: float, frames: int, face_model: str | Path | None = None,
+                 progress: Progress = quiet) -> None:
+        self.fps, self.frames = fps, frames
+        self.face_model = face_model
+        self.progress = progress
+        self._tracks: dict[Path, MotionTrack] = {}
+        self._said: set[Path | None] = set()
+
+    def motion(self, source: Source) -> MotionTrack:
+        """The MotionTrack a video or track source holds, at its own rate."""
+        assert source.path is not None
+        if source.path not in self._tracks:
+            if source.kind == "video":
+                from .drivers.capture import capture_video
+
+                track = capture_video(source.path, self.face_model, self.progress).track()
+            else:
+                from .export import load_track
+
+                track = load_track(source.path)
+            self._tracks[source.path] = track
+        return self._tracks[source.path]
+
+    def layer(self, layer: str, source: Source, intensity: float = 1.0) -> np.ndarray:
+        """Layer ``layer`` from a non-auto source: (frames, 52), or (frames, 6)
+        for the pose. ``intensity`` scales a photo's expression."""
+        width = 6 if layer == "pose" else 52
+        if source.kind == "none":
+            return np.zeros((self.frames, width), np.float32)
+        if source.kind == "image":
+            from .drivers.capture import image_expression
+            from .drivers.emotion import eased_expression
+
+            return eased_expression(image_expression(source.path, self.face_model), intensity,
+                                    self.frames, self.fps)
+        track = self.motion(source)
+        if layer == "pose":
+            curves = track.pose
+        else:
+            layers = track.layers
+            if layer not in layers:
+                from .drivers.capture import split_layers
+
+                layers = split_layers(track.coefficients, track.fps)
+            curves = layers[layer]
+        return self._fit(curves, track.fps, source)
+
+    def _fit(self, curves: np.ndarray, fps: float, source: Source) -> np.ndarray:
+        n = len(curves)
+        if n == 0:
+            return np.zeros((self.frames, curves.shape[1]), np.float32)
+        ratio = fps / self.fps
+        need = (self.frames - 1) * ratio
+        if need > n - 1 + 1e-6 and source.path not in self._said:
+            self._said.add(source.path)
+            warnings.warn(f"{source.path}: {n / fps:.1f} s of motion drives {self.frames / self.fps:.1f} s "
+                          "of output; it plays forward and back to cover it", stacklevel=2)
+        at = ping_pong(n, self.frames, ratio)
+        return sample(curves, at).astype(np.float32)

@@ -1,0 +1,116 @@
+"""Capture: a real talking-head video read into motion by the tracker."""
+
+import numpy as np
+import pytest
+
+from emoface.drivers.capture import capture_video, image_expression, split_layers
+from emoface.errors import FaceError, InputError
+from emoface.filters import fill_gaps, one_euro, ping_pong, sample
+from emoface.motion import ARKIT_NAMES, layer_mask
+
+JAW, BLINK, SMILE = (ARKIT_NAMES.index(n) for n in ("jawOpen", "eyeBlinkLeft", "mouthSmileLeft"))
+
+
+def _write(path, frames, fps=24.0):
+    from emoface.media.video import write_video
+
+    return write_video(path, frames, fps)
+
+
+def test_every_frame_of_a_talking_head_is_read(franck_capture, franck_mp4):
+    c = franck_capture
+    assert c.fps == 24.0
+    assert len(c.found) == pytest.approx(12 * 24, abs=6)
+    assert c.found.all()
+    # He talks: the jaw moves; he blinks and smiles at least once in 12 s.
+    assert np.ptp(c.coefficients[:, JAW]) > 0.2
+    assert c.coefficients[:, BLINK].max() > 0.3
+    assert c.coefficients[:, SMILE].max() > 0.5
+    # Head pose in degrees and cm, moving a little around a rest pose.
+    track = c.track()
+    assert np.abs(np.median(track.pose, axis=0)).max() < 1e-3
+    assert 0.5 < np.ptp(track.pose[:, 0]) < 30
+
+
+def test_smoothing_removes_jitter_without_moving_events():
+    rng = np.random.default_rng(0)
+    t = np.arange(240) / 24
+    clean = np.where((t > 4) & (t < 4.15), 1.0, 0.0) + 0.3 * (t > 7)
+    noisy = clean + rng.normal(0, 0.02, len(t))
+    out = one_euro(noisy, 24, min_cutoff=2.0, beta=6.0)
+    still = t < 3.5
+    assert np.std(np.diff(out[still])) < 0.5 * np.std(np.diff(noisy[still]))
+    assert np.argmax(out) == np.argmax(clean) or abs(np.argmax(out) - np.argmax(clean)) <= 1
+    assert out.max() > 0.75  # a 4-frame blink survives
+    # No lag: the step at 7 s is half-way where it is in the input.
+    half = np.flatnonzero(out > 0.15)
+    assert abs(half[half > 150][0] - np.flatnonzero(clean > 0.15)[-1 - int((t > 7).sum()) + 1]) <= 1
+
+
+def test_split_layers_keeps_speech_in_the_mouth_and_the_slow_smile_in_the_expression(franck_capture):
+    c = franck_capture
+    layers = split_layers(c.coefficients, c.fps)
+    total = sum(layers.values())
+    assert (total >= c.coefficients - 1e-6).all() and np.abs(total - c.coefficients).mean() < 0.01
+    for name, layer in layers.items():
+        assert not layer[:, ~layer_mask(name)].any(), name
+    assert not layers["expression"][:, JAW].any()
+    # The expression's smile is the slow part: far less frame-to-frame motion than the raw smile.
+    raw = np.abs(np.diff(c.coefficients[:, SMILE], 2)).mean()
+    slow = np.abs(np.diff(layers["expression"][:, SMILE], 2)).mean()
+    assert slow < 0.5 * raw
+    assert layers["expression"][:, SMILE].max() > 0.5
+
+
+def test_a_face_lost_for_a_few_frames_is_bridged(tmp_path, franck_mp4):
+    from emoface.media.video import open_video
+
+    _, frames = open_video(franck_mp4)
+    clip = []
+    for i, f in enumerate(frames):
+        if i >= 72:
+            break
+        clip.append(np.zeros_like(f) if 30 <= i < 36 else f)
+    path = _write(tmp_path / "gap.mp4", clip)
+    c = capture_video(path)
+    assert not c.found[30:36].any() and c.found[:30].all() and c.found[37:].all()
+    # Inside the gap every curve lies between its values on either side.
+    lo = np.minimum(c.coefficients[29], c.coefficients[36]) - 0.05
+    hi = np.maximum(c.coefficients[29], c.coefficients[36]) + 0.05
+    assert ((c.coefficients[31:35] >= lo) & (c.coefficients[31:35] <= hi)).all()
+
+
+def test_bad_videos_say_what_is_wrong(tmp_path, franck_mp4):
+    import skimage.data
+
+    with pytest.raises(FaceError, match="no face found in any of its"):
+        capture_video(_write(tmp_path / "coffee.mp4", [skimage.data.coffee()[:400, :600]] * 12))
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(franck_mp4.read_bytes()[:3000])
+    with pytest.raises(InputError, match="cut.mp4"):
+        capture_video(cut)
+    (tmp_path / "text.mp4").write_text("not a video")
+    with pytest.raises(InputError, match="no video stream"):
+        capture_video(tmp_path / "text.mp4")
+    with pytest.raises(InputError, match="not found"):
+        capture_video(tmp_path / "missing.mp4")
+
+
+def test_a_photo_gives_its_expression():
+    from conftest import ROOT
+
+    posed = ROOT / ".cache" / "portraits" / "expressions" / "happy.jpg"
+    if not posed.exists():
+        pytest.skip("posed expressions come with scripts/portraits.sh")
+    x = image_expression(posed)
+    assert x[SMILE] > 0.4
+    assert not x[~layer_mask("expression")].any()
+
+
+def test_gaps_and_time_maps():
+    x = np.array([[0.0], [np.nan], [np.nan], [3.0]])
+    assert np.allclose(fill_gaps(x, np.array([True, False, False, True]))[:, 0], [0, 1, 2, 3])
+    at = ping_pong(5, 13, 1.0)
+    assert list(at) == [0, 1, 2, 3, 4, 3, 2, 1, 0, 1, 2, 3, 4]
+    assert np.abs(np.diff(at)).max() == 1.0  # back and forth, never a jump
+    assert np.allclose(sample(np.arange(5.0)[:, None], np.array([0.5, 3.25]))[:, 0], [0.5, 3.25])
