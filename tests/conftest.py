@@ -67,4 +67,4 @@ def franck_mp4() -> Path:
 def franck_capture(franck_mp4):
     from emoface.drivers.capture import capture_video
 
-    return capture_video(franck_mp4)
+    return capture_video(franck_mp4, keep_landmarks=True)

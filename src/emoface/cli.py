@@ -48,6 +48,8 @@ def _options(ns: argparse.Namespace, cls: type) -> Any:
 #: from and how strongly it shows.
 RETARGET_OPTIONS = ("mouth_from", "eyes_from", "expression_from", "pose_from",
                     "mouth_gain", "expression_gain", "head_motion", "intensity")
+#: What `dub` takes from the motion options: how the new speech moves the mouth.
+DUB_OPTIONS = ("lipsync", "articulation", "mouth_gain", "seed", "max_audio_seconds")
 
 
 class _Bar:
@@ -120,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json or .npz")
     c.add_argument("--face-model", dest="face_model", help="path to face_landmarker.task (default: bundled)")
 
+    u = sub.add_parser("dub", help="re-sync the lips of a talking-head video to new speech")
+    u.add_argument("--video", type=Path, required=True, help="video of a person talking (mp4, mov, mkv, webm, avi)")
+    _speech_args(u)
+    u.add_argument("-o", "--output", type=Path, required=True, help="mp4 to write")
+    _add_options(u, MotionOptions, DUB_OPTIONS)
+    _add_options(u, RenderOptions, ("crf", "face_model"))
+
     d = sub.add_parser("demo", help="render the built-in example (astronaut portrait + synthetic speech)")
     d.add_argument("-o", "--output", type=Path, default=Path("out/demo.mp4"))
     _add_options(d, MotionOptions)
@@ -153,6 +162,10 @@ def _run(argv: list[str] | None) -> int:
             out = pipeline.render(ns.image, ns.motion, output=ns.output, audio=ns.audio,
                                   motion=_options(ns, MotionOptions),
                                   options=_options(ns, RenderOptions), progress=bar)
+        elif ns.command == "dub":
+            out = pipeline.dub(ns.video, ns.audio, output=ns.output, say=ns.say, text=ns.text,
+                               motion=_options(ns, MotionOptions), render=_options(ns, RenderOptions),
+                               progress=bar).path
         elif ns.command == "capture":
             pipeline.capture(ns.video, output=ns.output, face_model=ns.face_model, progress=bar)
             out = ns.output

@@ -30,8 +30,8 @@ from .media.atomic import check_writable
 from .media.audio import ANALYSIS_RATE, Audio, Speech, load_audio
 from .media.image import load_image
 from .media.video import even_size, write_video
-from .motion import MotionTrack
-from .options import MotionOptions, RenderOptions
+from .motion import MotionTrack, lip_aperture
+from .options import FPS_RANGE, MotionOptions, RenderOptions
 from .progress import Progress, quiet
 from .sources import VIDEO_SUFFIXES, Resolver
 
@@ -286,3 +286,96 @@ def capture(video: str | Path, *, output: str | Path | None = None, face_model: 
     if output is not None:
         save_track(track, output)
     return track
+
+
+def dub(video: str | Path, audio: str | Path | None = None, *, output: str | Path,
+        say: str | None = None, text: str | Path | None = None,
+        motion: MotionOptions = MotionOptions(), render: RenderOptions = RenderOptions(),
+        progress: Progress = quiet) -> Result:
+    """Re-sync the lips of a talking-head video to new speech.
+
+    Every frame keeps the video's own head motion, eyes, expression and
+    background; only the mouth follows the new speech, whose audio is muxed.
+    The output lasts as long as the speech: a longer video is cut, a shorter
+    one plays forward and back (and says so). Frames where the face is lost
+    pass through unchanged.
+
+    Returns
+    -------
+    Result with ``path`` and the ``track`` the frames show (at the video's fps).
+    """
+    import dataclasses
+    import warnings
+
+    from .filters import ping_pong
+    from .media.video import open_video
+    from .motion import combine
+    from .render.dub import MouthRedrawer
+
+    check_writable(output)
+    speech = load_speech(audio, say, text, motion)
+    cap = capture_video(video, render.face_model, progress, keep_landmarks=True)
+    assert cap.landmarks is not None
+    fps = float(np.clip(cap.fps, *FPS_RANGE))
+    mouth = make_track(speech, dataclasses.replace(motion, fps=fps), progress).layers["mouth"]
+    n_out, n_src = len(mouth), len(cap.found)
+    at = np.round(ping_pong(n_src, n_out, cap.fps / fps)).astype(int)
+    loops = bool(np.any(np.diff(at) < 0))
+    if loops:
+        warnings.warn(f"{video}: {n_src / cap.fps:.1f} s of video under {n_out / fps:.1f} s of speech; "
+                      "it plays forward and back to cover it", stacklevel=2)
+    own = cap.coefficients[at]
+    layers = split_layers(cap.coefficients, cap.fps)
+    target = combine(np.clip(mouth * motion.mouth_gain, 0, 1), layers["eyes"][at],
+                     layers["expression"][at], fps)
+    # Lip, teeth and mouth colours from the frame where the mouth is most open.
+    widest = int(np.argmax(np.where(cap.found, lip_aperture(cap.coefficients), -1)))
+    info, frames = open_video(video)
+    redraw = MouthRedrawer(next(f for i, f in enumerate(frames) if i == widest), cap.landmarks[widest])
+    frames.close()
+    info, frames = open_video(video)
+    source = _FrameStore(frames, keep=loops)
+
+    def dubbed():
+        w, h = even_size(*info.size)
+        for i, k in enumerate(at):
+            frame = source.get(int(k))
+            if cap.found[k]:
+                frame = redraw.render(frame, cap.landmarks[k], own[i], target[i])
+            yield np.ascontiguousarray(frame[:h, :w])
+            progress("rendering", i + 1, n_out)
+
+    path = write_video(output, dubbed(), fps, speech.audio, render.crf)
+    track = MotionTrack(fps, np.where(_mouth_mask(), target, own), np.zeros((n_out, 6), np.float32))
+    return Result(path, track)
+
+
+def _mouth_mask() -> np.ndarray:
+    from .motion import layer_mask
+
+    return layer_mask("mouth")
+
+
+class _FrameStore:
+    """Frames of a video by index, decoded once, in order. A video played
+    forward and back (``keep``) keeps its frames, PNG-compressed in memory,
+    for the way back."""
+
+    def __init__(self, frames: Iterator[np.ndarray], keep: bool) -> None:
+        self._frames, self._next = frames, 0
+        self._last: tuple[int, np.ndarray] | None = None
+        self._kept: dict[int, np.ndarray] | None = {} if keep else None
+
+    def get(self, k: int) -> np.ndarray:
+        import cv2
+
+        while self._next <= k:
+            frame = next(self._frames)
+            if self._kept is not None:
+                self._kept[self._next] = cv2.imencode(".png", frame, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1]
+            self._last = (self._next, frame)
+            self._next += 1
+        if self._last is not None and self._last[0] == k:
+            return self._last[1]
+        assert self._kept is not None, "frames are asked in order unless kept"
+        return cv2.imdecode(self._kept[k], cv2.IMREAD_UNCHANGED)

@@ -28,6 +28,7 @@ _TRACK_SIDE = 640
 # with speed; the head moves slowly and its jitter shows most.
 _SCORES_FILTER = {"min_cutoff": 2.0, "beta": 6.0}
 _POSE_FILTER = {"min_cutoff": 1.0, "beta": 0.05}
+_POINTS_FILTER = {"min_cutoff": 1.5, "beta": 0.3}
 # Gaps up to this long are bridged silently; longer ones are bridged too, but
 # said (a face out of view for seconds is worth knowing about).
 _QUIET_GAP_S = 1.0
@@ -53,12 +54,16 @@ class Capture:
         Head pose per frame (yaw, pitch, roll in degrees; x, y, z in cm).
     found : ndarray (T,) bool
         Frames where the tracker saw the face.
+    landmarks : ndarray (T, 478, 3) float32, optional
+        The tracked points in video pixels, smoothed (kept on request: what
+        dubbing redraws the mouth along).
     """
 
     fps: float
     coefficients: np.ndarray
     pose: np.ndarray
     found: np.ndarray
+    landmarks: np.ndarray | None = None
 
     def track(self) -> MotionTrack:
         """The capture as a MotionTrack: the coefficients as read, the pose as
@@ -94,7 +99,7 @@ def split_layers(coefficients: np.ndarray, fps: float) -> dict[str, np.ndarray]:
 
 
 def capture_video(path: str | Path, model: str | Path | None = None,
-                  progress: Progress = quiet) -> Capture:
+                  progress: Progress = quiet, keep_landmarks: bool = False) -> Capture:
     """Track the face in every frame of a video.
 
     Raises
@@ -111,7 +116,7 @@ def capture_video(path: str | Path, model: str | Path | None = None,
 
     info, frames = open_video(path)
     total = info.n_frames
-    scores, poses, found = [], [], []
+    scores, poses, found, points = [], [], [], []
     s = min(1.0, _TRACK_SIDE / max(info.size))
     size = (max(2, round(info.size[0] * s)), max(2, round(info.size[1] * s)))
     with FaceTracker(video=True, max_faces=1, model=model) as tracker:
@@ -121,9 +126,13 @@ def capture_video(path: str | Path, model: str | Path | None = None,
             if faces:
                 scores.append(expression_of(faces[0].blendshapes))
                 poses.append(faces[0].pose)
+                if keep_landmarks:
+                    points.append(faces[0].landmarks / s)
             else:
                 scores.append(np.zeros(N_SHAPES, np.float32))
                 poses.append(np.zeros(6, np.float32))
+                if keep_landmarks:
+                    points.append(np.zeros((478, 3), np.float32))
             found.append(bool(faces))
             progress("capturing", i + 1, max(total, i + 1))
     if not found:
@@ -138,7 +147,12 @@ def capture_video(path: str | Path, model: str | Path | None = None,
     pose = fill_gaps(np.array(poses), ok)
     coeffs = np.clip(one_euro(coeffs, info.fps, **_SCORES_FILTER), 0, 1)
     pose = one_euro(pose, info.fps, **_POSE_FILTER)
-    return Capture(info.fps, coeffs.astype(np.float32), pose.astype(np.float32), ok)
+    marks = None
+    if keep_landmarks:
+        # In pixels: a still face jitters by a fraction of a pixel, a turning
+        # head moves tens of pixels a second.
+        marks = one_euro(fill_gaps(np.array(points), ok), info.fps, **_POINTS_FILTER).astype(np.float32)
+    return Capture(info.fps, coeffs.astype(np.float32), pose.astype(np.float32), ok, marks)
 
 
 def _say_gaps(path: str | Path, found: np.ndarray, fps: float) -> None:

@@ -134,6 +134,25 @@ def lip_seal(rest: np.ndarray) -> np.ndarray:
     return seal
 
 
+def seal_weight(coeffs: np.ndarray, photo_aperture: float) -> float:
+    """How much of :func:`lip_seal` a frame needs: the photo's own lips at
+    its own parting (``photo_aperture``, as coefficients see it), closing
+    toward sealed as the frame's lips part less."""
+    return float(np.clip(1 - float(lip_aperture(coeffs)) / max(photo_aperture, 0.05), 0, 1))
+
+
+def feather(changed: np.ndarray) -> np.ndarray:
+    """Alpha (H, W) float32 from a mask of changed pixels: unmoved pixels
+    keep the image exactly (no resampling blur), a soft edge hides the seam."""
+    alpha = np.zeros(changed.shape, np.float32)
+    box = _box(changed, margin=10)
+    if box is not None:
+        sl = np.s_[box[1]:box[3], box[0]:box[2]]
+        alpha[sl] = cv2.GaussianBlur(cv2.dilate(changed[sl], None, iterations=3).astype(np.float32),
+                                     (0, 0), 2.0)
+    return alpha
+
+
 def head_mask(image: np.ndarray, face: np.ndarray) -> np.ndarray:
     """Soft mask (H, W) float32 of what moves with the head: face, hair,
     ears, neck.
@@ -261,7 +280,7 @@ class PortraitRenderer:
                           for eye in self._eyes}
         # The photo's own lip parting, as coefficients see it: at that
         # aperture the photo's lips are kept, below it they close toward sealed.
-        self._photo_aperture = max(float(lip_aperture(self.baseline)), 0.05)
+        self._photo_aperture = float(lip_aperture(self.baseline))
         self._seal = np.zeros_like(self._rest)
         self._seal[:468] = lip_seal(self.vertices(np.zeros(len(ARKIT_NAMES), np.float32),
                                                   np.zeros(6, np.float32))[:468])
@@ -337,8 +356,7 @@ class PortraitRenderer:
     def vertices(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
         """Moved control vertices (N, 3) in the fit frame (y up, z toward viewer)."""
         delta = np.asarray(coeffs, np.float32) - self.baseline
-        seal = np.clip(1 - float(lip_aperture(coeffs)) / self._photo_aperture, 0, 1)
-        moved = self._rest + seal * self._seal
+        moved = self._rest + seal_weight(coeffs, self._photo_aperture) * self._seal
         moved[:468] += apply(self._rig, delta)
         if np.any(pose):
             rd = rotation_from_angles(*(np.asarray(pose[:3], np.float64) * PERCEIVED_GAIN))
@@ -386,15 +404,7 @@ class PortraitRenderer:
                 draw_lid(out, eye, rest, edge, blink)
                 draw_lashes(out, eye, edge, blink)
                 cv2.fillPoly(changed, [dst[idx].astype(np.int32)], 1)
-        # Unmoved pixels keep the photo exactly (no resampling blur); the
-        # feather hides the seam between the two.
-        alpha = np.zeros(changed.shape, np.float32)
-        box = _box(changed, margin=10)
-        if box is not None:
-            sl = np.s_[box[1]:box[3], box[0]:box[2]]
-            alpha[sl] = cv2.GaussianBlur(cv2.dilate(changed[sl], None, iterations=3).astype(np.float32),
-                                         (0, 0), 2.0)
-        return out, alpha
+        return out, feather(changed)
 
     def render(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
         """One full frame at the photo's framing, RGB uint8 (H, W, 3)."""
