@@ -205,11 +205,16 @@ def test_say_uses_the_synthesisers_phones(tmp_path):
 
 
 def test_unknown_emotion_and_usage_errors_exit_2(capsys, portrait_png, alsa_wav, tmp_path):
+    _fails(capsys, ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
+                    "-o", str(tmp_path / "x.mp4"), "--emotion", "elated"], tmp_path / "x.mp4",
+           "unknown emotion 'elated'; use one of neutral, happy")
+    _fails(capsys, ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
+                    "-o", str(tmp_path / "x.mp4"), "--emotion", "0:happy, 9:sad"], tmp_path / "x.mp4",
+           "keyframe at 9 s is past the end of the speech")
     with pytest.raises(SystemExit) as e:
         run(["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
-             "-o", str(tmp_path / "x.mp4"), "--emotion", "elated"])
-    assert e.value.code == 2
-    assert "invalid choice: 'elated'" in capsys.readouterr().err
+             "-o", str(tmp_path / "x.mp4"), "--gaze", "cross-eyed"])
+    assert e.value.code == 2 and "invalid choice: 'cross-eyed'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         run(["blendshapes", "--audio", str(alsa_wav), "-o", str(tmp_path / "x.csv"),
              "--lipsync", "telepathic"])
@@ -288,3 +293,16 @@ def test_bad_sources_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav, fran
     _fails(capsys, ["capture", str(franck_mp4), "-o", str(tmp_path / "c.bvh")], None, "unknown motion format")
     _fails(capsys, ["render", "--image", str(portrait_png), "--motion", str(coffee), "-o", str(out)], out,
            "no face found")
+
+
+def test_a_driving_video_with_sound_gives_the_render_its_sound(tmp_path, franck_mp4, portrait_png, librivox_wav):
+    import emoface
+    from emoface.media.video import open_video, write_video
+
+    _, frames = open_video(franck_mp4)
+    talk = load_audio(librivox_wav)
+    clip = [f for i, f in enumerate(frames) if i < round(talk.duration * 24)]
+    driving = write_video(tmp_path / "with_sound.mp4", clip, 24, talk)
+    out = emoface.render(str(portrait_png), driving, output=tmp_path / "o.mp4")
+    assert "Audio: aac" in _probe(out)
+    assert abs(load_audio(out).duration - talk.duration) < 0.1

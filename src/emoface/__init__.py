@@ -5,17 +5,20 @@
 >>> result.track.channel("jawOpen")  # the motion that was rendered
 """
 
+# The renderer package first: importing it later would rebind ``emoface.render``
+# from the function below to the package.
+from . import render as _render_package  # noqa: F401
 from .errors import EmofaceError, FaceError, InputError, ModelError, OptionError, OutputError
 from .export import load_track, save_track
 from .motion import ARKIT_NAMES, Blendshape, MotionTrack, combine
 from .options import EMOTIONS, MotionOptions, RenderOptions
-from .pipeline import Result, blendshapes, generate, make_track, render
+from .pipeline import Result, blendshapes, capture, dub, generate, make_track, render, retarget
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ARKIT_NAMES", "Blendshape", "EMOTIONS", "EmofaceError", "FaceError", "InputError",
     "ModelError", "MotionOptions", "MotionTrack", "OptionError", "OutputError",
-    "RenderOptions", "Result", "blendshapes", "combine", "generate", "load_track",
-    "make_track", "render", "save_track",
+    "RenderOptions", "Result", "blendshapes", "capture", "combine", "dub", "generate", "load_track",
+    "make_track", "render", "retarget", "save_track",
 ]

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EmofaceError
-from .options import EMOTIONS, LIPSYNC_MODES, MotionOptions, RenderOptions
+from .drivers.gaze import GAZE_MODES
+from .options import LIPSYNC_MODES, MotionOptions, RenderOptions
 
 DEMO_TEXT = ("Hello! I am a portrait that learned to talk. "
              "My lips follow the speech, my head moves, and I blink, all on a plain CPU.")
@@ -32,7 +33,7 @@ def _add_options(parser: argparse.ArgumentParser, cls: type, only: tuple[str, ..
         if isinstance(kind, types.UnionType):  # "int | None" -> int
             kind = next(a for a in typing.get_args(kind) if a is not type(None))
         default = f.default if f.default is not MISSING else None
-        choices = {"emotion": EMOTIONS, "lipsync": LIPSYNC_MODES}.get(f.name)
+        choices = {"lipsync": LIPSYNC_MODES, "gaze": GAZE_MODES}.get(f.name)
         extra: dict[str, Any] = {"choices": choices} if choices else {}
         group.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=kind,
                            default=default, metavar=f.name.upper() if not extra else None,

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .errors import OptionError
+from .drivers.emotion import Key, parse_emotion
+from .drivers.gaze import GAZE_MODES
 from .sources import SOURCE_LAYERS, Source, parse_source
 
 EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "fearful", "disgusted", "contempt")
@@ -32,10 +34,15 @@ class MotionOptions:
     lipsync: str = _opt("auto", "mouth from phones (phonetic), from the spectrum for any language "
                                 "(acoustic), or phonetic unless recognition looks unreliable (auto)")
     articulation: float = _opt(1.0, "scale of mouth movement: 0.5 mumbled, 1 natural, 1.5 exaggerated (0-2)")
-    emotion: str = _opt("neutral", "emotion label: " + ", ".join(EMOTIONS))
-    intensity: float = _opt(0.7, "emotion intensity, 0 (none) to 1 (full)")
+    emotion: str = _opt("neutral", "emotion: a label (" + ", ".join(EMOTIONS) + "), a mixture "
+                        "(happy@0.6+surprised@0.3), keyframes (0:neutral, 2.5:happy@0.8, 6:sad@0.5) "
+                        "or a .json timeline")
+    intensity: float = _opt(0.7, "emotion intensity, 0 (none) to 1 (full), for emotions given without @")
+    emotion_ease: float = _opt(0.4, "seconds each change of emotion takes (0-5)")
     head_motion: float = _opt(1.0, "scale of head motion, whatever its source, 0 = still head (0-2)")
     blinks_per_minute: float = _opt(15.0, "average blink rate, 0 = never blink (0-60)")
+    gaze: str = _opt("camera", "eyes: hold the camera with small saccades and glances away at "
+                               "pauses (camera), look around more (wander), or keep still (still)")
     seed: int = _opt(0, "random seed for blinks, head sway and the --say voice (same seed, same result)")
     max_audio_seconds: float = _opt(600.0, "refuse audio longer than this many seconds")
     mouth_from: str | None = _opt(None, "mouth source: speech (lip sync), a video, a track "
@@ -54,15 +61,21 @@ class MotionOptions:
         if self.lipsync not in LIPSYNC_MODES:
             raise OptionError(f"--lipsync {self.lipsync!r} is unknown; use one of {', '.join(LIPSYNC_MODES)}")
         _check_range("articulation", self.articulation, 0.0, 2.0, "--articulation")
-        if self.emotion not in EMOTIONS:
-            raise OptionError(f"--emotion {self.emotion!r} is unknown; use one of {', '.join(EMOTIONS)}")
         _check_range("intensity", self.intensity, 0.0, 1.0, "--intensity")
+        _check_range("emotion_ease", self.emotion_ease, 0.0, 5.0, "--emotion-ease")
+        self.emotion_keys()  # an unknown emotion or an unparsable timeline fails here
         _check_range("head_motion", self.head_motion, 0.0, 2.0, "--head-motion")
         _check_range("blinks", self.blinks_per_minute, 0.0, 60.0, "--blinks-per-minute")
+        if self.gaze not in GAZE_MODES:
+            raise OptionError(f"--gaze {self.gaze!r} is unknown; use one of {', '.join(GAZE_MODES)}")
         _check_range("max_audio", self.max_audio_seconds, 1.0, 24 * 3600.0, "--max-audio-seconds")
         _check_range("mouth_gain", self.mouth_gain, 0.0, 2.0, "--mouth-gain")
         _check_range("expression_gain", self.expression_gain, 0.0, 2.0, "--expression-gain")
         self.sources()  # a missing file or a source a layer cannot use fails here
+
+    def emotion_keys(self) -> tuple[Key, ...]:
+        """``emotion`` parsed into keyframes (drivers.emotion.parse_emotion)."""
+        return parse_emotion(self.emotion, self.intensity)
 
     def sources(self) -> dict[str, Source]:
         """The parsed source of each layer (sources.SOURCE_LAYERS)."""

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .drivers.capture import capture_video, split_layers
-from .drivers.emotion import label_expression
-from .drivers.eyes import blink_layer
+from .drivers.emotion import check_timeline, idle_life, timeline_expression
+from .drivers.eyes import eyes_layer
 from .drivers.features import n_frames, speech_level
 from .drivers.head import speech_head
 from .drivers.lipsync import lipsync
@@ -115,9 +115,12 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
     else:
         mouth = resolver.layer("mouth", sources["mouth"])
     progress("motion", 1, 3)
-    eyes = (blink_layer(audio.duration, frames, opts.fps, opts.blinks_per_minute, opts.seed)
+    eyes = (eyes_layer(audio.duration, level, opts.fps, opts.blinks_per_minute, opts.seed, opts.gaze)
             if sources["eyes"].is_auto else resolver.layer("eyes", sources["eyes"]))
-    expression = (label_expression(opts.emotion, opts.intensity, frames, opts.fps)
+    if sources["expression"].is_auto:
+        keys = opts.emotion_keys()
+        check_timeline(keys, audio.duration)
+    expression = (idle_life(timeline_expression(keys, frames, opts.fps, opts.emotion_ease), opts.fps, opts.seed)
                   if sources["expression"].is_auto
                   else resolver.layer("expression", sources["expression"], opts.intensity))
     progress("motion", 2, 3)

@@ -1,14 +1,21 @@
-"""Emotion from a label and an intensity: the expression layer.
+"""Emotion from labels over time: the expression layer.
 
-Each row is a FACS-style recipe (Ekman's prototypes) written in ARKit
-channels; intensity scales it, and it eases in so the face does not snap.
+Each emotion is a FACS-style recipe (Ekman's prototypes) written in ARKit
+channels; intensity scales it. A timeline of keyframes, each a mixture of
+emotions, says which shows when; every change eases in, so the face never
+snaps.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 
 from ..easing import smoothstep
+from ..errors import OptionError
 from ..motion import ARKIT_NAMES, coefficient_vector, layer_mask
 
 # Full-intensity recipes, one row of FACS action units per emotion (Ekman
@@ -77,3 +84,156 @@ def eased_expression(coeffs: np.ndarray, intensity: float, frames: int, fps: flo
     t = np.arange(frames) / fps
     ramp = smoothstep(t, 0.0, ease_seconds) if ease_seconds > 0 else np.ones(frames)
     return (ramp[:, None] * np.asarray(coeffs)[None, :] * intensity).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One keyframe of an emotion timeline: from ``time`` (seconds) on, the
+    face eases into ``mix``, a mixture of emotions with their intensities."""
+
+    time: float
+    mix: tuple[tuple[str, float], ...]
+
+    def vector(self) -> np.ndarray:
+        """The mixture's ARKit coefficients (52,), each emotion's recipe
+        scaled by its intensity, summed and clipped to [0, 1]."""
+        out = sum((w * recipe_vector(e) for e, w in self.mix), np.zeros(len(ARKIT_NAMES), np.float32))
+        return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+_HINT = ('write a label ("happy"), a mixture ("happy@0.6+surprised@0.3"), keyframes '
+         '("0:neutral, 2.5:happy@0.8, 6:sad@0.5") or a .json timeline')
+
+
+def _mix(text: str, intensity: float, where: str) -> tuple[tuple[str, float], ...]:
+    parts = []
+    for term in text.split("+"):
+        name, _, weight = term.strip().partition("@")
+        name = name.strip().lower()
+        if name not in RECIPES:
+            raise OptionError(f"--emotion {where}: unknown emotion {name!r}; use one of {', '.join(RECIPES)}")
+        try:
+            w = float(weight) if weight.strip() else intensity
+        except ValueError:
+            raise OptionError(f"--emotion {where}: intensity {weight!r} is not a number; {_HINT}") from None
+        if not 0.0 <= w <= 1.0:
+            raise OptionError(f"--emotion {where}: intensity {w:g} is out of range; use 0 to 1")
+        parts.append((name, w))
+    return tuple(parts)
+
+
+def _json_keys(path: Path, intensity: float) -> list[Key]:
+    """``[{"time": 0, "emotion": "happy", "intensity": 0.8}, {"time": 2.5,
+    "mix": {"happy": 0.6, "surprised": 0.3}}, ...]`` (or ``{"keys": [...]}``)."""
+    if not path.is_file():
+        raise OptionError(f"--emotion {path}: timeline file not found; check the path")
+    try:
+        data = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise OptionError(f"--emotion {path}: not valid JSON ({err}); {_HINT}") from None
+    rows = data.get("keys") if isinstance(data, dict) else data
+    if not isinstance(rows, list) or not rows:
+        raise OptionError(f"--emotion {path}: expected a list of keyframes; {_HINT}")
+    keys = []
+    for i, row in enumerate(rows):
+        where = f"{path} keyframe {i}"
+        if not isinstance(row, dict) or "time" not in row or ("emotion" in row) == ("mix" in row):
+            raise OptionError(f"--emotion {where}: give \"time\" and one of \"emotion\" or \"mix\"")
+        if "mix" in row:
+            if not isinstance(row["mix"], dict) or not row["mix"]:
+                raise OptionError(f"--emotion {where}: \"mix\" must map emotions to intensities")
+            text = "+".join(f"{k}@{v}" for k, v in row["mix"].items())
+        else:
+            text = f"{row['emotion']}@{row.get('intensity', intensity)}"
+        keys.append(Key(_time(row["time"], where), _mix(text, intensity, where)))
+    return keys
+
+
+def _time(value: object, where: str) -> float:
+    try:
+        t = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise OptionError(f"--emotion {where}: time {value!r} is not a number of seconds; {_HINT}") from None
+    if not (np.isfinite(t) and t >= 0):
+        raise OptionError(f"--emotion {where}: time {t:g} must be 0 or more seconds")
+    return t
+
+
+def parse_emotion(spec: str, intensity: float = 1.0) -> tuple[Key, ...]:
+    """An ``--emotion`` value as keyframes, in time order.
+
+    A bare label or mixture holds from the start; ``intensity`` is the
+    intensity of any emotion written without ``@``.
+    """
+    text = str(spec).strip()
+    if not text:
+        raise OptionError(f"--emotion is empty; {_HINT}")
+    if text.lower().endswith(".json"):
+        keys = _json_keys(Path(text), intensity)
+    elif ":" in text:
+        keys = []
+        for part in text.split(","):
+            when, sep, mix = part.partition(":")
+            if not sep or not mix.strip():
+                raise OptionError(f"--emotion {part.strip()!r}: a keyframe is TIME:EMOTION; {_HINT}")
+            keys.append(Key(_time(when.strip().rstrip("s"), repr(part.strip())), _mix(mix, intensity, repr(part.strip()))))
+    else:
+        keys = [Key(0.0, _mix(text, intensity, repr(text)))]
+    times = [k.time for k in keys]
+    if any(b <= a for a, b in zip(times, times[1:])):
+        raise OptionError(f"--emotion {text!r}: keyframe times must increase ({', '.join(f'{t:g}' for t in times)})")
+    return tuple(keys)
+
+
+def timeline_expression(keys: tuple[Key, ...], frames: int, fps: float,
+                        ease_seconds: float = 0.4) -> np.ndarray:
+    """Expression layer (frames, 52) of an emotion timeline: the face starts
+    neutral and, at each key's time, eases into that key's mixture over
+    ``ease_seconds`` (smoothstep; a change that starts before the last one
+    has finished blends on from wherever the face is)."""
+    t = np.arange(frames) / fps
+    out = np.zeros((frames, len(ARKIT_NAMES)), np.float32)
+    for key in keys:
+        ramp = (smoothstep(t, key.time, key.time + ease_seconds) if ease_seconds > 0
+                else (t >= key.time).astype(np.float32))
+        out += (key.vector()[None, :] - out) * ramp[:, None].astype(np.float32)
+    return out
+
+
+def check_timeline(keys: tuple[Key, ...], duration: float) -> None:
+    """A keyframe at or past the end of the speech is a mistake, not a no-op."""
+    late = [k.time for k in keys if k.time > 0 and k.time >= duration]
+    if late:
+        raise OptionError(f"--emotion: a keyframe at {late[0]:g} s is past the end of the speech "
+                          f"({duration:.2f} s); use times under {duration:.2f}")
+
+
+# Idle life: a held expression breathes a little. Its channels waver by
+# about this share of their strength, and the brows drift by a trace even
+# on a neutral face, over a few seconds.
+_IDLE_SHARE = 0.12
+_IDLE_BROW = 0.04
+_IDLE_SECONDS = 1.5
+_BROWS = [ARKIT_NAMES.index(n) for n in ("browInnerUp", "browOuterUpLeft", "browOuterUpRight")]
+
+
+def idle_life(expression: np.ndarray, fps: float, seed: int) -> np.ndarray:
+    """The expression layer (frames, 52) with small, slow, seeded variation,
+    so a held emotion is never a frozen mask. Zero channels stay zero except
+    the brows, which drift by a trace."""
+    from scipy.ndimage import gaussian_filter1d
+
+    x = np.asarray(expression, np.float32)
+    if not len(x):
+        return x
+    rng = np.random.default_rng(seed + 11)
+    sigma = _IDLE_SECONDS * fps
+
+    def slow(width: int) -> np.ndarray:
+        n = gaussian_filter1d(rng.standard_normal((len(x) + 1, width)), sigma, axis=0, mode="wrap")[: len(x)]
+        return n / (np.abs(n).max(axis=0) + 1e-9)
+
+    out = x * (1.0 + _IDLE_SHARE * slow(x.shape[1])).astype(np.float32)
+    brow = np.clip(slow(1)[:, 0], 0, None) * _IDLE_BROW
+    out[:, _BROWS] += brow[:, None].astype(np.float32)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)

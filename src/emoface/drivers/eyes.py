@@ -1,8 +1,9 @@
-"""Blinks: the eyes layer.
+"""Blinks, and the eyes layer they make with the gaze (drivers.gaze).
 
 Blink timing follows human statistics: intervals are random with a floor
 (people rarely blink twice within a second), a blink closes in about 80 ms,
-holds briefly and reopens more slowly (about 150 ms).
+holds briefly and reopens more slowly (about 150 ms); blinks cluster where
+phrases end and come with large gaze shifts.
 """
 
 from __future__ import annotations
@@ -14,17 +15,33 @@ from ..motion import ARKIT_NAMES, N_SHAPES
 CLOSE_S, HOLD_S, OPEN_S = 0.08, 0.04, 0.16
 
 
-def blink_times(duration: float, per_minute: float, seed: int) -> np.ndarray:
-    """Blink onsets in seconds."""
+def blink_times(duration: float, per_minute: float, seed: int,
+                cues: list[tuple[float, float]] | None = None) -> np.ndarray:
+    """Blink onsets in seconds.
+
+    ``cues`` are moments a blink is likely, with its chance: where a phrase
+    ends, with a large gaze shift. They take their share of the rate, so
+    the average stays ``per_minute``; no two blinks come within a second.
+    """
     if per_minute <= 0 or duration <= 0:
         return np.zeros(0)
     rng = np.random.default_rng(seed)
-    mean = 60.0 / per_minute
+    cues = cues or []
+    cued = sum(p for _, p in cues) * 60.0 / duration
+    base = max(per_minute - cued, 0.4 * per_minute)
+    mean = 60.0 / base
     times, t = [], rng.uniform(0.4, 0.4 + mean)
     while t < duration - CLOSE_S:
         times.append(t)
         t += max(1.0, rng.gamma(3.0, mean / 3.0))
-    return np.array(times)
+    for when, p in cues:
+        if rng.random() < p and 0 < when < duration - CLOSE_S:
+            times.append(when)
+    kept: list[float] = []
+    for t in sorted(times):
+        if not kept or t - kept[-1] >= 1.0:
+            kept.append(t)
+    return np.array(kept)
 
 
 def blink_curve(times: np.ndarray, frames: int, fps: float) -> np.ndarray:
@@ -46,4 +63,27 @@ def blink_layer(duration: float, frames: int, fps: float, per_minute: float,
     curve = blink_curve(blink_times(duration, per_minute, seed), frames, fps)
     for n in ("eyeBlinkLeft", "eyeBlinkRight"):
         layer[:, ARKIT_NAMES.index(n)] = curve
+    return layer
+
+
+def eyes_layer(duration: float, level: np.ndarray, fps: float, per_minute: float, seed: int,
+               gaze: str = "camera") -> np.ndarray:
+    """Eyes layer (frames, 52): gaze (drivers.gaze) and blinks, together.
+
+    Blinks are likelier where a phrase ends and with a large gaze shift;
+    the upper lid follows the eye down, and a blink closes it the rest of
+    the way.
+    """
+    from .gaze import gaze_coefficients, gaze_path, pauses
+
+    frames = len(level)
+    path = gaze_path(level, fps, gaze, seed)
+    cues = [(a / fps, 0.4) for a, _ in pauses(level, fps)]
+    cues += [(k / fps, float(np.clip((size - 8.0) / 25.0, 0, 0.9)))
+             for k, size in zip(path.saccades, path.sizes) if size > 8.0]
+    layer = gaze_coefficients(path.angles)
+    curve = blink_curve(blink_times(duration, per_minute, seed, cues), frames, fps)
+    for n in ("eyeBlinkLeft", "eyeBlinkRight"):
+        k = ARKIT_NAMES.index(n)
+        layer[:, k] = np.maximum(layer[:, k], curve)
     return layer
