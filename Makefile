@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 RHUBARB_DIR := .cache/rhubarb
 
-.PHONY: demo test bench lipsync-eval rig expression-eval layers-eval install clean
+.PHONY: demo test bench lipsync-eval rig expression-eval layers-eval time-eval install clean
 
 $(BIN)/emoface: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -58,6 +58,14 @@ layers-eval: install
 	bash scripts/test-media.sh
 	bash scripts/portraits.sh
 	$(BIN)/python benchmarks/layers_eval.py
+
+# Emotion keyframes read by the classifiers, gaze and blink statistics
+# -> the "over time" sections of docs/expression.md.
+time-eval: install
+	$(BIN)/pip install -q -e '.[judge]'
+	bash scripts/test-media.sh
+	bash scripts/portraits.sh
+	$(BIN)/python benchmarks/time_eval.py
 
 clean:
 	rm -rf $(VENV) out .cache .pytest_cache

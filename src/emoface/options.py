@@ -15,6 +15,8 @@ from .sources import SOURCE_LAYERS, Source, parse_source
 EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "fearful", "disgusted", "contempt")
 FPS_RANGE = (24.0, 60.0)
 LIPSYNC_MODES = ("auto", "phonetic", "acoustic")
+#: --emotion values that are worked out from the input rather than named.
+DERIVED_EMOTIONS = ("from-text",)
 
 
 def _opt(default: Any, help: str, **meta: Any) -> Any:  # noqa: A002 - argparse's word
@@ -36,9 +38,11 @@ class MotionOptions:
     articulation: float = _opt(1.0, "scale of mouth movement: 0.5 mumbled, 1 natural, 1.5 exaggerated (0-2)")
     emotion: str = _opt("neutral", "emotion: a label (" + ", ".join(EMOTIONS) + "), a mixture "
                         "(happy@0.6+surprised@0.3), keyframes (0:neutral, 2.5:happy@0.8, 6:sad@0.5) "
-                        "or a .json timeline")
+                        "or a .json timeline; from-text: the spoken words set it, sentence by sentence")
     intensity: float = _opt(0.7, "emotion intensity, 0 (none) to 1 (full), for emotions given without @")
     emotion_ease: float = _opt(0.4, "seconds each change of emotion takes (0-5)")
+    emotion_text: str | None = _opt(None, "the emotion in words, e.g. \"nervous at first, then relieved\" "
+                                          "(instead of --emotion; its words set the intensity)")
     head_motion: float = _opt(1.0, "scale of head motion, whatever its source, 0 = still head (0-2)")
     blinks_per_minute: float = _opt(15.0, "average blink rate, 0 = never blink (0-60)")
     gaze: str = _opt("camera", "eyes: hold the camera with small saccades and glances away at "
@@ -63,7 +67,14 @@ class MotionOptions:
         _check_range("articulation", self.articulation, 0.0, 2.0, "--articulation")
         _check_range("intensity", self.intensity, 0.0, 1.0, "--intensity")
         _check_range("emotion_ease", self.emotion_ease, 0.0, 5.0, "--emotion-ease")
-        self.emotion_keys()  # an unknown emotion or an unparsable timeline fails here
+        if self.emotion_text is not None:
+            if self.emotion != "neutral":
+                raise OptionError("give --emotion or --emotion-text, not both")
+            if not self.emotion_text.strip():
+                raise OptionError("--emotion-text is empty; describe the emotion, e.g. "
+                                  "\"nervous at first, then relieved\"")
+        elif self.emotion not in DERIVED_EMOTIONS:
+            self.emotion_keys()  # an unknown emotion or an unparsable timeline fails here
         _check_range("head_motion", self.head_motion, 0.0, 2.0, "--head-motion")
         _check_range("blinks", self.blinks_per_minute, 0.0, 60.0, "--blinks-per-minute")
         if self.gaze not in GAZE_MODES:
@@ -73,8 +84,19 @@ class MotionOptions:
         _check_range("expression_gain", self.expression_gain, 0.0, 2.0, "--expression-gain")
         self.sources()  # a missing file or a source a layer cannot use fails here
 
-    def emotion_keys(self) -> tuple[Key, ...]:
-        """``emotion`` parsed into keyframes (drivers.emotion.parse_emotion)."""
+    def emotion_keys(self, duration: float | None = None, spoken: str | None = None) -> tuple[Key, ...]:
+        """The emotion timeline (drivers.emotion.parse_emotion): from
+        ``emotion``, or from words (``emotion_text``, or the ``spoken`` text
+        for ``--emotion from-text``), spread over ``duration`` seconds."""
+        if self.emotion_text is not None or self.emotion == "from-text":
+            from .drivers.text_emotion import text_timeline
+
+            if self.emotion_text is None and not spoken:
+                raise OptionError("--emotion from-text needs the spoken words: use --say, or give the "
+                                  "transcript of --audio with --text")
+            words = self.emotion_text if self.emotion_text is not None else spoken
+            return parse_emotion(text_timeline(words or "", duration or 1.0, spoken=self.emotion_text is None),
+                                 self.intensity)
         return parse_emotion(self.emotion, self.intensity)
 
     def sources(self) -> dict[str, Source]:

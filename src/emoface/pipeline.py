@@ -118,7 +118,7 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
     eyes = (eyes_layer(audio.duration, level, opts.fps, opts.blinks_per_minute, opts.seed, opts.gaze)
             if sources["eyes"].is_auto else resolver.layer("eyes", sources["eyes"]))
     if sources["expression"].is_auto:
-        keys = opts.emotion_keys()
+        keys = opts.emotion_keys(audio.duration, speech.text)
         check_timeline(keys, audio.duration)
     expression = (idle_life(timeline_expression(keys, frames, opts.fps, opts.emotion_ease), opts.fps, opts.seed)
                   if sources["expression"].is_auto

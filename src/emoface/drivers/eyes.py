@@ -25,10 +25,18 @@ def blink_times(duration: float, per_minute: float, seed: int,
     """
     if per_minute <= 0 or duration <= 0:
         return np.zeros(0)
-    rng = np.random.default_rng(seed)
     cues = cues or []
     cued = sum(p for _, p in cues) * 60.0 / duration
     base = max(per_minute - cued, 0.4 * per_minute)
+    times = _blinks(duration, base, seed, cues)
+    # Blinks closer than a second merge; make up the rate once, same draws.
+    if len(times) and duration > 20:
+        times = _blinks(duration, base * per_minute / max(len(times) * 60.0 / duration, 1e-6), seed, cues)
+    return times
+
+
+def _blinks(duration: float, base: float, seed: int, cues: list[tuple[float, float]]) -> np.ndarray:
+    rng = np.random.default_rng(seed)
     mean = 60.0 / base
     times, t = [], rng.uniform(0.4, 0.4 + mean)
     while t < duration - CLOSE_S:
