@@ -157,6 +157,7 @@ _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _PHONEMES = 0x100  # text inside [[ ]] is read as eSpeak phoneme mnemonics
 _RATE = 1
+_VOLUME, _PITCH, _RANGE = 2, 3, 4  # espeak_PARAMETER
 _EVENT_LIST_TERMINATED = 0
 _EVENT_PHONEME = 7
 _EE_OK, _EE_NOT_FOUND = 0, 2
@@ -298,7 +299,8 @@ class _Engine:
             self._error = e
             return 1  # abort synthesis
 
-    def run(self, text: str, voice: str, rate_wpm: int) -> tuple[np.ndarray, list[tuple[str, int]]]:
+    def run(self, text: str, voice: str, rate_wpm: int,
+            voice_params: tuple[int, int, int] = (50, 50, 100)) -> tuple[np.ndarray, list[tuple[str, int]]]:
         lib = self.lib
         with self.lock:
             err = lib.espeak_SetVoiceByName(self.voice_name(voice).encode())
@@ -309,6 +311,9 @@ class _Engine:
             err = lib.espeak_SetParameter(_RATE, int(rate_wpm), 0)
             if err != _EE_OK:
                 raise RuntimeError(f"espeak_SetParameter(rate={rate_wpm}) failed with code {err}")
+            for param, value in zip((_PITCH, _RANGE, _VOLUME), voice_params):
+                if lib.espeak_SetParameter(param, int(value), 0) != _EE_OK:
+                    raise RuntimeError(f"espeak_SetParameter({param}={value}) failed")
             self._chunks, self._events, self._error = [], [], None
             buf = ctypes.create_string_buffer(text.encode("utf-8"))
             err = lib.espeak_Synth(buf, ctypes.sizeof(buf), 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _PHONEMES, None, None)
@@ -415,7 +420,8 @@ def _nasal_releases(bounds: list[int], ends: list[int], labels: list[str], pcm: 
 
 
 def synthesize(
-    text: str, voice: str = "en-us", rate_wpm: int = 160, *, refine: bool = True
+    text: str, voice: str = "en-us", rate_wpm: int = 160, *, refine: bool = True,
+    pitch: int = 50, pitch_range: int = 50, volume: int = 100,
 ) -> tuple[np.ndarray, int, list[tuple[str, float, float]]]:
     """Return (samples float32 mono in [-1,1], sample_rate, phones) where phones is a list of
     (arpabet_phone, start_seconds, end_seconds), covering the speech; pauses are 'SIL'.
@@ -427,13 +433,15 @@ def synthesize(
     refine: give stop closures back to the stops and put nasal->vowel
         boundaries at the release (see the module docstring); False keeps
         eSpeak's raw event positions.
+    pitch, pitch_range, volume: eSpeak's base pitch and pitch range (0..100, 50 its
+        default) and volume (0..200, 100 its default): a calm or an excited voice.
     Text inside [[ ]] is read as eSpeak phoneme mnemonics.
     """
     if not 80 <= int(rate_wpm) < 450:
         raise ValueError(f"rate_wpm must be within 80..449, got {rate_wpm}")
     eng = _get_engine()
     rate = eng.rate
-    pcm, events = eng.run(str(text), voice, int(rate_wpm))
+    pcm, events = eng.run(str(text), voice, int(rate_wpm), (pitch, pitch_range, volume))
     n = len(pcm)
     samples = (pcm.astype(np.float32) / 32768.0).clip(-1.0, 1.0)
     if n == 0:

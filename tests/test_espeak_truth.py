@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import struct
 import warnings
@@ -11,12 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("espeakng_loader")
+from conftest import espeak_truth
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("espeak_truth", ROOT / "benchmarks" / "espeak_truth.py")
-T = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(T)
+T = espeak_truth()
 
 TEXT = "Bob bought a map. Please, maybe pop by the park."
 # espeakng-loader 0.2.4 (eSpeak NG 1.52), voice en-us, 160 wpm

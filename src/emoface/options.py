@@ -16,7 +16,7 @@ EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "fearful", "disgust
 FPS_RANGE = (24.0, 60.0)
 LIPSYNC_MODES = ("auto", "phonetic", "acoustic")
 #: --emotion values that are worked out from the input rather than named.
-DERIVED_EMOTIONS = ("from-text",)
+DERIVED_EMOTIONS = ("from-text", "auto")
 
 
 def _opt(default: Any, help: str, **meta: Any) -> Any:  # noqa: A002 - argparse's word
@@ -38,7 +38,8 @@ class MotionOptions:
     articulation: float = _opt(1.0, "scale of mouth movement: 0.5 mumbled, 1 natural, 1.5 exaggerated (0-2)")
     emotion: str = _opt("neutral", "emotion: a label (" + ", ".join(EMOTIONS) + "), a mixture "
                         "(happy@0.6+surprised@0.3), keyframes (0:neutral, 2.5:happy@0.8, 6:sad@0.5) "
-                        "or a .json timeline; from-text: the spoken words set it, sentence by sentence")
+                        "or a .json timeline; from-text: the spoken words set it, sentence by sentence; auto: the "
+                        "voice's pitch, loudness and pace set it, phrase by phrase")
     intensity: float = _opt(0.7, "emotion intensity, 0 (none) to 1 (full), for emotions given without @")
     emotion_ease: float = _opt(0.4, "seconds each change of emotion takes (0-5)")
     emotion_text: str | None = _opt(None, "the emotion in words, e.g. \"nervous at first, then relieved\" "

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .drivers.capture import capture_video, split_layers
-from .drivers.emotion import check_timeline, idle_life, timeline_expression
+from .drivers.emotion import check_timeline, idle_life, parse_emotion, timeline_expression
 from .drivers.eyes import eyes_layer
 from .drivers.features import n_frames, speech_level
 from .drivers.head import speech_head
 from .drivers.lipsync import lipsync
+from .drivers.prosody import head_energy, read_voice, voice_timeline
 from .errors import InputError
 from .export import load_track, save_track
 from .media.atomic import check_writable
@@ -117,14 +118,19 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
     progress("motion", 1, 3)
     eyes = (eyes_layer(audio.duration, level, opts.fps, opts.blinks_per_minute, opts.seed, opts.gaze)
             if sources["eyes"].is_auto else resolver.layer("eyes", sources["eyes"]))
-    if sources["expression"].is_auto:
+    energy = np.ones(frames, np.float32)
+    if sources["expression"].is_auto and opts.emotion == "auto":
+        phrases = read_voice(signal, ANALYSIS_RATE, level, opts.fps)
+        keys = parse_emotion(voice_timeline(phrases), opts.intensity)
+        energy = head_energy(phrases, frames, opts.fps)
+    elif sources["expression"].is_auto:
         keys = opts.emotion_keys(audio.duration, speech.text)
         check_timeline(keys, audio.duration)
     expression = (idle_life(timeline_expression(keys, frames, opts.fps, opts.emotion_ease), opts.fps, opts.seed)
                   if sources["expression"].is_auto
                   else resolver.layer("expression", sources["expression"], opts.intensity))
     progress("motion", 2, 3)
-    pose = (speech_head(level, opts.fps, 1.0, opts.seed) if sources["pose"].is_auto
+    pose = (speech_head(level, opts.fps, 1.0, opts.seed) * energy[:, None] if sources["pose"].is_auto
             else resolver.layer("pose", sources["pose"]))
     progress("motion", 3, 3)
     return _with_gains(opts.fps, {"mouth": mouth, "eyes": eyes, "expression": expression}, pose, opts)

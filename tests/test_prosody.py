@@ -1,0 +1,54 @@
+"""--emotion auto: the voice's pitch, loudness and pace set the emotion and the head's energy."""
+
+import numpy as np
+from emoface.drivers.features import n_frames, speech_level
+from emoface.drivers.prosody import head_energy, read_voice, voice_timeline
+from emoface.media.audio import Audio, load_audio
+from emoface.options import MotionOptions
+from emoface.pipeline import make_track
+
+from conftest import espeak_truth
+
+T = espeak_truth()
+
+TEXT = "I cannot believe it. We actually won the whole championship today. Everybody was there to see it."
+CALM = {"rate_wpm": 140, "pitch": 40, "pitch_range": 15, "volume": 70}
+EXCITED = {"rate_wpm": 210, "pitch": 70, "pitch_range": 95, "volume": 160}
+
+
+def _voice(**kw):
+    x, rate, _ = T.synthesize(TEXT, **kw)
+    return Audio(x[:, None].astype(np.float32), rate)
+
+
+def _read(audio):
+    sig = audio.mono(16000)
+    return read_voice(sig, 16000, speech_level(sig, 16000, 25, n_frames(audio.duration, 25)), 25)
+
+
+def test_excited_speech_reads_more_aroused_than_calm_speech_of_the_same_words():
+    calm, excited = _read(_voice(**CALM)), _read(_voice(**EXCITED))
+    assert np.mean([p.arousal for p in excited]) > np.mean([p.arousal for p in calm]) + 0.2
+    assert max(p.range_st for p in excited) > max(p.range_st for p in calm)
+
+
+def test_auto_gives_excited_speech_a_stronger_face_and_a_livelier_head():
+    calm = make_track(_voice(**CALM), MotionOptions(emotion="auto", seed=1))
+    excited = make_track(_voice(**EXCITED), MotionOptions(emotion="auto", seed=1))
+    assert excited.layers["expression"].sum(axis=1).mean() > calm.layers["expression"].sum(axis=1).mean()
+    energy = lambda t: float(np.abs(np.diff(t.pose[:, :3], axis=0)).mean() * t.fps)  # noqa: E731 (deg/s)
+    assert energy(excited) > energy(calm)
+
+
+def test_a_real_reading_is_calm_and_stays_readable(librivox_wav):
+    phrases = _read(load_audio(librivox_wav))
+    assert phrases and all(-1 <= p.arousal <= 1 for p in phrases)
+    spec = voice_timeline(phrases)
+    MotionOptions(emotion=spec)  # a valid timeline
+    gain = head_energy(phrases, 100, 25)
+    assert ((gain >= 0.6) & (gain <= 1.4)).all()
+
+
+def test_silence_reads_as_no_emotion():
+    assert read_voice(np.zeros(16000), 16000, np.zeros(25), 25) == []
+    assert voice_timeline([]) == "neutral"
