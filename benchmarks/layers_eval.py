@@ -277,11 +277,11 @@ def main() -> None:
         "| label | head yaw / pitch r | bilabials closed (n) | open vowels opened | silence closed | lip gap r "
         "| label read (face-api / FER) | same, still head |",
         "|---|---|---|---|---|---|---|---|", *ind, "",
-        "MediaPipe's head pitch moves with the jaw (its pose is fitted to every landmark, the chin's too): on "
-        "these renders its pitch reading correlates about -0.3 with jawOpen, and on the driving video itself "
-        "-0.2, against a driving pitch that varies by under a degree (standard deviation). With the mouth held "
-        "still the same renders read pitch r 0.91 (first 12 s); when mouth and head come from different "
-        "sources the crosstalk is no longer shared, so pitch reads lower than yaw.", "",
+        "MediaPipe's head pitch also moves with the jaw (its pose is fitted to every landmark, the chin's "
+        "too), so pitch read off a render whose mouth follows other speech than the head carries that "
+        "crosstalk, while a round trip shares it. On `cap13.mp4`, whose pitch varies by half a degree "
+        "(standard deviation), the same test read pitch r 0.2, and 0.74 with the mouth held still: the "
+        "head source here is the one with more pitch to follow.", "",
         "![Happy, sad and surprised with the head from a video and the mouth from speech](images/layers_independence.jpg)",
         "",
         "## Dubbing", "",

@@ -80,3 +80,16 @@ def espeak_truth():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def laugh_png(tmp_path_factory, franck_mp4) -> Path:
+    """A frame of the talking-head video where he laughs: a photo of a real smiling face."""
+    from PIL import Image
+
+    from emoface.media.video import open_video
+
+    _, frames = open_video(franck_mp4)
+    path = tmp_path_factory.mktemp("laugh") / "laugh.png"
+    Image.fromarray(next(f for i, f in enumerate(frames) if i == 40)).save(path)
+    return path

@@ -20,20 +20,6 @@ def speech(librivox_wav):
     return load_audio(librivox_wav)
 
 
-@pytest.fixture(scope="module")
-def laugh_png(tmp_path_factory, franck_mp4):
-    """A frame of the talking-head video where he laughs: a real smiling face."""
-    from PIL import Image
-
-    from emoface.media.video import open_video
-
-    _, frames = open_video(franck_mp4)
-    frame = next(f for i, f in enumerate(frames) if i == 40)
-    path = tmp_path_factory.mktemp("ref") / "laugh.png"
-    Image.fromarray(frame).save(path)
-    return path
-
-
 def test_pose_from_a_video_follows_the_video(speech, franck_mp4, franck_capture):
     opts = MotionOptions(pose_from=str(franck_mp4), head_motion=1.0)
     track = make_track(speech, opts)

@@ -202,7 +202,8 @@ def render_video(renderer: PortraitRenderer, track: MotionTrack, output: str | P
                  audio: Audio | None = None, ropts: RenderOptions = RenderOptions(),
                  progress: Progress = quiet) -> Path:
     """Render ``track`` on the prepared portrait into an mp4 (audio muxed)."""
-    return write_video(output, frames_of(renderer, track, progress), track.fps, audio, ropts.crf)
+    return write_video(output, frames_of(renderer, track, progress), track.fps, audio, ropts.crf,
+                       duration=len(track) / track.fps)
 
 
 def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
@@ -354,7 +355,7 @@ def dub(video: str | Path, audio: str | Path | None = None, *, output: str | Pat
             yield np.ascontiguousarray(frame[:h, :w])
             progress("rendering", i + 1, n_out)
 
-    path = write_video(output, dubbed(), fps, speech.audio, render.crf)
+    path = write_video(output, dubbed(), fps, speech.audio, render.crf, duration=n_out / fps)
     track = MotionTrack(fps, np.where(_mouth_mask(), target, own), np.zeros((n_out, 6), np.float32))
     return Result(path, track)
 

@@ -24,11 +24,12 @@ def even_size(width: int, height: int) -> tuple[int, int]:
 
 
 def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float,
-                audio: Audio | None = None, crf: int = 18) -> Path:
+                audio: Audio | None = None, crf: int = 18, duration: float | None = None) -> Path:
     """Write RGB uint8 frames (H, W, 3) to ``path`` as H.264 yuv420p (+ AAC).
 
-    The file appears at ``path`` only once complete. The audio is trimmed,
-    or padded with silence, to the video's length so the two durations agree.
+    The file appears at ``path`` only once complete. The audio is trimmed to
+    the video's length so that the two durations agree; given the video's
+    ``duration`` (seconds), shorter audio is padded with silence to it.
     """
     import imageio_ffmpeg
 
@@ -42,13 +43,17 @@ def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float,
         audio_path = None
         if audio is not None:
             audio_path = str(Path(tmpdir) / "speech.wav")
+            if duration is not None and len(audio.samples) < round(duration * audio.rate):
+                pad = np.zeros((round(duration * audio.rate) - len(audio.samples), audio.samples.shape[1]),
+                               audio.samples.dtype)
+                audio = Audio(np.concatenate([audio.samples, pad]), audio.rate)
             audio.write_wav(audio_path)
         writer = imageio_ffmpeg.write_frames(
             str(tmp), (w, h), fps=fps, codec="libx264", pix_fmt_in="rgb24",
             pix_fmt_out="yuv420p", quality=None, macro_block_size=1, ffmpeg_log_level="error",
             audio_path=audio_path, audio_codec="aac" if audio_path else None,
             output_params=["-crf", str(crf), "-preset", "veryfast", "-movflags", "+faststart",
-                           *(["-b:a", "96k", "-af", "apad", "-shortest"] if audio_path else [])])
+                           *(["-b:a", "96k", "-shortest"] if audio_path else [])])
         writer.send(None)
         try:
             writer.send(np.ascontiguousarray(first))
