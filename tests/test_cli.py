@@ -306,3 +306,12 @@ def test_a_driving_video_with_sound_gives_the_render_its_sound(tmp_path, franck_
     out = emoface.render(str(portrait_png), driving, output=tmp_path / "o.mp4")
     assert "Audio: aac" in _probe(out)
     assert abs(load_audio(out).duration - talk.duration) < 0.1
+
+
+def test_quiet_after_the_command_and_version(tmp_path, capsys, alsa_wav):
+    out = tmp_path / "m.csv"
+    assert run(["blendshapes", "--audio", str(alsa_wav), "-o", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""  # no progress bars
+    with pytest.raises(SystemExit) as e:
+        run(["--version"])
+    assert e.value.code == 0 and capsys.readouterr().out.startswith("emoface ")

@@ -94,15 +94,43 @@ def _random_track(fps=30.0, n=40):
     return MotionTrack.from_layers(fps, *layers, pose)
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".json", ".npz"])
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
 def test_save_load_is_lossless(tmp_path, suffix):
     track = _random_track()
     path = save_track(track, tmp_path / f"t{suffix}")
     back = load_track(path)
     assert back.equals(track)
-    if suffix != ".csv":
-        for k, v in track.layers.items():
-            np.testing.assert_array_equal(back.layers[k], v)
+    for k, v in track.layers.items():
+        np.testing.assert_array_equal(back.layers[k], v)
+
+
+def test_csv_keeps_coefficients_rotation_and_rate(tmp_path):
+    """The Live Link Face layout has no translation; all else comes back exactly."""
+    track = _random_track(fps=30, n=95)
+    back = load_track(save_track(track, tmp_path / "t.csv"))
+    assert back.fps == 30
+    assert np.array_equal(back.coefficients, track.coefficients)
+    assert np.array_equal(back.pose[:, :3], track.pose[:, :3]) and not back.pose[:, 3:].any()
+
+
+def test_csv_matches_a_real_live_link_face_export(tmp_path):
+    """Column for column, and the same timecode and count fields, as an
+    iPhone export (tests/data/README.md says where it comes from)."""
+    import csv
+    import re
+    from pathlib import Path
+
+    real = list(csv.reader((Path(__file__).parent / "data" / "live_link_face_export.csv").open()))
+    ours = list(csv.reader(save_track(_random_track(fps=60, n=70), tmp_path / "t.csv").open()))
+    assert ours[0] == real[0]
+    code = re.compile(r"^\d{2}:\d{2}:\d{2}:\d{2}\.\d{3}$")
+    for rows in (real[1:], ours[1:]):
+        assert all(code.match(r[0]) and r[1] == "61" and len(r) == len(real[0]) for r in rows)
+    assert ours[61][0] == "00:00:01:00.000"  # frame 60 at 60 fps
+    # And a real export loads (three rows at 60 fps: its rate cannot be told, so it is guessed and said).
+    with pytest.warns(UserWarning, match="frame rate"):
+        back = load_track(Path(__file__).parent / "data" / "live_link_face_export.csv")
+    assert len(back) == 3 and back.channel("jawOpen")[0] == pytest.approx(0.0897284821)
 
 
 def test_csv_is_live_link_layout(tmp_path):
@@ -112,18 +140,15 @@ def test_csv_is_live_link_layout(tmp_path):
     assert header[2] == "EyeBlinkLeft" and header[2 + 51] == "TongueOut"
     assert header[54:57] == ["HeadYaw", "HeadPitch", "HeadRoll"]
     row = path.read_text().splitlines()[26].split(",")
-    assert row[0] == "00:00:01:00.000" and row[1] == "52"
+    assert row[0] == "00:00:01:00.000" and row[1] == "61"
     assert list(HEADER) == header
 
 
-def test_live_link_csv_without_extras_infers_fps(tmp_path):
-    track = _random_track(fps=30, n=45)
-    path = save_track(track, tmp_path / "t.csv")
-    lines = path.read_text().splitlines()
-    cut = [",".join(line.split(",")[:63]) for line in lines]  # drop emoface's extra columns
-    (tmp_path / "ll.csv").write_text("\n".join(cut) + "\n")
-    back = load_track(tmp_path / "ll.csv")
-    assert back.fps == 30 and np.array_equal(back.coefficients, track.coefficients)
+def test_a_recording_that_starts_mid_second_gets_its_rate(tmp_path):
+    from emoface.export.csv_livelink import _fps_from_timecodes, timecode
+
+    codes = [f"00:32:{timecode(i + 17, 30)[6:]}" for i in range(100)]
+    assert _fps_from_timecodes(codes) == 30
 
 
 @pytest.mark.parametrize("content", ["", "a,b,c\n1,2,3\n", "\x00\x01garbage"])
@@ -152,3 +177,16 @@ def test_track_rejects_bad_shapes_and_nan():
     bad[1, 1] = np.nan
     with pytest.raises(InputError):
         MotionTrack(25, bad, np.zeros((3, 6)))
+
+
+def test_npy_is_emotalk_frames_by_52(tmp_path):
+    track = _random_track(fps=30, n=20)
+    path = save_track(track, tmp_path / "t.npy")
+    arr = np.load(path)
+    assert arr.shape == (20, 52) and arr.dtype == np.float32
+    assert np.array_equal(arr, track.coefficients)
+    back = load_track(path)
+    assert back.fps == 30 and np.array_equal(back.coefficients, track.coefficients)
+    np.save(tmp_path / "bad.npy", np.zeros((5, 51), np.float32))
+    with pytest.raises(InputError, match="bad.npy.*frames, 52"):
+        load_track(tmp_path / "bad.npy")

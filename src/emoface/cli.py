@@ -92,25 +92,31 @@ def _warn(message, category, filename, lineno, file=None, line=None) -> None:  #
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="emoface", description="Make a portrait talk, offline, on a CPU.")
+    from . import __version__
+
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--version", action="version", version=f"emoface {__version__}")
+    # Every command takes --quiet too, where users type it (after the command).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
     sub = p.add_subparsers(dest="command", required=True)
 
-    g = sub.add_parser("generate", help="portrait + speech -> talking video (mp4)")
+    g = sub.add_parser("generate", parents=[common], help="portrait + speech -> talking video (mp4)")
     g.add_argument("--image", type=Path, required=True, help="portrait photo (jpg, png, webp)")
     _speech_args(g)
     g.add_argument("-o", "--output", type=Path, required=True, help="mp4 to write")
     _add_options(g, MotionOptions)
     _add_options(g, RenderOptions)
 
-    b = sub.add_parser("blendshapes", help="speech -> ARKit-52 motion (csv, json, npz)")
+    b = sub.add_parser("blendshapes", parents=[common], help="speech -> ARKit-52 motion (csv, json, npz)")
     _speech_args(b)
-    b.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json or .npz")
+    b.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json, .npz or .npy (EmoTalk: frames x 52)")
     _add_options(b, MotionOptions)
 
-    r = sub.add_parser("render", help="a saved motion track, or a driving video, onto a portrait")
+    r = sub.add_parser("render", parents=[common], help="a saved motion track, or a driving video, onto a portrait")
     r.add_argument("--image", type=Path, required=True)
     r.add_argument("--motion", type=Path, required=True,
-                   help="track saved by `emoface blendshapes` or `capture` (.csv, .json, .npz), "
+                   help="track saved by `emoface blendshapes` or `capture` (.csv, .json, .npz, .npy), "
                         "or a driving video whose face motion is copied")
     r.add_argument("--audio", type=Path, help="speech to mux into the video (default: the driving "
                    "video's own sound, if it has any)")
@@ -118,19 +124,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(r, MotionOptions, RETARGET_OPTIONS)
     _add_options(r, RenderOptions)
 
-    c = sub.add_parser("capture", help="a video of a face -> ARKit-52 motion (csv, json, npz)")
+    c = sub.add_parser("capture", parents=[common], help="a video of a face -> ARKit-52 motion (csv, json, npz)")
     c.add_argument("video", type=Path, help="any video with a visible face (a webcam recording too)")
-    c.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json or .npz")
+    c.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json, .npz or .npy (EmoTalk: frames x 52)")
     c.add_argument("--face-model", dest="face_model", help="path to face_landmarker.task (default: bundled)")
 
-    u = sub.add_parser("dub", help="re-sync the lips of a talking-head video to new speech")
+    u = sub.add_parser("dub", parents=[common], help="re-sync the lips of a talking-head video to new speech")
     u.add_argument("--video", type=Path, required=True, help="video of a person talking (mp4, mov, mkv, webm, avi)")
     _speech_args(u)
     u.add_argument("-o", "--output", type=Path, required=True, help="mp4 to write")
     _add_options(u, MotionOptions, DUB_OPTIONS)
     _add_options(u, RenderOptions, ("crf", "face_model"))
 
-    d = sub.add_parser("demo", help="render the built-in example (astronaut portrait + synthetic speech)")
+    d = sub.add_parser("demo", parents=[common], help="render the built-in example (astronaut portrait + synthetic speech)")
     d.add_argument("-o", "--output", type=Path, default=Path("out/demo.mp4"))
     _add_options(d, MotionOptions)
     _add_options(d, RenderOptions)

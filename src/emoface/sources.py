@@ -3,7 +3,7 @@
 A source is ``auto`` (the layer's own driver: lip sync for the mouth, blinks
 for the eyes, the emotion label for the expression, speech rhythm for the
 head), ``none`` (the layer stays still), a driving video, a photo (for the
-expression), or a saved MotionTrack (.csv, .json, .npz). Sources are
+expression), or a saved MotionTrack (.csv, .json, .npz, .npy). Sources are
 resampled to the output frame rate and aligned at their start; one shorter
 than the output plays forward and back (no jump), and that is said.
 """
@@ -25,7 +25,7 @@ from .progress import Progress, quiet
 SOURCE_LAYERS: tuple[str, ...] = ("mouth", "eyes", "expression", "pose")
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ogv", ".gif"})
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
-TRACK_SUFFIXES = frozenset({".csv", ".json", ".npz"})
+TRACK_SUFFIXES = frozenset({".csv", ".json", ".npz", ".npy"})
 _AUTO_WORDS = {"mouth": ("auto", "speech"), "eyes": ("auto", "blink"),
                "expression": ("auto", "label"), "pose": ("auto", "speech")}
 
@@ -67,7 +67,7 @@ def parse_source(layer: str, value: str | Path | None) -> Source:
     else:
         words = "/".join(_AUTO_WORDS[layer])
         raise OptionError(f"{flag} {value!r}: not a source; use {words}, none, a video "
-                          f"({', '.join(sorted(VIDEO_SUFFIXES))}), a track (.csv, .json, .npz)"
+                          f"({', '.join(sorted(VIDEO_SUFFIXES))}), a track (.csv, .json, .npz, .npy)"
                           + (" or a photo" if layer == "expression" else ""))
     if not path.is_file():
         raise OptionError(f"{flag} {path}: file not found; check the path")

@@ -12,12 +12,13 @@ from types import ModuleType
 from ..errors import InputError, OptionError
 from ..media.atomic import atomic_path
 from ..motion import MotionTrack
-from . import csv_livelink, json_track, npz_track
+from . import csv_livelink, json_track, npy_track, npz_track
 
 FORMATS: dict[str, ModuleType] = {
     ".csv": csv_livelink,
     ".json": json_track,
     ".npz": npz_track,
+    ".npy": npy_track,
 }
 
 

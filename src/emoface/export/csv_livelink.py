@@ -1,14 +1,19 @@
-"""Live Link Face CSV: Timecode, BlendShapeCount, 52 ARKit columns, head and eye
-rotation, then emoface's extra columns (head translation, frame rate).
+"""Live Link Face CSV, column for column as the iPhone app exports it:
+Timecode (HH:MM:SS:FF.fff, the frame and its fraction), BlendShapeCount
+(61: the 52 ARKit shapes and 9 rotations), the 52 ARKit columns in ARKit
+order, then head and eye yaw, pitch and roll in radians.
 
-Values are written with 9 significant digits, which round-trips float32 exactly.
-Head and eye rotations are in radians, as Live Link Face writes them, with 17
-digits so that the degrees the track holds come back exactly.
+The layout has no frame rate and no head translation: the rate is read back
+from the timecodes (frames per second of clock time), and translation is
+not kept (.json and .npz keep everything). Values are written with 9
+significant digits, which round-trips float32 exactly; rotations with 17, so
+the degrees a track holds come back exactly.
 """
 
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +22,12 @@ from ..motion import ARKIT_NAMES, N_SHAPES, MotionTrack
 
 ROTATIONS = ("HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch",
              "LeftEyeRoll", "RightEyeYaw", "RightEyePitch", "RightEyeRoll")
+#: Columns earlier emoface versions appended (still read if present).
 EXTRAS = ("HeadX", "HeadY", "HeadZ", "Fps")
 HEADER = ("Timecode", "BlendShapeCount",
-          *(n[0].upper() + n[1:] for n in ARKIT_NAMES), *ROTATIONS, *EXTRAS)
+          *(n[0].upper() + n[1:] for n in ARKIT_NAMES), *ROTATIONS)
+BLEND_SHAPE_COUNT = N_SHAPES + len(ROTATIONS)  # 61, as the app writes it
+_COMMON_RATES = (24.0, 25.0, 30.0, 48.0, 50.0, 60.0)
 
 
 def timecode(frame: int, fps: float) -> str:
@@ -38,21 +46,31 @@ def save(track: MotionTrack, path: Path) -> None:
         w.writerow(HEADER)
         rot = np.radians(track.pose[:, :3].astype(np.float64))
         for i in range(len(track)):
-            row = [timecode(i, track.fps), N_SHAPES]
+            row = [timecode(i, track.fps), BLEND_SHAPE_COUNT]
             row += [f"{v:.9g}" for v in track.coefficients[i]]
             row += [repr(float(v)) for v in rot[i]] + ["0"] * 6
-            row += [f"{v:.9g}" for v in track.pose[i, 3:]] + [f"{track.fps:.9g}"]
             w.writerow(row)
 
 
 def _fps_from_timecodes(codes: list[str]) -> float:
-    # Without our Fps column: frames per second = frames seen in the first whole second.
-    secs = [c.split(":")[:3] for c in codes]
-    first = secs[0]
-    n = sum(1 for s in secs if s == first)
-    if n == len(secs):
-        raise ValueError("clip shorter than one second has no Fps column; cannot tell its rate")
-    return float(n)
+    """Frames per second: the frames of the first whole second of clock time
+    (a recording starts anywhere in a second, so not the first second seen)."""
+    secs = [tuple(c.split(":")[:3]) for c in codes]
+    runs: list[int] = []
+    for k, sec in enumerate(secs):
+        if k == 0 or sec != secs[k - 1]:
+            runs.append(0)
+        runs[-1] += 1
+    if len(runs) >= 2 and float(codes[0].split(":")[3]) == 0:  # starts on a whole second
+        return float(runs[0])
+    if len(runs) >= 3:
+        return float(runs[1])
+    # Under a second or two of clock time: the smallest common rate that fits its frame numbers.
+    top = max(int(float(c.split(":")[3])) for c in codes) + 1
+    fps = next((r for r in _COMMON_RATES if r >= top), float(top))
+    warnings.warn(f"the clip is too short to tell its frame rate from its timecodes; read at {fps:g} fps",
+                  stacklevel=3)
+    return fps
 
 
 def load(path: Path) -> MotionTrack:
