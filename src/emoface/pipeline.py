@@ -109,6 +109,11 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
     resolver = Resolver(opts.fps, frames, progress=progress)
     signal = audio.mono(ANALYSIS_RATE)
     level = speech_level(signal, ANALYSIS_RATE, opts.fps, frames)
+    if not np.any(np.abs(signal) > 1e-3):
+        import warnings
+
+        warnings.warn("the audio is silent: the mouth stays closed; give a recording of speech",
+                      stacklevel=2)
     if sources["mouth"].is_auto:
         mouth = lipsync(signal, ANALYSIS_RATE, opts.fps, level, mode=opts.lipsync,
                         text=speech.text, phones=speech.phones, alphabet=speech.alphabet,

@@ -1,0 +1,1 @@
+"""Apps thin over the pipeline: the web page (ui)."""

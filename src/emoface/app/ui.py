@@ -1,0 +1,158 @@
+"""The web page: upload a photo and a voice (or type what to say), pick an
+emotion, press a button, watch and download. A Gradio app, thin over the
+pipeline, that works with no network (no CDN fonts or scripts).
+
+Run: ``emoface ui`` (http://127.0.0.1:7860).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..options import EMOTIONS
+
+#: What the page says when a run fails on a user's input (the one line the CLI prints).
+ERROR_PREFIX = "Could not make the video: "
+
+
+def _example_portrait(folder: Path) -> str:
+    import skimage.data
+    from PIL import Image
+
+    path = folder / "example_portrait.png"
+    if not path.exists():
+        Image.fromarray(skimage.data.astronaut()).save(path)
+    return str(path)
+
+
+def run_job(image: str | None, audio: str | None, say: str, emotion: str, intensity: float,
+            mouth_gain: float, expression_gain: float, head_motion: float, blinks: float, gaze: str,
+            seed: float, max_side: float, out_dir: str | Path, progress: Any = None) -> dict[str, Any]:
+    """One generate call from the page's fields; returns the files made, or
+    ``{"error": "..."}`` for a user mistake (never raises for one)."""
+    from .. import pipeline
+    from ..errors import EmofaceError
+    from ..export import save_track
+    from ..options import MotionOptions, RenderOptions
+
+    def hook(step: str, done: int, total: int) -> None:
+        if progress is not None and total:
+            progress(done / total, desc=step)
+
+    import warnings
+
+    out = Path(tempfile.mkdtemp(prefix="job-", dir=out_dir))
+    said: list[str] = []
+    try:
+        if not image:
+            raise EmofaceError("no portrait given; upload a photo with a face, or use the example")
+        speech_text = (say or "").strip() or None
+        if not audio and not speech_text:
+            raise EmofaceError("no speech given; upload or record audio, or type text to speak")
+        spec = emotion.strip() or "neutral"
+        motion = MotionOptions(emotion=spec, intensity=float(intensity), mouth_gain=float(mouth_gain),
+                               expression_gain=float(expression_gain), head_motion=float(head_motion),
+                               blinks_per_minute=float(blinks), gaze=gaze, seed=int(seed))
+        render = RenderOptions(max_side=int(max_side))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = pipeline.generate(image, audio if not speech_text else None, output=out / "talk.mp4",
+                                    say=speech_text, motion=motion, render=render, glb=out / "talk.glb",
+                                    progress=hook)
+        said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+        save_track(res.track, out / "talk.csv")
+    except EmofaceError as err:
+        return {"error": _name_uploads(str(err), image, audio)}
+    return {"video": str(res.path), "csv": str(out / "talk.csv"), "glb": str(out / "talk.glb"),
+            "warnings": [_name_uploads(w, image, audio) for w in said]}
+
+
+def _name_uploads(message: str, image: str | None, audio: str | None) -> str:
+    """Uploads live under temporary paths; a message names them as the user knows them."""
+    for path, what in ((image, "the portrait"), (audio, "the speech")):
+        if path:
+            message = message.replace(str(path), f"{what} ({Path(path).name})")
+    return message
+
+
+def _preview(path: str | None):
+    """The uploaded portrait for the preview box, or nothing if it is not a picture."""
+    from ..errors import InputError
+    from ..media.image import load_image
+
+    try:
+        return load_image(path) if path else None
+    except InputError:
+        return None
+
+
+def build_app(data_dir: str | Path | None = None):
+    """The Gradio Blocks app (not launched)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    folder = Path(data_dir or tempfile.mkdtemp(prefix="emoface-ui-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    system = ["ui-sans-serif", "system-ui", "sans-serif"]
+    theme = gr.themes.Default(font=system, font_mono=["ui-monospace", "monospace"])
+
+    def generate(image, audio, say, emotion, timeline, intensity, mouth_gain, expression_gain, head_motion,
+                 blinks, gaze, seed, max_side, progress=gr.Progress()):
+        result = run_job(image, audio, say, timeline.strip() or emotion, intensity, mouth_gain,
+                         expression_gain, head_motion, blinks, gaze, seed, max_side, folder, progress)
+        if "error" in result:
+            return None, None, None, f"**{ERROR_PREFIX.strip()}** {result['error']}"
+        files = [result["video"], result["csv"], result["glb"]]
+        notes = "".join(f"\n\n**Note:** {w}" for w in result["warnings"])
+        return (result["video"], files, result["glb"],
+                "Done: play it below, or download the video, the ARKit curves (CSV) and the 3D face (GLB)." + notes)
+
+    with gr.Blocks(title="emoface", analytics_enabled=False) as app:
+        gr.Markdown("# emoface\nMake a portrait talk, offline, on a CPU.")
+        with gr.Row():
+            with gr.Column():
+                # A file box, not an image box: a file that is not a picture reaches emoface,
+                # which says what is wrong with it, instead of failing inside the widget.
+                image = gr.File(label="Portrait (jpg, png, webp)", type="filepath",
+                                value=_example_portrait(folder), elem_id="portrait")
+                preview = gr.Image(label="Portrait preview", interactive=False, height=220,
+                                   value=_example_portrait(folder), elem_id="preview")
+                audio = gr.Audio(label="Speech (upload or record)", sources=["upload", "microphone"],
+                                 type="filepath", elem_id="speech")
+                say = gr.Textbox(label="...or text to speak", placeholder="Hello! Nice to meet you.",
+                                 elem_id="say")
+                emotion = gr.Dropdown(list(EMOTIONS), value="happy", label="Emotion", elem_id="emotion")
+                timeline = gr.Textbox(label="Emotion timeline (optional, overrides the emotion)",
+                                      placeholder="0:neutral, 2.5:happy@0.8, 6:sad@0.5", elem_id="timeline")
+                intensity = gr.Slider(0, 1, value=0.7, step=0.05, label="Intensity")
+                with gr.Accordion("More", open=False):
+                    mouth_gain = gr.Slider(0, 2, value=1.0, step=0.05, label="Mouth gain")
+                    expression_gain = gr.Slider(0, 2, value=1.0, step=0.05, label="Expression gain")
+                    head_motion = gr.Slider(0, 2, value=1.0, step=0.05, label="Head motion")
+                    blinks = gr.Slider(0, 60, value=15, step=1, label="Blinks per minute")
+                    gaze = gr.Radio(["camera", "wander", "still"], value="camera", label="Gaze")
+                    seed = gr.Number(value=0, precision=0, label="Seed")
+                    max_side = gr.Slider(256, 1920, value=1024, step=16, label="Output size (longest side)")
+                go = gr.Button("Generate", variant="primary", elem_id="generate")
+            with gr.Column():
+                status = gr.Markdown(elem_id="status")
+                video = gr.Video(label="Video", height=480, elem_id="video")
+                files = gr.File(label="Downloads", file_count="multiple", elem_id="downloads")
+                model = gr.Model3D(label="3D face", height=360, camera_position=(90, 90, 0.35),
+                                   elem_id="model3d")
+        image.change(_preview, image, preview)
+        go.click(generate, [image, audio, say, emotion, timeline, intensity, mouth_gain, expression_gain,
+                            head_motion, blinks, gaze, seed, max_side], [video, files, model, status])
+    app.emoface_theme = theme  # Gradio 6 takes the theme at launch
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 7860, data_dir: str | Path | None = None) -> None:
+    """Start the page and block until interrupted."""
+    app = build_app(data_dir)
+    app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, share=False,
+                                                  inbrowser=False, show_error=False, quiet=True,
+                                                  theme=app.emoface_theme)

@@ -1,0 +1,75 @@
+"""The web page, driven in headless Chromium as a new user would."""
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not shutil.which("chromium") or not (ROOT / ".cache/node/node_modules/playwright-core").exists():
+        pytest.fail("the browser test needs chromium and playwright-core: run `bash scripts/test-media.sh`")
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("ui") / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)], stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the web page did not start")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.mark.slow
+def test_a_new_user_makes_a_video_and_sees_a_bad_upload_explained(server, tmp_path, alsa_wav, portrait_png):
+    bad = tmp_path / "notes.png"
+    bad.write_text("this is a text file, not a picture")
+    shot = tmp_path / "ui.png"
+    r = subprocess.run(["node", str(HERE / "ui_browser.js"), server, str(portrait_png), str(alsa_wav), str(bad),
+                        str(shot)], capture_output=True, text=True, timeout=400)
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert "fatal" not in out, out
+    # A playable video of the speech's length, and the three downloads.
+    assert out["video_src"].endswith(".mp4") and abs(out["video_duration"] - 1.43) < 0.15
+    assert sorted(Path(d).suffix for d in out["downloads"]) == [".csv", ".glb", ".mp4"]
+    assert out["status"].startswith("Done")
+    # The bad upload: one readable line naming it, no traceback.
+    assert "notes.png" in out["bad_status"] and "cannot read image" in out["bad_status"]
+    assert "Traceback" not in out["bad_status"]
+    # Offline: the page asked nothing of any other host.
+    assert out["external_requests"] == []
+    assert shot.stat().st_size > 50_000
+    shutil.copy(shot, ROOT / ".cache" / "ui_screenshot.png")  # for the README's picture
+
+
+def test_the_page_function_turns_mistakes_into_messages(tmp_path, alsa_wav):
+    from emoface.app.ui import run_job
+
+    res = run_job(None, str(alsa_wav), "", "happy", 0.7, 1, 1, 1, 15, "camera", 0, 512, tmp_path)
+    assert res == {"error": "no portrait given; upload a photo with a face, or use the example"}
+    res = run_job(str(alsa_wav), None, "", "happy", 0.7, 1, 1, 1, 15, "camera", 0, 512, tmp_path)
+    assert "no speech given" in res["error"]
