@@ -32,9 +32,11 @@ if [ ! -f .cache/node/node_modules/gltf-validator/package.json ]; then
   mkdir -p .cache/node
   (cd .cache/node && { test -f package.json || npm init -y >/dev/null; } && npm install -s gltf-validator@2.0.0-dev.3.10 >/dev/null)
 fi
-# playwright-core drives Debian's chromium in the web page's test.
-if [ ! -f .cache/node/node_modules/playwright-core/package.json ]; then
-  mkdir -p .cache/node
-  (cd .cache/node && { test -f package.json || npm init -y >/dev/null; } && npm install -s playwright-core@1.65.1 >/dev/null)
-fi
+# playwright-core drives Debian's chromium in the web page's test; three.js loads the 3D face there.
+for pkg in playwright-core@1.65.1 three@0.181.0; do
+  if [ ! -f ".cache/node/node_modules/${pkg%@*}/package.json" ]; then
+    mkdir -p .cache/node
+    (cd .cache/node && { test -f package.json || npm init -y >/dev/null; } && npm install -s "$pkg" >/dev/null)
+  fi
+done
 echo "test media ready"

@@ -126,3 +126,17 @@ def test_generate_writes_the_video_and_the_3d_face_of_the_same_motion(tmp_path, 
     weights = _read(doc, blob, doc["animations"][0]["samplers"][0]["output"]).reshape(len(res.track), 52)
     assert np.allclose(weights, res.track.coefficients, atol=1e-4)
     assert "images" in doc
+
+
+@pytest.mark.slow
+def test_three_js_loads_it_and_the_jaw_moves_with_the_speech(glb, talk):
+    r = subprocess.run(["node", str(HERE / "three_glb.js"), str(glb)], capture_output=True, text=True, timeout=180)
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert "error" not in out, out
+    assert out["names"] == 52 and out["textured"]
+    assert out["duration"] == pytest.approx((len(talk) - 1) / talk.fps, abs=1e-3)
+    jaw = np.array(out["jaw"])
+    times = np.linspace(0, out["duration"], len(jaw))
+    expect = np.interp(times, np.arange(len(talk)) / talk.fps, talk.channel("jawOpen"))
+    assert np.ptp(jaw) > 0.3  # it animates
+    assert np.corrcoef(jaw, expect)[0, 1] > 0.95  # and opens where the speech opens
