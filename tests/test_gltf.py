@@ -140,3 +140,27 @@ def test_three_js_loads_it_and_the_jaw_moves_with_the_speech(glb, talk):
     expect = np.interp(times, np.arange(len(talk)) / talk.fps, talk.channel("jawOpen"))
     assert np.ptp(jaw) > 0.3  # it animates
     assert np.corrcoef(jaw, expect)[0, 1] > 0.95  # and opens where the speech opens
+
+
+def test_a_preview_video_of_the_3d_face_opens_its_mouth_with_the_speech(tmp_path, alsa_wav, portrait_png):
+    from emoface.cli import run
+    from emoface.export import load_track
+    from emoface.media.audio import load_audio
+    from emoface.media.video import open_video
+
+    csv = tmp_path / "m.csv"
+    assert run(["--quiet", "blendshapes", "--audio", str(alsa_wav), "-o", str(csv)]) == 0
+    out, video = tmp_path / "f.glb", tmp_path / "f.mp4"
+    assert run(["--quiet", "export-3d", "--motion", str(csv), "--image", str(portrait_png), "-o", str(out),
+                "--preview-3d", str(video), "--audio", str(alsa_wav)]) == 0
+    info, frames = open_video(video)
+    frames = [f.astype(np.float32) for f in frames]
+    track = load_track(csv)
+    assert info.size == (512, 512) and abs(len(frames) - len(track)) <= 1
+    assert abs(load_audio(video).duration - len(track) / track.fps) < 0.1
+    # Where the jaw is open the mouth region is darker than where it is shut.
+    jaw = track.channel("jawOpen")[: len(frames)]
+    mouth = np.array([f[300:360, 216:296].mean() for f in frames])
+    assert mouth[jaw > 0.3].mean() < mouth[jaw < 0.05].mean() - 5
+    assert run(["--quiet", "export-3d", "--motion", str(csv), "-o", str(out), "--preview-3d",
+                str(tmp_path / "f.avi")]) == 2

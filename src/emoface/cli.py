@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--output", type=Path, required=True, help="mp4 to write")
     g.add_argument("--glb", type=Path, help="also write the motion as an animated 3D face (.glb), "
                    "textured with the portrait")
+    g.add_argument("--preview-3d", dest="preview_3d", type=Path,
+                   help="also write a video of the 3D face (.mp4), for a look without a 3D tool")
+    g.add_argument("--side-by-side", dest="side_by_side", action="store_true",
+                   help="the 3D preview beside the portrait video")
     _add_options(g, MotionOptions)
     _add_options(g, RenderOptions)
 
@@ -136,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="track (.csv, .json, .npz, .npy) or a driving video")
     x.add_argument("--image", type=Path, help="portrait to texture the face with (default: plain skin)")
     x.add_argument("-o", "--output", type=Path, required=True, help=".glb to write")
+    x.add_argument("--preview-3d", dest="preview_3d", type=Path, help="also a video of the 3D face (.mp4)")
+    x.add_argument("--audio", type=Path, help="speech to mux into the preview")
     _add_options(x, RenderOptions, ("face", "face_model"))
 
     w = sub.add_parser("ui", parents=[common], help="the web page: upload, pick an emotion, generate, download")
@@ -172,7 +178,8 @@ def _run(argv: list[str] | None) -> int:
         if ns.command == "generate":
             res = pipeline.generate(ns.image, ns.audio, output=ns.output, say=ns.say, text=ns.text,
                                     motion=_options(ns, MotionOptions),
-                                    render=_options(ns, RenderOptions), glb=ns.glb, progress=bar)
+                                    render=_options(ns, RenderOptions), glb=ns.glb, preview=ns.preview_3d,
+                                    side_by_side=ns.side_by_side, progress=bar)
             out = res.path
         elif ns.command == "blendshapes":
             pipeline.blendshapes(ns.audio, output=ns.output, say=ns.say, text=ns.text,
@@ -191,7 +198,8 @@ def _run(argv: list[str] | None) -> int:
         elif ns.command == "export-3d":
             ropts = _options(ns, RenderOptions)
             out = pipeline.export_3d(ns.motion, output=ns.output, image=ns.image, face=ropts.face,
-                                     face_model=ropts.face_model, progress=bar)
+                                     face_model=ropts.face_model, preview=ns.preview_3d, audio=ns.audio,
+                                     progress=bar)
         elif ns.command == "dub":
             out = pipeline.dub(ns.video, ns.audio, output=ns.output, say=ns.say, text=ns.text,
                                motion=_options(ns, MotionOptions), render=_options(ns, RenderOptions),

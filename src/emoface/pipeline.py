@@ -214,9 +214,11 @@ def render_video(renderer: PortraitRenderer, track: MotionTrack, output: str | P
 def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
              output: str | Path, say: str | None = None, text: str | Path | None = None,
              motion: MotionOptions = MotionOptions(), render: RenderOptions = RenderOptions(),
-             glb: str | Path | None = None, progress: Progress = quiet) -> Result:
+             glb: str | Path | None = None, preview: str | Path | None = None, side_by_side: bool = False,
+             progress: Progress = quiet) -> Result:
     """Portrait + speech -> talking video (and, with ``glb``, the same motion
-    as an animated 3D face textured with the portrait).
+    as an animated 3D face textured with the portrait; with ``preview``, a
+    video of that 3D face, ``side_by_side`` with the portrait's).
 
     Parameters
     ----------
@@ -239,12 +241,21 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
         if Path(glb).suffix.lower() != ".glb":
             raise InputError(f"{glb}: --glb writes a .glb file; name it OUT.glb")
         check_writable(glb)
+    if preview is not None:
+        _check_mp4(preview, "--preview-3d")
     speech = load_speech(audio, say, text, motion)
     renderer = prepare_portrait(image, render, progress)
     track = make_track(speech, motion, progress)
     path = render_video(renderer, track, output, speech.audio, render, progress)
-    if glb is not None:
-        export_3d(track, output=glb, image=image, face=render.face, face_model=render.face_model)
+    if glb is not None or preview is not None:
+        from .export.gltf_face import save_glb
+
+        photo, landmarks = _textured(image, render.face, render.face_model)
+        if glb is not None:
+            save_glb(track, glb, photo, landmarks)
+        if preview is not None:
+            preview_3d(track, preview, photo, landmarks, speech.audio,
+                       beside=renderer if side_by_side else None, progress=progress)
     return Result(path, track)
 
 
@@ -403,25 +414,69 @@ class _FrameStore:
         return cv2.imdecode(self._kept[k], cv2.IMREAD_UNCHANGED)
 
 
+def _textured(image: str | Path | np.ndarray | None, face: int | None, face_model: str | Path | None):
+    """(photo, landmarks) for texturing a 3D face, or (None, None)."""
+    from .face.tracker import track_portrait
+
+    if image is None:
+        return None, None
+    photo = load_image(image) if not isinstance(image, np.ndarray) else image
+    name = str(image) if not isinstance(image, np.ndarray) else "image"
+    return photo, track_portrait(photo, face, face_model, source=name).landmarks
+
+
+def _check_mp4(path: str | Path, flag: str) -> None:
+    if Path(path).suffix.lower() != ".mp4":
+        raise InputError(f"{path}: {flag} writes an .mp4 video; name it OUT.mp4")
+    check_writable(path)
+
+
 def export_3d(track: MotionTrack | str | Path, *, output: str | Path,
               image: str | Path | np.ndarray | None = None, face: int | None = None,
-              face_model: str | Path | None = None, progress: Progress = quiet) -> Path:
+              face_model: str | Path | None = None, preview: str | Path | None = None,
+              audio: str | Path | Audio | None = None, progress: Progress = quiet) -> Path:
     """A MotionTrack (or a saved track, or a driving video) as an animated
-    glTF face (.glb); with ``image``, the photo is its texture."""
+    glTF face (.glb); with ``image``, the photo is its texture; with
+    ``preview``, also a video of the 3D face (``audio`` muxed)."""
     from .export.gltf_face import save_glb
-    from .face.tracker import track_portrait
 
     out = Path(output)
     if out.suffix.lower() != ".glb":
         raise InputError(f"{out}: a 3D face is written as .glb; name the output OUT.glb")
     check_writable(out)
+    if preview is not None:
+        _check_mp4(preview, "--preview-3d")
+    sound = load_audio(audio) if isinstance(audio, (str, Path)) else audio
     moving = load_motion(track, progress)
-    photo = landmarks = None
-    if image is not None:
-        photo = load_image(image) if not isinstance(image, np.ndarray) else image
-        landmarks = track_portrait(photo, face, face_model, source=str(image) if not isinstance(image, np.ndarray)
-                                   else "image").landmarks
+    photo, landmarks = _textured(image, face, face_model)
     progress("3d", 0, 1)
     path = save_glb(moving, out, photo, landmarks)
     progress("3d", 1, 1)
+    if preview is not None:
+        preview_3d(moving, preview, photo, landmarks, sound, progress=progress)
     return path
+
+
+def preview_3d(track: MotionTrack, output: str | Path, photo: np.ndarray | None = None,
+               landmarks: np.ndarray | None = None, audio: Audio | None = None,
+               beside: PortraitRenderer | None = None, progress: Progress = quiet) -> Path:
+    """A video of the animated 3D face (shaded, textured with ``photo``);
+    with ``beside``, the portrait video on its left, frame for frame."""
+    import cv2
+
+    from .export.preview_3d import MeshPreview
+
+    mesh = MeshPreview(512, photo, landmarks)
+
+    def frames() -> Iterator[np.ndarray]:
+        for i, (c, p) in enumerate(zip(track.coefficients, track.pose)):
+            face = mesh.frame(c, p)
+            if beside is not None:
+                left = beside.render(c, p)
+                h = face.shape[0]
+                w = max(2, round(left.shape[1] * h / left.shape[0]) // 2 * 2)
+                face = np.concatenate([cv2.resize(left, (w, h), interpolation=cv2.INTER_AREA), face], axis=1)
+            yield face
+            progress("3d preview", i + 1, len(track))
+
+    return write_video(output, frames(), track.fps, audio, duration=len(track) / track.fps)

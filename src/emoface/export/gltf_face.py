@@ -132,13 +132,14 @@ def _cavity(rest: np.ndarray, rig: np.ndarray):
     return pts.astype(np.float32), np.array(faces, np.uint32), follow.astype(np.float32)
 
 
-def _texture(photo: np.ndarray, landmarks: np.ndarray, uv: np.ndarray, tris: np.ndarray) -> bytes:
-    """The photo projected onto the mesh's UV layout, as PNG bytes."""
+def face_texture(photo: np.ndarray, landmarks: np.ndarray, uv: np.ndarray, tris: np.ndarray,
+                 side: int = TEXTURE_SIDE) -> np.ndarray:
+    """The photo projected onto the mesh's UV layout, RGB (side, side, 3);
+    outside the face the nearest skin is spread."""
     import cv2
 
     from ..render.warp import rasterise_ids, remap_field, triangle_affines
 
-    side = TEXTURE_SIDE
     dst = uv * side
     ids = rasterise_ids(dst, tris, np.arange(len(tris)), (side, side))
     mx, my = remap_field(ids, triangle_affines(dst, landmarks[:, :2], tris))
@@ -147,9 +148,13 @@ def _texture(photo: np.ndarray, landmarks: np.ndarray, uv: np.ndarray, tris: np.
     small = cv2.resize(tex, (side // 4, side // 4), interpolation=cv2.INTER_AREA)
     filled = cv2.inpaint(small, cv2.resize(hole, (side // 4, side // 4), interpolation=cv2.INTER_NEAREST), 5,
                          cv2.INPAINT_TELEA)
-    tex = np.where(hole[..., None] > 0, cv2.resize(filled, (side, side)), tex)
-    ok, png = cv2.imencode(".png", cv2.cvtColor(tex, cv2.COLOR_RGB2BGR))
-    return png.tobytes()
+    return np.where(hole[..., None] > 0, cv2.resize(filled, (side, side)), tex)
+
+
+def _png(rgb: np.ndarray) -> bytes:
+    import cv2
+
+    return cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))[1].tobytes()
 
 
 def build_glb(track: MotionTrack, photo: np.ndarray | None = None, landmarks: np.ndarray | None = None,
@@ -182,7 +187,7 @@ def build_glb(track: MotionTrack, photo: np.ndarray | None = None, landmarks: np
     material_face: dict = {"name": "skin", "pbrMetallicRoughness": {"baseColorFactor": [0.86, 0.68, 0.58, 1.0],
                                                                      "metallicFactor": 0.0, "roughnessFactor": 0.7}}
     if textured:
-        images.append({"bufferView": b.blob.view(_texture(photo, landmarks, uv, tris.astype(np.int64))),
+        images.append({"bufferView": b.blob.view(_png(face_texture(photo, landmarks, uv, tris.astype(np.int64)))),
                        "mimeType": "image/png"})
         textures.append({"source": 0, "sampler": 0})
         material_face["pbrMetallicRoughness"] = {"baseColorTexture": {"index": 0}, "metallicFactor": 0.0,
