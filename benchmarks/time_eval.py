@@ -182,6 +182,7 @@ def plot(level: np.ndarray, keep: dict, path: Path) -> None:
 def splice(path: Path, title: str, body: list[str]) -> None:
     """Replace section ``title`` (## level) of ``path``, or append it."""
     lines = path.read_text().split("\n") if path.exists() else []
+    body = body if body[-1:] == [""] else [*body, ""]
     start = next((i for i, ln in enumerate(lines) if ln == title), None)
     if start is None:
         lines += ["", title, *body]
