@@ -15,7 +15,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import EmofaceError
+from .errors import EmofaceError, OptionError
 from .drivers.gaze import GAZE_MODES
 from .options import LIPSYNC_MODES, MotionOptions, RenderOptions
 
@@ -148,6 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     w.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
 
+    v = sub.add_parser("serve", parents=[common], help="the REST service: jobs that survive a restart")
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    v.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    v.add_argument("--data-dir", dest="data_dir", type=Path, default=Path("emoface-data"),
+                   help="where jobs, inputs and results live (default: ./emoface-data)")
+    v.add_argument("--workers", type=int, default=1, help="jobs rendered at once (default: 1)")
+    v.add_argument("--api-key", dest="api_key", help="require this key (X-API-Key header); "
+                   "default: $EMOFACE_API_KEY, or none")
+    v.add_argument("--max-queue", dest="max_queue", type=int, default=100, help="queued jobs before 429")
+    v.add_argument("--max-upload-mb", dest="max_upload_mb", type=float, default=50.0, help="largest upload")
+
     u = sub.add_parser("dub", parents=[common], help="re-sync the lips of a talking-head video to new speech")
     u.add_argument("--video", type=Path, required=True, help="video of a person talking (mp4, mov, mkv, webm, avi)")
     _speech_args(u)
@@ -189,6 +200,17 @@ def _run(argv: list[str] | None) -> int:
             out = pipeline.render(ns.image, ns.motion, output=ns.output, audio=ns.audio,
                                   motion=_options(ns, MotionOptions),
                                   options=_options(ns, RenderOptions), progress=bar)
+        elif ns.command == "serve":
+            import os
+
+            from .app.service import ServiceOptions, serve
+
+            if ns.workers < 0 or ns.max_queue < 1 or ns.max_upload_mb <= 0:
+                raise OptionError("--workers must be 0 or more, --max-queue 1 or more, --max-upload-mb above 0")
+            key = ns.api_key or os.environ.get("EMOFACE_API_KEY") or None
+            print(f"emoface: serving the API on http://{ns.host}:{ns.port} (docs at /docs)", file=sys.stderr)
+            serve(ServiceOptions(ns.data_dir, ns.workers, key, ns.max_queue, ns.max_upload_mb), ns.host, ns.port)
+            return 0
         elif ns.command == "ui":
             from .app.ui import serve
 
