@@ -91,3 +91,10 @@ def test_atomic_output_never_leaves_partial_files(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
         with atomic_path(tmp_path / "no" / "dir" / "x.mp4"):
             pass
+
+
+def test_an_image_over_the_pixel_cap_is_refused_not_decoded(tmp_path):
+    """Pillow itself only refuses beyond twice its limit; emoface refuses at it."""
+    Image.new("RGB", (9000, 8000)).save(tmp_path / "huge.png")
+    with pytest.raises(InputError, match="huge.png: image is larger than 67 megapixels"):
+        load_image(tmp_path / "huge.png")

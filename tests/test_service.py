@@ -133,6 +133,22 @@ def test_bad_requests_get_clear_answers(tmp_path, inputs):
         srv.stop()
 
 
+def test_speech_and_pictures_over_the_limits_are_refused(tmp_path, inputs):
+    from PIL import Image
+
+    srv = Server(tmp_path / "data", "--workers", "0", "--max-audio-seconds", "1").start()
+    try:
+        code, body = srv.call("POST", "/v1/videos", {}, inputs)
+        assert code == 422 and "hello.wav" in body["detail"] and "over the 1 s cap" in body["detail"]
+        code, body = srv.call("POST", "/v1/videos", {"options": '{"max_audio_seconds": 5}'}, inputs)
+        assert code == 422 and "at most 1 s" in body["detail"]
+        Image.new("RGB", (9000, 8000)).save(tmp_path / "huge.png")
+        code, body = srv.call("POST", "/v1/videos", {"text": "Hi."}, {"image": ("huge.png", (tmp_path / "huge.png").read_bytes())})
+        assert code == 422 and "huge.png" in body["detail"] and "megapixels" in body["detail"]
+    finally:
+        srv.stop()
+
+
 def test_a_full_queue_answers_429(tmp_path, inputs):
     srv = Server(tmp_path / "data", "--workers", "0", "--max-queue", "2").start()
     try:

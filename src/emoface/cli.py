@@ -158,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "default: $EMOFACE_API_KEY, or none")
     v.add_argument("--max-queue", dest="max_queue", type=int, default=100, help="queued jobs before 429")
     v.add_argument("--max-upload-mb", dest="max_upload_mb", type=float, default=50.0, help="largest upload")
+    v.add_argument("--max-audio-seconds", dest="max_audio_seconds", type=float, default=300.0,
+                   help="longest speech a job may have")
 
     u = sub.add_parser("dub", parents=[common], help="re-sync the lips of a talking-head video to new speech")
     u.add_argument("--video", type=Path, required=True, help="video of a person talking (mp4, mov, mkv, webm, avi)")
@@ -209,7 +211,8 @@ def _run(argv: list[str] | None) -> int:
                 raise OptionError("--workers must be 0 or more, --max-queue 1 or more, --max-upload-mb above 0")
             key = ns.api_key or os.environ.get("EMOFACE_API_KEY") or None
             print(f"emoface: serving the API on http://{ns.host}:{ns.port} (docs at /docs)", file=sys.stderr)
-            serve(ServiceOptions(ns.data_dir, ns.workers, key, ns.max_queue, ns.max_upload_mb), ns.host, ns.port)
+            serve(ServiceOptions(ns.data_dir, ns.workers, key, ns.max_queue, ns.max_upload_mb,
+                                 ns.max_audio_seconds), ns.host, ns.port)
             return 0
         elif ns.command == "ui":
             from .app.ui import serve

@@ -23,6 +23,9 @@ def load_image(path: str | Path) -> np.ndarray:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(path) as im:
+            # Pillow only refuses beyond twice its limit (it warns between): check the header ourselves.
+            if im.size[0] * im.size[1] > MAX_PIXELS:
+                raise Image.DecompressionBombError(im.size)
             im.load()
             im = ImageOps.exif_transpose(im)
             if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
