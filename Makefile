@@ -43,29 +43,16 @@ rig: install
 	$(BIN)/python scripts/build_rig.py
 	$(BIN)/python benchmarks/rig_fidelity.py
 
-# Do the emotions read? Two expression classifiers judge renders of real
-# portraits (tuned on some, reported on the others) -> docs/expression.md.
-expression-eval: install
+# Judged evaluations: renders read by models that are not emoface's (expression
+# classifiers, MediaPipe, dlib), tuned on some portraits, reported on others.
+#   expression-eval: do the emotions read? -> docs/expression.md
+#   layers-eval: capture round trips, layer independence, dubbing -> docs/layers.md
+#   time-eval: emotion keyframes, words and voice, gaze and blinks -> docs/expression.md
+expression-eval layers-eval time-eval: install
 	$(BIN)/pip install -q -e '.[judge]'
 	bash scripts/test-media.sh
 	bash scripts/portraits.sh
-	$(BIN)/python benchmarks/expression_eval.py
-
-# Layers from any source: capture round trips, layer independence, dubbing,
-# judged by MediaPipe, dlib and the expression classifiers -> docs/layers.md.
-layers-eval: install
-	$(BIN)/pip install -q -e '.[judge]'
-	bash scripts/test-media.sh
-	bash scripts/portraits.sh
-	$(BIN)/python benchmarks/layers_eval.py
-
-# Emotion keyframes read by the classifiers, gaze and blink statistics
-# -> the "over time" sections of docs/expression.md.
-time-eval: install
-	$(BIN)/pip install -q -e '.[judge]'
-	bash scripts/test-media.sh
-	bash scripts/portraits.sh
-	$(BIN)/python benchmarks/time_eval.py
+	$(BIN)/python benchmarks/$(subst -,_,$@).py
 
 clean:
 	rm -rf $(VENV) out .cache .pytest_cache

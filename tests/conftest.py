@@ -93,3 +93,12 @@ def laugh_png(tmp_path_factory, franck_mp4) -> Path:
     path = tmp_path_factory.mktemp("laugh") / "laugh.png"
     Image.fromarray(next(f for i, f in enumerate(frames) if i == 40)).save(path)
     return path
+
+
+def free_port() -> int:
+    """A TCP port on localhost nobody is listening on, for a real server in a test."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -164,3 +164,15 @@ def test_a_preview_video_of_the_3d_face_opens_its_mouth_with_the_speech(tmp_path
     assert mouth[jaw > 0.3].mean() < mouth[jaw < 0.05].mean() - 5
     assert run(["--quiet", "export-3d", "--motion", str(csv), "-o", str(out), "--preview-3d",
                 str(tmp_path / "f.avi")]) == 2
+
+
+def test_generate_refuses_a_3d_output_with_the_wrong_suffix_before_any_work(tmp_path, capsys, alsa_wav, portrait_png):
+    from emoface.cli import run
+
+    out = tmp_path / "t.mp4"
+    assert run(["--quiet", "generate", "--image", str(portrait_png), "--audio", str(alsa_wav), "-o", str(out),
+                "--glb", str(tmp_path / "t.gltf")]) == 2
+    assert "--glb writes a .glb file" in capsys.readouterr().err and not out.exists()
+    assert run(["--quiet", "generate", "--image", str(portrait_png), "--audio", str(alsa_wav), "-o", str(out),
+                "--preview-3d", str(tmp_path / "p.mov")]) == 2
+    assert "--preview-3d writes an .mp4" in capsys.readouterr().err and not out.exists()

@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -10,22 +9,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not shutil.which("chromium") or not (ROOT / ".cache/node/node_modules/playwright-core").exists():
         pytest.fail("the browser test needs chromium and playwright-core: run `bash scripts/test-media.sh`")
-    port = _free_port()
+    port = free_port()
     log = (tmp_path_factory.mktemp("ui") / "server.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)], stdout=log,
                             stderr=subprocess.STDOUT)

@@ -26,7 +26,7 @@ from .drivers.head import speech_head
 from .drivers.lipsync import lipsync
 from .drivers.prosody import head_energy, read_voice, voice_timeline
 from .errors import InputError
-from .export import load_track, save_track
+from .export import save_track
 from .media.atomic import check_writable
 from .media.audio import ANALYSIS_RATE, Audio, Speech, load_audio
 from .media.image import load_image
@@ -34,7 +34,7 @@ from .media.video import even_size, write_video
 from .motion import MotionTrack, lip_aperture
 from .options import FPS_RANGE, MotionOptions, RenderOptions
 from .progress import Progress, quiet
-from .sources import VIDEO_SUFFIXES, Resolver
+from .sources import VIDEO_SUFFIXES, Resolver, load_motion
 
 if TYPE_CHECKING:  # the renderer pulls in OpenCV and MediaPipe; motion-only use skips them
     from .render import PortraitRenderer
@@ -273,15 +273,6 @@ def blendshapes(audio: str | Path | None = None, *, output: str | Path | None = 
     return track
 
 
-def load_motion(motion: MotionTrack | str | Path, progress: Progress = quiet) -> MotionTrack:
-    """A MotionTrack as given, from a saved track file, or captured from a video."""
-    if isinstance(motion, MotionTrack):
-        return motion
-    if Path(motion).suffix.lower() in VIDEO_SUFFIXES:
-        return capture_video(motion, progress=progress).track()
-    return load_track(motion)
-
-
 def _sound_of(video: str | Path) -> Audio | None:
     """A driving video's own sound, or None if it is silent."""
     try:
@@ -342,7 +333,7 @@ def dub(video: str | Path, audio: str | Path | None = None, *, output: str | Pat
 
     from .filters import ping_pong
     from .media.video import open_video
-    from .motion import combine
+    from .motion import combine, layer_mask
     from .render.dub import MouthRedrawer
 
     check_writable(output)
@@ -379,14 +370,8 @@ def dub(video: str | Path, audio: str | Path | None = None, *, output: str | Pat
             progress("rendering", i + 1, n_out)
 
     path = write_video(output, dubbed(), fps, speech.audio, render.crf, duration=n_out / fps)
-    track = MotionTrack(fps, np.where(_mouth_mask(), target, own), np.zeros((n_out, 6), np.float32))
+    track = MotionTrack(fps, np.where(layer_mask("mouth"), target, own), np.zeros((n_out, 6), np.float32))
     return Result(path, track)
-
-
-def _mouth_mask() -> np.ndarray:
-    from .motion import layer_mask
-
-    return layer_mask("mouth")
 
 
 class _FrameStore:

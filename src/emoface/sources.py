@@ -74,6 +74,20 @@ def parse_source(layer: str, value: str | Path | None) -> Source:
     return Source(kind, path)
 
 
+def load_motion(motion: MotionTrack | str | Path, progress: Progress = quiet,
+                face_model: str | Path | None = None) -> MotionTrack:
+    """A MotionTrack as given, from a saved track file, or captured from a video."""
+    if isinstance(motion, MotionTrack):
+        return motion
+    if Path(motion).suffix.lower() in VIDEO_SUFFIXES:
+        from .drivers.capture import capture_video
+
+        return capture_video(motion, face_model, progress).track()
+    from .export import load_track
+
+    return load_track(motion)
+
+
 class Resolver:
     """Reads sources into layers of ``frames`` frames at ``fps``; a video or
     track given for several layers is read once."""
@@ -90,15 +104,7 @@ class Resolver:
         """The MotionTrack a video or track source holds, at its own rate."""
         assert source.path is not None
         if source.path not in self._tracks:
-            if source.kind == "video":
-                from .drivers.capture import capture_video
-
-                track = capture_video(source.path, self.face_model, self.progress).track()
-            else:
-                from .export import load_track
-
-                track = load_track(source.path)
-            self._tracks[source.path] = track
+            self._tracks[source.path] = load_motion(source.path, self.progress, self.face_model)
         return self._tracks[source.path]
 
     def layer(self, layer: str, source: Source, intensity: float = 1.0) -> np.ndarray:

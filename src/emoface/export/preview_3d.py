@@ -29,7 +29,7 @@ class MeshPreview:
         mesh = canonical_mesh()
         self.size = size
         self._rest = mesh.vertices.astype(np.float64)
-        self._rig = (default_rig() if rig is None else np.asarray(rig, np.float32)).astype(np.float64)
+        self._rig = default_rig() if rig is None else np.asarray(rig, np.float32)
         self._tris = mesh.triangles[~mouth_span_triangles(mesh.triangles)].astype(np.int64)
         side = 512
         self._uv = mesh.uv.astype(np.float64) * side
@@ -46,7 +46,7 @@ class MeshPreview:
         from ..render.warp import rasterise_ids, remap_field, triangle_affines
 
         s = self.size
-        v = self._rest + np.asarray(apply(self._rig.astype(np.float32), np.asarray(coeffs, np.float32)), np.float64)
+        v = self._rest + np.asarray(apply(self._rig, np.asarray(coeffs, np.float32)), np.float64)
         rot = rotation_from_angles(*np.asarray(pose[:3], np.float64))
         v = (v - [0, -2.0, 0]) @ rot.T + [0, -2.0, 0] + np.asarray(pose[3:6], np.float64)
         px = np.column_stack([s / 2 + v[:, 0] * self._scale, s / 2 - (v[:, 1] + 0.4) * self._scale])
