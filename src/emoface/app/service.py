@@ -11,7 +11,8 @@ Endpoints (``/docs`` serves the OpenAPI schema):
 ``POST /v1/videos`` (multipart: image; audio or text; options as JSON) -> 202
 ``{"id"}``; ``GET /v1/jobs/{id}``; ``GET /v1/jobs/{id}/result[?format=csv|glb]``;
 ``DELETE /v1/jobs/{id}``; ``POST /v1/blendshapes`` (short audio or text ->
-the MotionTrack as JSON, synchronously).
+the MotionTrack as JSON, synchronously); ``/v1/stream`` (WebSocket: live
+PCM in, ARKit frames out; docs/stream.md).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 # At module level: FastAPI reads the endpoints' (string) annotations from here.
-from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -331,7 +332,76 @@ def build_service(opts: ServiceOptions):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
+    @app.websocket("/v1/stream")
+    async def stream(ws: WebSocket):
+        await _stream(ws, opts)
+
     return app
+
+
+_MAX_CHUNK_BYTES = 2 * 16_000  # one second of 16-bit PCM at 16 kHz
+
+
+async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
+    """One live stream (protocol: docs/stream.md). A bad message is answered
+    with ``{"error": ...}`` and the stream goes on; bad options close it
+    (1008, the reason says which)."""
+    import asyncio
+
+    from ..errors import EmofaceError
+    from ..stream import StreamSession, stream_options
+
+    await ws.accept()
+    query = dict(ws.query_params)
+    if opts.api_key:
+        given = ws.headers.get("x-api-key") or query.get("api_key") or ""
+        if not hmac.compare_digest(given.encode(), opts.api_key.encode()):
+            await ws.close(1008, "missing or wrong API key; send it as X-API-Key or ?api_key=")
+            return
+    query.pop("api_key", None)
+    try:
+        session = StreamSession(*stream_options(query))
+    except (EmofaceError, ValueError) as err:
+        await ws.close(1008, str(err)[:120])
+        return
+
+    async def send(frames) -> None:
+        if len(frames):
+            await ws.send_text(json.dumps(frames.message()))
+
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            if message.get("bytes") is not None:
+                data = message["bytes"]
+                if len(data) % 2 or len(data) > _MAX_CHUNK_BYTES:
+                    await ws.send_text(json.dumps({"error": f"a chunk of {len(data)} bytes: send 16-bit mono "
+                                                            "PCM at 16 kHz, whole samples, at most 1 s a chunk"}))
+                    continue
+                await send(await asyncio.to_thread(session.feed, data))
+                continue
+            try:
+                control = json.loads(message.get("text") or "")
+                if not isinstance(control, dict):
+                    raise ValueError("not an object")
+            except ValueError:
+                await ws.send_text(json.dumps({"error": 'text messages are JSON objects: {"emotion": "happy", '
+                                                        '"intensity": 0.7} or {"end": true}'}))
+                continue
+            if control.get("end"):
+                await send(await asyncio.to_thread(session.end))
+                await ws.close(1000, "end of stream")
+                return
+            try:
+                if "emotion" not in control:
+                    raise ValueError(f"unknown message {sorted(control)}; send emotion (and intensity) or end")
+                session.set_emotion(control["emotion"], control.get("intensity"))
+            except (EmofaceError, ValueError, TypeError) as err:
+                await ws.send_text(json.dumps({"error": str(err)}))
+    except WebSocketDisconnect:
+        return
 
 
 def serve(opts: ServiceOptions, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -186,12 +186,13 @@ def parse_emotion(spec: str, intensity: float = 1.0) -> tuple[Key, ...]:
 
 
 def timeline_expression(keys: tuple[Key, ...], frames: int, fps: float,
-                        ease_seconds: float = 0.4) -> np.ndarray:
+                        ease_seconds: float = 0.4, first: int = 0) -> np.ndarray:
     """Expression layer (frames, 52) of an emotion timeline: the face starts
     neutral and, at each key's time, eases into that key's mixture over
     ``ease_seconds`` (smoothstep; a change that starts before the last one
-    has finished blends on from wherever the face is)."""
-    t = np.arange(frames) / fps
+    has finished blends on from wherever the face is). ``first`` is the
+    index of the first frame wanted (a stream asks for its newest frames)."""
+    t = (first + np.arange(frames)) / fps
     out = np.zeros((frames, len(ARKIT_NAMES)), np.float32)
     for key in keys:
         ramp = (smoothstep(t, key.time, key.time + ease_seconds) if ease_seconds > 0
@@ -221,19 +222,31 @@ def idle_life(expression: np.ndarray, fps: float, seed: int) -> np.ndarray:
     """The expression layer (frames, 52) with small, slow, seeded variation,
     so a held emotion is never a frozen mask. Zero channels stay zero except
     the brows, which drift by a trace."""
+    x = np.asarray(expression, np.float32)
+    return apply_idle(x, *idle_variation(len(x), x.shape[1], fps, seed))
+
+
+def idle_variation(frames: int, channels: int, fps: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The seeded variation :func:`idle_life` applies: a gain per frame and
+    channel (frames, channels) and a brow lift per frame (frames,). It loops:
+    the last frame runs smoothly into the first."""
     from scipy.ndimage import gaussian_filter1d
 
-    x = np.asarray(expression, np.float32)
-    if not len(x):
-        return x
     rng = np.random.default_rng(seed + 11)
     sigma = _IDLE_SECONDS * fps
 
     def slow(width: int) -> np.ndarray:
-        n = gaussian_filter1d(rng.standard_normal((len(x) + 1, width)), sigma, axis=0, mode="wrap")[: len(x)]
+        if not frames:
+            return np.zeros((0, width))
+        n = gaussian_filter1d(rng.standard_normal((frames + 1, width)), sigma, axis=0, mode="wrap")[:frames]
         return n / (np.abs(n).max(axis=0) + 1e-9)
 
-    out = x * (1.0 + _IDLE_SHARE * slow(x.shape[1])).astype(np.float32)
-    brow = np.clip(slow(1)[:, 0], 0, None) * _IDLE_BROW
-    out[:, _BROWS] += brow[:, None].astype(np.float32)
+    gain = (1.0 + _IDLE_SHARE * slow(channels)).astype(np.float32)
+    return gain, (np.clip(slow(1)[:, 0], 0, None) * _IDLE_BROW).astype(np.float32)
+
+
+def apply_idle(expression: np.ndarray, gain: np.ndarray, brow: np.ndarray) -> np.ndarray:
+    """``expression`` (frames, 52) with the variation of :func:`idle_variation`."""
+    out = expression * gain
+    out[:, _BROWS] += brow[:, None]
     return np.clip(out, 0.0, 1.0).astype(np.float32)

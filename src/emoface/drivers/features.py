@@ -51,7 +51,14 @@ def speech_level(signal: np.ndarray, rate: int, fps: float, frames: int) -> np.n
     peak = float(np.percentile(db, 97))
     if peak < SILENCE_DBFS:
         return np.zeros(frames, np.float32)
-    floor = max(float(np.percentile(db, 10)), peak - 45.0)
-    gate = floor + 0.3 * (peak - floor)  # under this: pause or breath, lips rest
-    level = np.clip((db - gate) / max(peak - gate, 1.0), 0, 1)
+    level = level_from_db(db, peak, float(np.percentile(db, 10)))
     return np.clip(uniform_filter1d(level, 2), 0, 1).astype(np.float32)
+
+
+def level_from_db(db: np.ndarray, peak: float, floor: float) -> np.ndarray:
+    """Loudness in [0, 1] from frame levels (dBFS) given the speaker's loud
+    peaks and noise floor, measured over a clip or, in a stream, over the
+    last seconds."""
+    floor = max(floor, peak - 45.0)
+    gate = floor + 0.3 * (peak - floor)  # under this: pause or breath, lips rest
+    return np.clip((np.asarray(db) - gate) / max(peak - gate, 1.0), 0, 1)

@@ -22,23 +22,42 @@ def speech_head(level: np.ndarray, fps: float, amount: float, seed: int) -> np.n
     ``amount`` scales everything; 0 gives a still head.
     """
     frames = len(level)
-    pose = np.zeros((frames, 6), np.float32)
     if amount <= 0 or frames == 0:
-        return pose
-    rng = np.random.default_rng(seed + 1)
+        return np.zeros((frames, 6), np.float32)
     talking = gaussian_filter1d(level.astype(float), 0.5 * fps)
     rise = np.clip(np.gradient(gaussian_filter1d(level.astype(float), 0.06 * fps)), 0, None)
     nod = gaussian_filter1d(rise, 0.08 * fps)
-    nod = nod / (nod.max() + 1e-9)
-    activity = 0.35 + 0.65 * np.clip(talking / (talking.max() + 1e-9), 0, 1)
-    pose[:, 0] = 3.0 * _sway(frames, fps, rng, 1.2) * activity
-    pose[:, 1] = 1.5 * _sway(frames, fps, rng, 0.9) * activity - 2.0 * nod
-    pose[:, 2] = 1.5 * _sway(frames, fps, rng, 1.5) * activity
+    return head_pose(idle_head(frames, fps, seed), talking / (talking.max() + 1e-9),
+                     nod / (nod.max() + 1e-9)) * np.float32(amount)
+
+
+def idle_head(frames: int, fps: float, seed: int, loop: bool = False) -> np.ndarray:
+    """The seeded, speech-independent part of head motion, (frames, 4): sway
+    in yaw, pitch and roll (each peaking at 1) and the breath (-1..1). The
+    sway loops (the last frame runs smoothly into the first); with ``loop``
+    the breath does too, its rate rounded to whole breaths over the span, so
+    a stream can repeat a long span without a seam."""
+    rng = np.random.default_rng(seed + 1)
+    sway = np.stack([_sway(frames, fps, rng, s) for s in (1.2, 0.9, 1.5)], axis=1)
     # Breathing: a slow rise and fall (~15 breaths a minute, the rate drifting
     # a little), seen most while the speaker is silent.
     rate = 0.25 * (1 + 0.15 * _sway(frames, fps, rng, 4.0))
-    breath = np.sin(2 * np.pi * np.cumsum(rate) / fps + rng.uniform(0, 2 * np.pi))
-    rest = 1.0 - 0.6 * np.clip(talking / (talking.max() + 1e-9), 0, 1)
-    pose[:, 1] += 0.4 * breath * rest
-    pose[:, 4] += 0.08 * breath * rest  # cm: the head rides on the chest
-    return pose * np.float32(amount)
+    cycles = np.cumsum(rate) / fps
+    if loop and cycles[-1] >= 1:
+        cycles *= round(cycles[-1]) / cycles[-1]
+    breath = np.sin(2 * np.pi * cycles + rng.uniform(0, 2 * np.pi))
+    return np.concatenate([sway, breath[:, None]], axis=1)
+
+
+def head_pose(idle: np.ndarray, talking: np.ndarray, nod: np.ndarray) -> np.ndarray:
+    """Pose (frames, 6) from the idle part (:func:`idle_head`) and how much
+    the speaker is talking and nodding per frame, each in [0, 1]."""
+    activity = 0.35 + 0.65 * np.clip(talking, 0, 1)
+    pose = np.zeros((len(idle), 6), np.float32)
+    pose[:, 0] = 3.0 * idle[:, 0] * activity
+    pose[:, 1] = 1.5 * idle[:, 1] * activity - 2.0 * nod
+    pose[:, 2] = 1.5 * idle[:, 2] * activity
+    rest = 1.0 - 0.6 * np.clip(talking, 0, 1)
+    pose[:, 1] += 0.4 * idle[:, 3] * rest
+    pose[:, 4] += 0.08 * idle[:, 3] * rest  # cm: the head rides on the chest
+    return pose

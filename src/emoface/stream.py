@@ -1,0 +1,294 @@
+"""Live motion: speech arriving in chunks becomes ARKit frames as it is spoken.
+
+A :class:`StreamSession` takes 16-bit mono PCM at 16 kHz in chunks of any
+size and returns each frame once, ``lookahead`` seconds after the audio it
+shows has arrived (the recogniser needs a little of what follows a phone to
+name it, and the lips anticipate the next sound). The layers are the offline
+ones, made causal:
+
+- mouth: phones from the live recogniser (:class:`~emoface.drivers.lipsync.sphinx.PhoneStream`),
+  blended on a short rolling window; loudness normalised by the last
+  seconds of speech rather than the whole clip;
+- eyes: gaze and blinks from the blink model, which needs no audio (blinks
+  do not wait for pauses: seeing a pause coming needs more look-ahead);
+- head: the seeded sway and breath, with talking and nodding followed by
+  causal filters of the loudness;
+- expression: the emotion timeline, to which :meth:`StreamSession.set_emotion`
+  adds a key at the moment it is called.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .drivers.emotion import Key, apply_idle, idle_variation, parse_emotion, timeline_expression
+from .drivers.eyes import eyes_layer
+from .drivers.features import SILENCE_DBFS, frame_rms, level_from_db
+from .drivers.head import head_pose, idle_head
+from .drivers.lipsync import phonetic_mouth
+from .drivers.lipsync.phones import Segment, arpabet_segments
+from .drivers.lipsync.sphinx import RATE, PhoneStream
+from .errors import OptionError
+from .motion import ARKIT_NAMES, combine
+from .options import DERIVED_EMOTIONS, EMOTIONS, MotionOptions, _check_range
+
+LOOKAHEAD_RANGE = (0.06, 0.5)  # under 60 ms the loudness of a 25 fps frame is not in yet
+_CONTEXT_S = 0.6  # mouth frames decided before the newest ones, for coarticulation
+_HISTORY_S = 10.0  # loudness is normalised over this much recent speech
+_PRIOR_S = 2.0  # ... starting from a typical speaker's, for this long
+_IDLE_SPAN_S = 120.0  # head sway and expression variation repeat after this
+_EYES_SPAN_S = 60.0  # gaze and blinks are planned this far ahead
+_RESTART_AFTER_S = 5.0  # the recogniser restarts at the first pause after this
+_RESTART_HARD_S = 15.0  # ... and here in any case
+_PAUSE_S = 0.25
+_MIXTURE = re.compile(r"[a-z]+(@[0-9.]+)?(\+[a-z]+(@[0-9.]+)?)*")
+
+
+@dataclass(frozen=True)
+class Frames:
+    """Frames ``first`` .. ``first + len - 1`` of a stream."""
+
+    fps: float
+    first: int
+    coefficients: np.ndarray  # (n, 52), ARKit order
+    pose: np.ndarray  # (n, 6): yaw, pitch, roll (degrees), x, y, z (cm)
+
+    def __len__(self) -> int:
+        return len(self.coefficients)
+
+    @property
+    def times(self) -> np.ndarray:
+        """Seconds since the stream began at which each frame shows."""
+        return (self.first + np.arange(len(self))) / self.fps
+
+    def message(self) -> dict:
+        """The frames as the stream protocol sends them (docs/stream.md)."""
+        return {"frames": [{"time": round(float(t), 6),
+                            "blendshapes": [round(float(v), 4) for v in c],
+                            "pose": [round(float(v), 4) for v in p]}
+                           for t, c, p in zip(self.times, self.coefficients, self.pose)]}
+
+
+def check_stream_options(opts: MotionOptions, lookahead: float) -> None:
+    """Refuse the options a live stream cannot honour, with what to do."""
+    _check_range("lookahead", lookahead, *LOOKAHEAD_RANGE, "--lookahead")
+    if opts.lipsync == "acoustic":
+        raise OptionError("lipsync acoustic is not available in a stream; use phonetic (the default)")
+    if opts.emotion.strip().lower().endswith(".json"):
+        raise OptionError("a stream takes its emotion timeline inline (0:neutral, 2.5:happy@0.8), not as a file")
+    if opts.emotion in DERIVED_EMOTIONS or opts.emotion_text is not None:
+        raise OptionError(f"emotion {opts.emotion_text or opts.emotion!r} needs the whole speech; in a "
+                          "stream give a label or keyframes, and change it with an emotion message")
+    for layer, source in opts.sources().items():
+        if not source.is_auto:
+            raise OptionError(f"{layer}_from is for files; a stream drives every layer from the live voice")
+
+
+class StreamSession:
+    """One live stream: feed PCM as it arrives, get the frames it completes.
+
+    Parameters
+    ----------
+    opts : MotionOptions
+        As for offline motion, less what needs the whole speech (derived
+        emotions, layers from files, acoustic lip sync).
+    lookahead : float
+        Seconds of audio after a frame that arrive before the frame is
+        sent. 0.1 (the default) gives lips nearly as good as offline.
+    """
+
+    def __init__(self, opts: MotionOptions = MotionOptions(), lookahead: float = 0.1) -> None:
+        check_stream_options(opts, lookahead)
+        self.opts, self.lookahead, self.fps = opts, lookahead, opts.fps
+        self._phones = PhoneStream(lag=lookahead / 2)
+        self._segments: list[Segment] = []
+        self._keys = list(opts.emotion_keys())
+        self._audio = np.zeros(0, np.float32)  # the newest seconds of audio
+        self._audio0 = 0  # sample index of self._audio[0]
+        self._db = list(np.linspace(-65.0, -18.0, int(_PRIOR_S * self.fps)))
+        self._level = np.zeros(0, np.float32)  # per frame, from frame self._level0 on
+        self._level0 = 0
+        self._sent = 0  # frames sent
+        self._talk = self._rise = self._nod = 0.0
+        self._talk_peak = self._nod_peak = 0.3
+        self._quiet = 0.0  # seconds of silence at the end of the audio so far
+        idle_frames = int(_IDLE_SPAN_S * self.fps)
+        self._idle_head = idle_head(idle_frames, self.fps, opts.seed, loop=True)
+        self._idle_gain, self._idle_brow = idle_variation(idle_frames, len(ARKIT_NAMES), self.fps, opts.seed)
+        self._eyes: dict[int, np.ndarray] = {}
+        self._ended = False
+
+    @property
+    def now(self) -> float:
+        """Seconds of audio received."""
+        return self._phones.now
+
+    @property
+    def frames_sent(self) -> int:
+        return self._sent
+
+    def set_emotion(self, emotion: str, intensity: float | None = None) -> None:
+        """From the next frame on, ease into ``emotion`` (a label or a
+        mixture such as ``happy@0.6+surprised@0.3``)."""
+        intensity = self.opts.intensity if intensity is None else float(intensity)
+        _check_range("intensity", intensity, 0.0, 1.0, "intensity")
+        if not isinstance(emotion, str) or not _MIXTURE.fullmatch(emotion.strip()):
+            raise OptionError(f"emotion {emotion!r} is not a label or a mixture; use one of "
+                              f"{', '.join(EMOTIONS)}, or a mixture such as happy@0.6+surprised@0.3")
+        mix = parse_emotion(emotion.strip(), intensity)[0].mix
+        t = self._sent / self.fps
+        # A key the face has fully eased into hides every key before it; a
+        # message overrides keys the starting timeline had planned for later.
+        keys = [k for k in self._keys if k.time <= t]
+        done = [i for i, k in enumerate(keys) if k.time + self.opts.emotion_ease <= t]
+        self._keys = keys[done[-1] if done else 0:] + [Key(t, mix)]
+
+    def feed(self, pcm: bytes) -> Frames:
+        """Take the next chunk of 16-bit little-endian mono PCM at 16 kHz;
+        the frames it completes (possibly none)."""
+        if self._ended:
+            raise RuntimeError("the stream has ended")
+        if len(pcm) % 2:
+            raise ValueError("PCM chunks hold whole 16-bit samples; got an odd number of bytes")
+        samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
+        self._audio = np.concatenate([self._audio, samples])
+        self._add(self._phones.feed(pcm))
+        self._update_level()
+        quiet = not len(self._level) or self._level[-1] <= 0
+        self._quiet = self._quiet + len(samples) / RATE if quiet else 0.0
+        u = self._phones.utterance_seconds
+        if (u > _RESTART_AFTER_S and self._quiet > _PAUSE_S) or u > _RESTART_HARD_S:
+            self._add(self._phones.restart())
+        ready = math.floor((self.now - self.lookahead) * self.fps + 1e-9) + 1
+        return self._emit(ready)
+
+    def end(self) -> Frames:
+        """The audio is over: the remaining frames, up to its end."""
+        total = max(1, int(round(self.now * self.fps)))
+        pad = np.zeros(int((self.lookahead + 2 / self.fps) * RATE), "<i2").tobytes()
+        self._audio = np.concatenate([self._audio, np.zeros(len(pad) // 2, np.float32)])
+        self._phones.feed(pad)
+        self._add(self._phones.restart())
+        self._update_level()
+        self._ended = True
+        return self._emit(total)
+
+    # --- internals -------------------------------------------------------
+
+    def _add(self, phones) -> None:
+        if phones:
+            self._segments += arpabet_segments(phones)
+
+    def _update_level(self) -> None:
+        """Loudness of every frame whose two-frame window has arrived."""
+        fps, n = self.fps, self._level0 + len(self._level)
+        have = math.floor(self.now * fps - 1.5) + 1
+        if have > n:
+            s0 = max(int(round((n - 1) * RATE / fps)), 0)
+            lead = 1 if n > 0 else 0
+            part = self._audio[s0 - self._audio0:]
+            rms = frame_rms(part, RATE, fps, have - n + lead)[lead:]
+            db = 20 * np.log10(rms + 1e-9)
+            self._db = (self._db + list(db))[-int(_HISTORY_S * fps):]
+            hist = np.asarray(self._db)
+            peak, floor = float(np.percentile(hist, 97)), float(np.percentile(hist, 10))
+            lv = level_from_db(db, peak, floor) if peak >= SILENCE_DBFS else np.zeros(len(db))
+            self._level = np.concatenate([self._level, lv.astype(np.float32)])
+        # Keep what the mouth window and the loudness of the next frames need.
+        keep_from = max(0, min(self._sent - int(_CONTEXT_S * fps), self._level0 + len(self._level) - 2))
+        if keep_from - self._level0 > 2 * fps:
+            self._level = self._level[keep_from - self._level0:]
+            self._level0 = keep_from
+            cut = int((keep_from - 2) * RATE / fps) - self._audio0
+            if cut > 0:
+                self._audio, self._audio0 = self._audio[cut:], self._audio0 + cut
+            t0 = keep_from / fps - 1.0
+            self._segments = [s for s in self._segments if s.end > t0]
+
+    def _emit(self, ready: int) -> Frames:
+        fps, first = self.fps, self._sent
+        ready = min(ready, self._level0 + len(self._level))
+        if ready <= first:
+            return Frames(fps, first, np.zeros((0, len(ARKIT_NAMES)), np.float32), np.zeros((0, 6), np.float32))
+        w0 = max(self._level0, first - int(_CONTEXT_S * fps))
+        w1 = self._level0 + len(self._level)
+        # Offline loudness is smoothed over two frames; so here.
+        raw = self._level[w0 - self._level0 - (1 if w0 > self._level0 else 0):w1 - self._level0]
+        level = ((raw[1:] + raw[:-1]) / 2 if w0 > self._level0 else
+                 np.concatenate([raw[:1], (raw[1:] + raw[:-1]) / 2]))
+        t0 = w0 / fps
+        segs = [s._replace(start=s.start - t0, end=s.end - t0) for s in self._segments if s.end > t0 - 0.3]
+        mouth = phonetic_mouth(segs, level, fps, self.opts.articulation)[: ready - w0]
+        frames = np.arange(w0, ready)
+        eyes = self._eyes_at(frames)
+        expression = timeline_expression(tuple(self._keys), len(frames), fps, self.opts.emotion_ease, first=w0)
+        idx = frames % len(self._idle_gain)
+        expression = apply_idle(expression, self._idle_gain[idx], self._idle_brow[idx])
+        coeffs = combine(np.clip(mouth * self.opts.mouth_gain, 0, 1), eyes,
+                         np.clip(expression * self.opts.expression_gain, 0, 1), fps)[first - w0:]
+        pose = self._pose(level[first - w0: ready - w0], frames[first - w0:])
+        self._sent = ready
+        return Frames(fps, first, coeffs, pose)
+
+    def _eyes_at(self, frames: np.ndarray) -> np.ndarray:
+        span = int(_EYES_SPAN_S * self.fps)
+        out = np.zeros((len(frames), len(ARKIT_NAMES)), np.float32)
+        for block in np.unique(frames // span):
+            if block not in self._eyes:
+                self._eyes = {b: v for b, v in self._eyes.items() if b >= block - 1}
+                self._eyes[block] = eyes_layer(_EYES_SPAN_S, np.ones(span, np.float32), self.fps,
+                                               self.opts.blinks_per_minute, self.opts.seed + 7919 * int(block),
+                                               self.opts.gaze)
+            here = frames // span == block
+            out[here] = self._eyes[block][frames[here] % span]
+        return out
+
+    def _pose(self, level: np.ndarray, frames: np.ndarray) -> np.ndarray:
+        # One-pole filters stand in for the offline Gaussians, which look
+        # ahead: talking over ~0.5 s, stress rises over ~0.06 and 0.08 s.
+        fps = self.fps
+        a_talk, a_rise, a_nod = (1 - math.exp(-1 / (s * fps)) for s in (0.5, 0.06, 0.08))
+        talking, nod = np.zeros(len(level)), np.zeros(len(level))
+        for i, lv in enumerate(level):
+            self._talk += a_talk * (lv - self._talk)
+            before = self._rise
+            self._rise += a_rise * (lv - self._rise)
+            self._nod += a_nod * (max(self._rise - before, 0.0) - self._nod)
+            self._talk_peak = max(self._talk_peak * 0.9995, self._talk)
+            self._nod_peak = max(self._nod_peak * 0.9995, self._nod, 1e-3)
+            talking[i], nod[i] = self._talk / self._talk_peak, self._nod / self._nod_peak
+        idle = self._idle_head[frames % len(self._idle_head)]
+        return head_pose(idle, talking, nod) * np.float32(self.opts.head_motion)
+
+
+def stream_options(values: dict) -> tuple[MotionOptions, float]:
+    """MotionOptions and look-ahead from a flat mapping (a query string)."""
+    values = dict(values)
+    lookahead = float(values.pop("lookahead", 0.1))
+    known = {f.name for f in dataclasses.fields(MotionOptions)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise OptionError(f"unknown option(s) {', '.join(unknown)}; known: lookahead, {', '.join(sorted(known))}")
+    for name in values:
+        if name.endswith("_from"):  # checked before MotionOptions looks for the file
+            raise OptionError(f"{name} is for files; a stream drives every layer from the live voice")
+    typed = {}
+    for name, value in values.items():
+        default = getattr(MotionOptions(), name)
+        try:
+            typed[name] = type(default)(value) if default is not None else value
+        except ValueError:
+            raise OptionError(f"option {name}={value!r} is not a {type(default).__name__}") from None
+    if str(typed.get("emotion", "")).strip().lower().endswith(".json"):
+        raise OptionError("a stream takes its emotion timeline inline (0:neutral, 2.5:happy@0.8), not as a file")
+    opts = MotionOptions(**typed)
+    check_stream_options(opts, lookahead)
+    return opts, lookahead
+
+
+__all__ = ["Frames", "StreamSession", "check_stream_options", "stream_options"]
