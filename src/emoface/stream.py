@@ -7,7 +7,8 @@ name it, and the lips anticipate the next sound). The layers are the offline
 ones, made causal:
 
 - mouth: phones from the live recogniser (:class:`~emoface.drivers.lipsync.sphinx.PhoneStream`),
-  blended on a short rolling window; loudness normalised by the last
+  committed 30 ms behind the newest audio and blended on a short rolling
+  window; loudness normalised by the last
   seconds of speech rather than the whole clip;
 - eyes: gaze and blinks from the blink model, which needs no audio (blinks
   do not wait for pauses: seeing a pause coming needs more look-ahead);
@@ -31,7 +32,7 @@ from .drivers.eyes import eyes_layer
 from .drivers.features import SILENCE_DBFS, frame_rms, level_from_db
 from .drivers.head import head_pose, idle_head
 from .drivers.lipsync import phonetic_mouth
-from .drivers.lipsync.phones import Segment, arpabet_segments
+from .drivers.lipsync.phones import Phone, arpabet_segments
 from .drivers.lipsync.sphinx import RATE, PhoneStream
 from .errors import OptionError
 from .motion import ARKIT_NAMES, combine
@@ -105,8 +106,8 @@ class StreamSession:
     def __init__(self, opts: MotionOptions = MotionOptions(), lookahead: float = 0.1) -> None:
         check_stream_options(opts, lookahead)
         self.opts, self.lookahead, self.fps = opts, lookahead, opts.fps
-        self._phones = PhoneStream(lag=lookahead / 2)
-        self._segments: list[Segment] = []
+        self._phones = PhoneStream()
+        self._phone_list: list[Phone] = []
         self._keys = list(opts.emotion_keys())
         self._audio = np.zeros(0, np.float32)  # the newest seconds of audio
         self._audio0 = 0  # sample index of self._audio[0]
@@ -180,9 +181,15 @@ class StreamSession:
 
     # --- internals -------------------------------------------------------
 
-    def _add(self, phones) -> None:
-        if phones:
-            self._segments += arpabet_segments(phones)
+    def _add(self, phones: list[Phone]) -> None:
+        # The recogniser commits a phone piece by piece as its best path
+        # grows; one phone is one segment (coarticulation counts neighbours).
+        for p in phones:
+            last = self._phone_list[-1] if self._phone_list else None
+            if last and last.label == p.label and abs(last.end - p.start) < 1e-6:
+                self._phone_list[-1] = last._replace(end=p.end)
+            else:
+                self._phone_list.append(p)
 
     def _update_level(self) -> None:
         """Loudness of every frame whose two-frame window has arrived."""
@@ -208,7 +215,7 @@ class StreamSession:
             if cut > 0:
                 self._audio, self._audio0 = self._audio[cut:], self._audio0 + cut
             t0 = keep_from / fps - 1.0
-            self._segments = [s for s in self._segments if s.end > t0]
+            self._phone_list = [p for p in self._phone_list if p.end > t0]
 
     def _emit(self, ready: int) -> Frames:
         fps, first = self.fps, self._sent
@@ -222,7 +229,8 @@ class StreamSession:
         level = ((raw[1:] + raw[:-1]) / 2 if w0 > self._level0 else
                  np.concatenate([raw[:1], (raw[1:] + raw[:-1]) / 2]))
         t0 = w0 / fps
-        segs = [s._replace(start=s.start - t0, end=s.end - t0) for s in self._segments if s.end > t0 - 0.3]
+        segs = [s._replace(start=s.start - t0, end=s.end - t0)
+                for s in arpabet_segments([p for p in self._phone_list if p.end > t0 - 0.3])]
         mouth = phonetic_mouth(segs, level, fps, self.opts.articulation)[: ready - w0]
         frames = np.arange(w0, ready)
         eyes = self._eyes_at(frames)
