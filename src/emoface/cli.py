@@ -67,8 +67,8 @@ class _Bar:
 
         bar = self.bars.get(step)
         if bar is None:
-            bar = self.bars[step] = tqdm(total=total, desc=f"{step:>10}", unit="frame"
-                                         if step in ("rendering", "capturing") else "step", leave=True)
+            unit = {"rendering": "frame", "capturing": "frame", "jobs": "job"}.get(step, "step")
+            bar = self.bars[step] = tqdm(total=total, desc=f"{step:>10}", unit=unit, leave=True)
         bar.update(completed - bar.n)
         if completed >= total:
             bar.close()
@@ -168,6 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(u, MotionOptions, DUB_OPTIONS)
     _add_options(u, RenderOptions, ("crf", "face_model"))
 
+    k = sub.add_parser("batch", parents=[common], help="many generate jobs from a CSV, in parallel "
+                       "(a process pool, or a Ray cluster); a rerun skips finished jobs")
+    k.add_argument("jobs", type=Path, help="CSV, one row per job: image, audio or text (words to speak), "
+                   "output (.mp4), and any generate option as a column (emotion, seed, size...); "
+                   "paths relative to the CSV's folder")
+    k.add_argument("--workers", type=int, help="jobs rendered at once (default: one per core)")
+    k.add_argument("--ray", metavar="ADDRESS", help="run the jobs on the Ray cluster at ADDRESS "
+                   "(ray://HOST:10001), or `local` to start Ray on this machine; needs emoface[batch]")
+
     d = sub.add_parser("demo", parents=[common], help="render the built-in example (astronaut portrait + synthetic speech)")
     d.add_argument("-o", "--output", type=Path, default=Path("out/demo.mp4"))
     _add_options(d, MotionOptions)
@@ -214,6 +223,8 @@ def _run(argv: list[str] | None) -> int:
             serve(ServiceOptions(ns.data_dir, ns.workers, key, ns.max_queue, ns.max_upload_mb,
                                  ns.max_audio_seconds), ns.host, ns.port)
             return 0
+        elif ns.command == "batch":
+            return _batch(ns, bar)
         elif ns.command == "ui":
             from .app.ui import serve
 
@@ -254,6 +265,25 @@ def _run(argv: list[str] | None) -> int:
     bar.close()
     print(out)
     return 0
+
+
+def _batch(ns: argparse.Namespace, bar: _Bar) -> int:
+    """`emoface batch`: the jobs, then their table; status 1 if any failed."""
+    from .app.batch import format_table, run_batch
+
+    try:
+        results = run_batch(ns.jobs, workers=ns.workers, ray=ns.ray, progress=bar)
+    except KeyboardInterrupt:
+        bar.close()
+        print("emoface: interrupted; finished jobs are kept, and a rerun skips them", file=sys.stderr)
+        return 130
+    bar.close()
+    print(format_table(results, ns.jobs.resolve().parent))
+    failed = sum(r.state == "failed" for r in results)
+    if failed:
+        print(f"emoface: error: {failed} of {len(results)} jobs failed; fix them and run again "
+              "(finished jobs are skipped)", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def main() -> None:

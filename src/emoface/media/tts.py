@@ -23,9 +23,12 @@ def synthesize(text: str, seed: int = 0) -> Speech:
         from piper import PiperVoice
     except ImportError:
         raise ModelError("--say needs the speech synthesiser: pip install 'emoface[tts]'") from None
+    # The model's noise ops draw their generator's seed when the session is
+    # built, so the seed must be set before loading (set after, it is ignored
+    # and every call speaks a little differently).
+    onnxruntime.set_seed(int(seed))
     voice = PiperVoice.load(voice_pkg.model_path(), voice_pkg.config_path(),
                            include_alignments=True)
-    onnxruntime.set_seed(int(seed))
     chunks, phones, t = [], [], 0.0
     for chunk in voice.synthesize(text, include_alignments=True):
         rate = chunk.sample_rate

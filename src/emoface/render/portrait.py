@@ -189,6 +189,10 @@ def head_mask(image: np.ndarray, face: np.ndarray) -> np.ndarray:
     small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
     fg = np.zeros((sh, sw), np.uint8)
     try:
+        # GrabCut draws from OpenCV's generator (one per thread), which each
+        # call moves on: seeded, the same photo gets the same mask every time
+        # (0 is the state a fresh thread starts in).
+        cv2.setRNGSeed(0)
         cv2.grabCut(small, seeds, None, np.zeros((1, 65)), np.zeros((1, 65)), 4, cv2.GC_INIT_WITH_MASK)
         fg = ((seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)).astype(np.uint8)
     except cv2.error:  # a flat image can leave one model empty
