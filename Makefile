@@ -26,6 +26,7 @@ bench: install
 	bash scripts/test-media.sh
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_lipsync.py
+	$(BIN)/python benchmarks/startup.py
 
 # Accuracy against ground-truth phone timings, side by side with Rhubarb Lip
 # Sync (npm package of the 1.13.0 Linux build) when npm is available.

@@ -23,6 +23,9 @@ from pathlib import Path
 
 import soundfile as sf
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from doc_sections import splice  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 SECTION = "## Audio to motion"
@@ -77,7 +80,7 @@ def main() -> None:
         rows.append(run_cli(long, "auto", args.minutes * 60))
         print(rows[-1], flush=True)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
-    lines = [SECTION, "",
+    lines = ["",
              f"`emoface blendshapes` end to end (decode, lip sync, eyes, head, CSV) on real speech, "
              f"measured by `benchmarks/bench_lipsync.py` on {machine}. Peak memory is the largest "
              "resident set of any one process (the main process; decoding workers are smaller).", "",
@@ -85,11 +88,7 @@ def main() -> None:
     for r in rows:
         lines.append(f"| {r['mode']} | {r['seconds'] / 60:.0f} min | {r['took']:.1f} s "
                      f"| {r['x_realtime']:.0f}x | {r['peak_mb']:.0f} MB |")
-    doc = ROOT / "docs" / "benchmarks.md"
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    text = text.split(SECTION)[0].rstrip() + "\n\n" + "\n".join(lines) + "\n"
-    doc.write_text(text)
-    print(f"wrote {doc}")
+    splice(ROOT / "docs" / "benchmarks.md", SECTION, lines)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import skimage.data
 from emoface.media.audio import Audio, load_audio
 from emoface.media.video import write_video
 from emoface.options import MotionOptions, RenderOptions
-from emoface.pipeline import make_track, prepare_portrait
+from emoface.pipeline import make_track, prepare_portrait, render_video
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
@@ -73,12 +73,16 @@ def run(photo: np.ndarray, audio: Audio) -> dict[str, float]:
         write_video(Path(d) / "b.mp4", (kept[i % len(kept)] for i in range(len(track))),
                     track.fps, audio)
     t4 = time.perf_counter()
+    # The real thing: frames rendered on the pipeline's threads straight into the encoder.
+    with tempfile.TemporaryDirectory() as d:
+        render_video(renderer, track, Path(d) / "c.mp4", audio)
+    t5 = time.perf_counter()
     n = len(track)
     return {"frames": n, "size": f"{photo.shape[1]}x{photo.shape[0]}",
             "tracking_s": t1 - t0, "motion_ms": (t2 - t1) / n * 1e3,
             "render_ms": render_s / n * 1e3, "crop_ms": crop_s / n * 1e3,
             "encode_ms": (t4 - t3b) / n * 1e3,
-            "total_x_realtime": audio.duration / ((t4 - t3b) + (t2 - t0) + render_s),
+            "total_x_realtime": audio.duration / ((t5 - t4) + (t2 - t0)),
             "peak_mb": peak_mb(), "split": split}
 
 
@@ -139,7 +143,10 @@ def main() -> None:
               "head and emotion (happy at intensity 1.0, so the expression-detail layer draws on "
               "every frame) for the whole clip, per frame. "
               "Peak RSS is the process maximum so far (the second row includes the first). "
-              "Frames stream to the encoder, so memory does not grow with clip length."]
+              "Frames stream to the encoder, so memory does not grow with clip length. The stage "
+              "columns are each measured alone; speed is the real pipeline (set-up, motion, then "
+              "frames rendered two at a time straight into the encoder, which runs beside them), "
+              "so it is more than the stages' sum suggests."]
     text = "\n".join(lines) + "\n"
     print(text)
     (ROOT / "docs").mkdir(exist_ok=True)

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from doc_sections import splice  # noqa: E402
 from test_service import Server  # noqa: E402  (the tests' real-server helper)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,21 +121,11 @@ def main() -> None:
         f"| job latency p50 / p95 | {np.percentile(lat, 50):.1f} s / {np.percentile(lat, 95):.1f} s |",
     ]
     print("\n".join(rows))
-    doc = ROOT / "docs" / "benchmarks.md"
-    text = doc.read_text()
-    title = "## REST service under load"
-    section = [title, "", f"`benchmarks/load_service.py` on {machine}: a real `emoface serve` on localhost, "
+    section = ["", f"`benchmarks/load_service.py` on {machine}: a real `emoface serve` on localhost, "
                "each job a 1.4 s ALSA recording on the astronaut portrait at 256 px, happy; the server is "
                "SIGKILLed part-way through and restarted on the same data directory.", "",
                "| | |", "|---|---|", *rows, ""]
-    if title in text:
-        head, _, rest = text.partition(title)
-        tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
-        text = head + "\n".join(section) + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(section)
-    doc.write_text(text)
-    print(f"updated {doc}")
+    splice(ROOT / "docs" / "benchmarks.md", "## REST service under load", section)
 
 
 if __name__ == "__main__":

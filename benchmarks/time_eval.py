@@ -28,6 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import judges  # noqa: E402
+from doc_sections import splice  # noqa: E402
 from portraits import PORTRAITS, load  # noqa: E402
 
 from emoface.drivers.eyes import eyes_layer  # noqa: E402
@@ -232,19 +233,6 @@ def plot(level: np.ndarray, keep: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
-
-
-def splice(path: Path, title: str, body: list[str]) -> None:
-    """Replace section ``title`` (## level) of ``path``, or append it."""
-    lines = path.read_text().split("\n") if path.exists() else []
-    body = body if body[-1:] == [""] else [*body, ""]
-    start = next((i for i, ln in enumerate(lines) if ln == title), None)
-    if start is None:
-        lines += ["", title, *body]
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        lines = lines[:start] + [title, *body] + lines[end:]
-    path.write_text("\n".join(lines).rstrip("\n") + "\n")
 
 
 def real_voice_section(doc: Path) -> None:

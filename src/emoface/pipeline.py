@@ -11,6 +11,8 @@ which feeds the CLI's progress bar, an API caller or a UI alike.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,13 @@ from .motion import MotionTrack, lip_aperture
 from .options import FPS_RANGE, MotionOptions, RenderOptions
 from .progress import Progress, quiet
 from .sources import VIDEO_SUFFIXES, Resolver, load_motion
+
+#: Frames rendered at once (:func:`frames_of`).
+RENDER_THREADS = min(2, os.cpu_count() or 1)
+#: Clips up to this long prepare the portrait and the motion side by side
+#: (:func:`generate`), unless this is off (a batch's workers keep to one core).
+OVERLAP_MOTION = True
+_OVERLAP_UP_TO_S = 60.0
 
 if TYPE_CHECKING:  # the renderer pulls in OpenCV and MediaPipe; motion-only use skips them
     from .render import PortraitRenderer
@@ -196,11 +205,23 @@ def prepare_portrait(image: str | Path | np.ndarray, ropts: RenderOptions = Rend
 
 def frames_of(renderer: PortraitRenderer, track: MotionTrack,
               progress: Progress = quiet) -> Iterator[np.ndarray]:
-    """Rendered RGB frames of ``track``, one at a time (memory stays flat)."""
-    total = len(track)
-    for i in range(total):
-        yield renderer.render(track.coefficients[i], track.pose[i])
-        progress("rendering", i + 1, total)
+    """Rendered RGB frames of ``track``, in order, a few at a time (memory
+    stays flat). Frames are independent and most of a frame's time is spent
+    in OpenCV and numpy, which release the GIL, so two render at once."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    total, done = len(track), 0
+    with ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="emoface-render") as pool:
+        pending: deque = deque()
+        for i in range(total + 1):
+            if i < total:
+                pending.append(pool.submit(renderer.render, track.coefficients[i], track.pose[i]))
+            # Hand on the oldest frame once the others are in flight; at the end, all of them.
+            while pending and (len(pending) > RENDER_THREADS or i == total):
+                yield pending.popleft().result()
+                done += 1
+                progress("rendering", done, total)
 
 
 def render_video(renderer: PortraitRenderer, track: MotionTrack, output: str | Path,
@@ -244,8 +265,7 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
     if preview is not None:
         _check_mp4(preview, "--preview-3d")
     speech = load_speech(audio, say, text, motion)
-    renderer = prepare_portrait(image, render, progress)
-    track = make_track(speech, motion, progress)
+    renderer, track = _portrait_and_motion(image, speech, motion, render, progress)
     path = render_video(renderer, track, output, speech.audio, render, progress)
     if glb is not None or preview is not None:
         from .export.gltf_face import save_glb
@@ -257,6 +277,49 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
             preview_3d(track, preview, photo, landmarks, speech.audio,
                        beside=renderer if side_by_side else None, progress=progress)
     return Result(path, track)
+
+
+def _portrait_and_motion(image, speech: Speech, motion: MotionOptions, render: RenderOptions,
+                         progress: Progress) -> tuple[PortraitRenderer, MotionTrack]:
+    """The prepared portrait and the motion. For a short clip from a
+    single-threaded caller that has not started the tracker yet (the CLI),
+    side by side: the motion in a forked
+    process while this one starts the tracker and sets up the renderer,
+    which hides the motion's time, a tenth of a 5 s clip's. (Threads would
+    not: the recogniser holds the GIL.) Anywhere else one after the other,
+    the portrait first, so a bad photo fails before a long clip's motion."""
+    import multiprocessing
+    import threading
+
+    overlap = (speech.audio.duration <= _OVERLAP_UP_TO_S and OVERLAP_MOTION
+               and all(src.is_auto for src in motion.sources().values())
+               and "fork" in multiprocessing.get_all_start_methods()
+               and threading.current_thread() is threading.main_thread() and threading.active_count() == 1
+               and "mediapipe" not in sys.modules)  # its native threads must not be forked mid-flight
+    if not overlap:
+        renderer = prepare_portrait(image, render, progress)
+        return renderer, make_track(speech, motion, progress)
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        job = pool.submit(_motion_job, speech, motion)
+        renderer = prepare_portrait(image, render, progress)
+        track, warned = job.result()
+    import warnings
+
+    for message in warned:  # the child's warnings, shown here as the caller's
+        warnings.warn(message, stacklevel=3)
+    progress("motion", 3, 3)
+    return renderer, track
+
+
+def _motion_job(speech: Speech, motion: MotionOptions) -> tuple[MotionTrack, list[str]]:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        track = make_track(speech, motion)
+    return track, [str(w.message) for w in caught]
 
 
 def blendshapes(audio: str | Path | None = None, *, output: str | Path | None = None,

@@ -144,11 +144,16 @@ class FaceTracker:
 
     def __init__(self, video: bool = False, max_faces: int = 4,
                  model: str | Path | None = None) -> None:
-        from mediapipe.tasks.python.core.base_options import BaseOptions
-        from mediapipe.tasks.python.vision import FaceLandmarker, FaceLandmarkerOptions
-        from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
-            VisionTaskRunningMode as Mode,
-        )
+        from .._imports import deferred
+
+        # MediaPipe's vision package imports pyplot for its drawing helpers:
+        # 0.7 s of every run's start-up, for functions emoface never calls.
+        with deferred("matplotlib.pyplot"):
+            from mediapipe.tasks.python.core.base_options import BaseOptions
+            from mediapipe.tasks.python.vision import FaceLandmarker, FaceLandmarkerOptions
+            from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
+                VisionTaskRunningMode as Mode,
+            )
 
         path = model_path(model)
         opts = FaceLandmarkerOptions(
