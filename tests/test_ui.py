@@ -51,6 +51,15 @@ def test_a_new_user_makes_a_video_and_sees_a_bad_upload_explained(server, tmp_pa
     assert out["video_src"].endswith(".mp4") and abs(out["video_duration"] - 1.43) < 0.15
     assert sorted(Path(d).suffix for d in out["downloads"]) == [".csv", ".glb", ".mp4"]
     assert out["status"].startswith("Done")
+    # The keyframes typed into the table drive the face: neutral, then sad from 0.6 s.
+    csv_href = next(d for d in out["downloads"] if d.endswith(".csv"))
+    with urllib.request.urlopen(csv_href if csv_href.startswith("http") else server + csv_href) as r:
+        lines = r.read().decode().splitlines()
+    names = lines[0].split(",")
+    rows = [[float(v) for v in ln.split(",")[2:]] for ln in lines[1:]]
+    brow = [row[names.index("BrowInnerUp") - 2] for row in rows]
+    fps = len(rows) / 1.43
+    assert max(brow[: int(0.5 * fps)]) < 0.1 and min(brow[int(1.1 * fps):]) > 0.2, brow
     # The bad upload: one readable line naming it, no traceback.
     assert "notes.png" in out["bad_status"] and "cannot read image" in out["bad_status"]
     assert "Traceback" not in out["bad_status"]
@@ -67,3 +76,16 @@ def test_the_page_function_turns_mistakes_into_messages(tmp_path, alsa_wav):
     assert res == {"error": "no portrait given; upload a photo with a face, or use the example"}
     res = run_job(str(alsa_wav), None, "", "happy", 0.7, 1, 1, 1, 15, "camera", 0, 512, tmp_path)
     assert "no speech given" in res["error"]
+
+
+def test_the_keyframe_table_becomes_an_emotion_timeline():
+    from emoface.app.ui import keyframe_spec
+    from emoface.errors import OptionError
+
+    rows = [[0, "neutral", None], [2.5, "happy", 0.8], [None, "", None], [6, "sad", "0.5"]]
+    assert keyframe_spec(rows) == "0:neutral, 2.5:happy@0.8, 6:sad@0.5"
+    assert keyframe_spec([[None, "", None]] * 3) == ""  # an empty table leaves the emotion menu in charge
+    with pytest.raises(OptionError, match="row 1: no emotion"):
+        keyframe_spec([[1.0, "", 0.5]])
+    with pytest.raises(OptionError, match="row 2: 'from' is seconds"):
+        keyframe_spec([[0, "happy", None], ["soon", "sad", None]])

@@ -22,8 +22,22 @@ async function upload(page, id, file) {
     await page.locator("#generate").waitFor({ timeout: 60000 });
     await upload(page, "portrait", portrait);
     await upload(page, "speech", speech);
-    await page.locator("#emotion input").first().fill("sad");
+    await page.locator("#emotion input").first().fill("happy");
     await page.keyboard.press("Enter");
+    // The keyframe table overrides the emotion: neutral, then sad from 0.6 s.
+    for (const [r, c, text] of [[0, 0, "0"], [0, 1, "neutral"], [1, 0, "0.6"], [1, 1, "sad"], [1, 2, "0.9"]]) {
+      const cell = page.locator(`#timeline [role=gridcell][data-row="${r}"][data-col="${c}"]`);
+      for (let attempt = 0; attempt < 5; attempt++) {  // a busy page can drop the first keystrokes, as a user's would
+        await cell.dblclick();
+        await page.waitForTimeout(200);
+        await page.keyboard.press("Control+A");
+        await page.keyboard.type(text, { delay: 30 });
+        await page.keyboard.press("Enter");
+        await page.waitForTimeout(400);
+        if ((await cell.innerText()).trim().startsWith(text)) break;
+      }
+    }
+    out.timeline = await page.locator("#timeline [role=gridcell]").allInnerTexts();
     await page.locator("#generate").click();
     await page.locator("#video video").first().waitFor({ timeout: 240000 });
     out.video_src = await page.locator("#video video").first().getAttribute("src");

@@ -70,6 +70,35 @@ def run_job(image: str | None, audio: str | None, say: str, emotion: str, intens
             "warnings": [_name_uploads(w, image, audio) for w in said]}
 
 
+KEYFRAME_HEADERS = ["from (s)", "emotion", "intensity (0-1)"]
+
+
+def keyframe_spec(rows: Any) -> str:
+    """The ``--emotion`` keyframes of the page's table, e.g. ``0:neutral,
+    2.5:happy@0.8``; empty when the table is. Rows left blank are skipped;
+    an empty intensity takes the slider's."""
+    from ..errors import OptionError
+
+    if hasattr(rows, "values"):  # a pandas frame
+        rows = rows.values.tolist()
+    keys = []
+    for n, row in enumerate(rows or [], 1):
+        start, emotion, intensity = (list(row) + [None] * 3)[:3]
+        blank = [v is None or str(v).strip() in ("", "nan") for v in (start, emotion, intensity)]
+        if all(blank):
+            continue
+        if blank[1]:
+            raise OptionError(f"emotion timeline, row {n}: no emotion; write one of {', '.join(EMOTIONS)}")
+        try:
+            at = 0.0 if blank[0] else float(start)
+            mix = str(emotion).strip() + ("" if blank[2] else f"@{float(intensity):g}")
+        except ValueError:
+            raise OptionError(f"emotion timeline, row {n}: 'from' is seconds and 'intensity' 0 to 1, "
+                              f"as numbers") from None
+        keys.append(f"{at:g}:{mix}")
+    return ", ".join(keys)
+
+
 def _name_uploads(message: str, image: str | None, audio: str | None) -> str:
     """Uploads live under temporary paths; a message names them as the user knows them."""
     for path, what in ((image, "the portrait"), (audio, "the speech")):
@@ -101,7 +130,13 @@ def build_app(data_dir: str | Path | None = None):
 
     def generate(image, audio, say, emotion, timeline, intensity, mouth_gain, expression_gain, head_motion,
                  blinks, gaze, seed, max_side, progress=gr.Progress()):
-        result = run_job(image, audio, say, timeline.strip() or emotion, intensity, mouth_gain,
+        from ..errors import EmofaceError
+
+        try:
+            spec = keyframe_spec(timeline) or emotion
+        except EmofaceError as err:
+            return None, None, None, f"**{ERROR_PREFIX.strip()}** {err}"
+        result = run_job(image, audio, say, spec, intensity, mouth_gain,
                          expression_gain, head_motion, blinks, gaze, seed, max_side, folder, progress)
         if "error" in result:
             return None, None, None, f"**{ERROR_PREFIX.strip()}** {result['error']}"
@@ -125,8 +160,13 @@ def build_app(data_dir: str | Path | None = None):
                 say = gr.Textbox(label="...or text to speak", placeholder="Hello! Nice to meet you.",
                                  elem_id="say")
                 emotion = gr.Dropdown(list(EMOTIONS), value="happy", label="Emotion", elem_id="emotion")
-                timeline = gr.Textbox(label="Emotion timeline (optional, overrides the emotion)",
-                                      placeholder="0:neutral, 2.5:happy@0.8, 6:sad@0.5", elem_id="timeline")
+                # One row per change of emotion, eased in from its time on.
+                timeline = gr.Dataframe(value=[[None, "", None]] * 3, headers=KEYFRAME_HEADERS,
+                                        datatype=["number", "str", "number"], type="array",
+                                        column_count=3, row_count=3,
+                                        interactive=True, elem_id="timeline",
+                                        label="Emotion over time (optional; overrides the emotion): "
+                                              "from which second, which emotion, how strong")
                 intensity = gr.Slider(0, 1, value=0.7, step=0.05, label="Intensity")
                 with gr.Accordion("More", open=False):
                     mouth_gain = gr.Slider(0, 2, value=1.0, step=0.05, label="Mouth gain")
