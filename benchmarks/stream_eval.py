@@ -36,22 +36,18 @@ from lipsync_score import pool, score  # noqa: E402
 from emoface.media.audio import ANALYSIS_RATE  # noqa: E402
 from emoface.motion import ARKIT_NAMES  # noqa: E402
 from emoface.options import MotionOptions  # noqa: E402
-from emoface.stream import StreamSession  # noqa: E402
+from emoface.stream import StreamSession, pcm16  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "stream.md"
 MARK = "<!-- measured by benchmarks/stream_eval.py -->"
 
 
-def pcm(signal: np.ndarray) -> bytes:
-    return (np.clip(signal, -1, 1) * 32767).astype("<i2").tobytes()
-
-
 def stream_coefficients(signal: np.ndarray, lookahead: float, fps: float = FPS, chunk_s: float = 0.02,
                         session: StreamSession | None = None, end: bool = True) -> np.ndarray:
     """(T, 52) coefficients of ``signal`` (16 kHz) streamed in chunks."""
     s = session or StreamSession(MotionOptions(fps=fps), lookahead)
-    data, step, out = pcm(signal), int(chunk_s * ANALYSIS_RATE) * 2, []
+    data, step, out = pcm16(signal), int(chunk_s * ANALYSIS_RATE) * 2, []
     for i in range(0, len(data), step):
         out.append(s.feed(data[i:i + step]).coefficients)
     if end:
@@ -89,7 +85,7 @@ def latency(signal: np.ndarray) -> list[tuple[float, float, float, float, int]]:
     sys.path.insert(0, str(ROOT / "examples"))
     from stream_client import stream
 
-    data, rows = pcm(signal), []
+    data, rows = pcm16(signal), []
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(tmp)).start()
         for fps in (25.0, 30.0, 60.0):

@@ -101,8 +101,6 @@ def voice_rows() -> list[str]:
     """--emotion auto on the same words spoken calm and excited (espeak-ng), and on real recordings."""
     from espeak_truth import synthesize as espeak
 
-    from emoface.drivers.prosody import read_voice
-
     text = "I cannot believe it. We actually won the whole championship today. Everybody was there to see it."
     voices = {
         "espeak-ng, calm (140 wpm, low flat pitch, quiet)": dict(rate_wpm=140, pitch=40, pitch_range=15, volume=70),
@@ -118,13 +116,10 @@ def voice_rows() -> list[str]:
     clips.append(("ALSA Front_Center (real)", load_audio("/usr/share/sounds/alsa/Front_Center.wav")))
     rows = []
     for label, audio in clips:
-        sig = audio.mono(ANALYSIS_RATE)
-        level = speech_level(sig, ANALYSIS_RATE, FPS, n_frames(audio.duration, FPS))
-        phrases = read_voice(sig, ANALYSIS_RATE, level, FPS)
+        arousal, phrases = arousal_of(audio)
         track = make_track(audio, MotionOptions(fps=FPS, emotion="auto", seed=1))
         reads = ", ".join(sorted({f"{p.emotion}" + (f"@{p.intensity:.2f}" if p.intensity else "") for p in phrases}))
         head = float(np.abs(np.diff(track.pose[:, :3], axis=0)).mean() * FPS)
-        arousal = np.mean([p.arousal for p in phrases]) if phrases else float("nan")
         pitch = np.mean([p.range_st for p in phrases]) if phrases else float("nan")
         rate = np.mean([p.rate for p in phrases]) if phrases else float("nan")
         rows.append(f"| {label} | {pitch:.1f} | {rate:.1f} | {arousal:+.2f} | {reads or 'neutral'} | "

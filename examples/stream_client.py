@@ -78,8 +78,9 @@ async def _aiter(chunks):
 def file_chunks(path: Path, chunk_s: float) -> list[bytes]:
     """A sound file as 16 kHz mono 16-bit chunks."""
     from emoface.media.audio import load_audio
+    from emoface.stream import pcm16
 
-    pcm = (np.clip(load_audio(path).mono(RATE), -1, 1) * 32767).astype("<i2").tobytes()
+    pcm = pcm16(load_audio(path).mono(RATE))
     step = int(chunk_s * RATE) * 2
     return [pcm[i:i + step] for i in range(0, len(pcm), step)]
 

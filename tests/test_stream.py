@@ -16,7 +16,7 @@ from emoface.drivers.lipsync.phones import ipa_segments
 from emoface.errors import OptionError
 from emoface.motion import ARKIT_NAMES, lip_aperture
 from emoface.options import MotionOptions
-from emoface.stream import StreamSession, stream_options
+from emoface.stream import StreamSession, pcm16, stream_options
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -34,7 +34,7 @@ def speeches():
 
 
 def _pcm(audio) -> bytes:
-    return (np.clip(audio.mono(16000), -1, 1) * 32767).astype("<i2").tobytes()
+    return pcm16(audio.mono(16000))
 
 
 def _feed(session: StreamSession, data: bytes, sizes=(640,), end: bool = True):
@@ -110,6 +110,8 @@ def test_silence_keeps_the_mouth_shut_and_the_head_breathing():
     ({"emotion": "timeline.json"}, "inline"),
     ({"mouth_from": "speech.mp4"}, "mouth_from"),
     ({"lookahead": "0.01"}, "lookahead"),
+    ({"lookahead": "soon"}, "lookahead"),
+    ({"seed": "1.5"}, "seed"),
     ({"fps": "fast"}, "fps"),
     ({"colour": "red"}, "unknown option"),
 ])

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import types
-import typing
 import warnings
 from dataclasses import MISSING, fields
 from pathlib import Path
@@ -17,21 +15,19 @@ from typing import Any
 
 from .errors import EmofaceError, OptionError
 from .drivers.gaze import GAZE_MODES
-from .options import LIPSYNC_MODES, MotionOptions, RenderOptions
+from .options import LIPSYNC_MODES, MotionOptions, RenderOptions, option_types
 
 DEMO_TEXT = ("Hello! I am a portrait that learned to talk. "
              "My lips follow the speech, my head moves, and I blink, all on a plain CPU.")
 
 
 def _add_options(parser: argparse.ArgumentParser, cls: type, only: tuple[str, ...] | None = None) -> None:
-    hints = typing.get_type_hints(cls)
+    kinds = option_types(cls)
     group = parser.add_argument_group(cls.__name__)
     for f in fields(cls):
         if only is not None and f.name not in only:
             continue
-        kind = hints[f.name]
-        if isinstance(kind, types.UnionType):  # "int | None" -> int
-            kind = next(a for a in typing.get_args(kind) if a is not type(None))
+        kind = kinds[f.name]
         default = f.default if f.default is not MISSING else None
         choices = {"lipsync": LIPSYNC_MODES, "gaze": GAZE_MODES}.get(f.name)
         extra: dict[str, Any] = {"choices": choices} if choices else {}

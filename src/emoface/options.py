@@ -123,6 +123,23 @@ class RenderOptions:
             raise OptionError(f"--face {self.face} is negative; faces count from 0, left to right")
 
 
+def option_types(*classes: type) -> dict[str, type]:
+    """Each option's value type, for reading it from text (a flag, a CSV
+    cell, a query string): ``int | None`` reads as int."""
+    import types
+    import typing
+
+    kinds: dict[str, type] = {}
+    for cls in classes:
+        hints = typing.get_type_hints(cls)
+        for f in fields(cls):
+            kind = hints[f.name]
+            if isinstance(kind, types.UnionType):
+                kind = next(a for a in typing.get_args(kind) if a is not type(None))
+            kinds[f.name] = kind
+    return kinds
+
+
 def build(cls: type, values: dict[str, Any]) -> Any:
     """Construct option dataclass ``cls`` from a mapping; unknown keys are errors."""
     known = {f.name for f in fields(cls)}
@@ -142,4 +159,4 @@ def split(values: dict[str, Any], *classes: type) -> list[Any]:
     return [c(**{k: v for k, v in values.items() if k in n}) for c, n in zip(classes, names)]
 
 
-__all__ = ["EMOTIONS", "MotionOptions", "RenderOptions", "build", "split", "dataclasses"]
+__all__ = ["EMOTIONS", "MotionOptions", "RenderOptions", "build", "option_types", "split", "dataclasses"]

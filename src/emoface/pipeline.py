@@ -211,17 +211,20 @@ def frames_of(renderer: PortraitRenderer, track: MotionTrack,
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
-    total, done = len(track), 0
+    total, done, pending = len(track), 0, deque()
+
+    def hand_on(keep: int) -> Iterator[np.ndarray]:
+        nonlocal done
+        while len(pending) > keep:
+            yield pending.popleft().result()
+            done += 1
+            progress("rendering", done, total)
+
     with ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="emoface-render") as pool:
-        pending: deque = deque()
-        for i in range(total + 1):
-            if i < total:
-                pending.append(pool.submit(renderer.render, track.coefficients[i], track.pose[i]))
-            # Hand on the oldest frame once the others are in flight; at the end, all of them.
-            while pending and (len(pending) > RENDER_THREADS or i == total):
-                yield pending.popleft().result()
-                done += 1
-                progress("rendering", done, total)
+        for i in range(total):
+            pending.append(pool.submit(renderer.render, track.coefficients[i], track.pose[i]))
+            yield from hand_on(RENDER_THREADS)  # the oldest frame, once the others are in flight
+        yield from hand_on(0)
 
 
 def render_video(renderer: PortraitRenderer, track: MotionTrack, output: str | Path,

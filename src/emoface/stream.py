@@ -20,7 +20,6 @@ ones, made causal:
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -33,10 +32,10 @@ from .drivers.features import SILENCE_DBFS, frame_rms, level_from_db
 from .drivers.head import head_pose, idle_head
 from .drivers.lipsync import phonetic_mouth
 from .drivers.lipsync.phones import Phone, arpabet_segments
-from .drivers.lipsync.sphinx import RATE, PhoneStream
+from .drivers.lipsync.sphinx import RATE, PhoneStream, pcm16
 from .errors import OptionError
 from .motion import ARKIT_NAMES, combine
-from .options import DERIVED_EMOTIONS, EMOTIONS, MotionOptions, _check_range
+from .options import DERIVED_EMOTIONS, EMOTIONS, MotionOptions, _check_range, build, option_types
 
 LOOKAHEAD_RANGE = (0.06, 0.5)  # under 60 ms the loudness of a 25 fps frame is not in yet
 _CONTEXT_S = 0.6  # mouth frames decided before the newest ones, for coarticulation
@@ -80,8 +79,6 @@ def check_stream_options(opts: MotionOptions, lookahead: float) -> None:
     _check_range("lookahead", lookahead, *LOOKAHEAD_RANGE, "--lookahead")
     if opts.lipsync == "acoustic":
         raise OptionError("lipsync acoustic is not available in a stream; use phonetic (the default)")
-    if opts.emotion.strip().lower().endswith(".json"):
-        raise OptionError("a stream takes its emotion timeline inline (0:neutral, 2.5:happy@0.8), not as a file")
     if opts.emotion in DERIVED_EMOTIONS or opts.emotion_text is not None:
         raise OptionError(f"emotion {opts.emotion_text or opts.emotion!r} needs the whole speech; in a "
                           "stream give a label or keyframes, and change it with an emotion message")
@@ -152,16 +149,9 @@ class StreamSession:
     def feed(self, pcm: bytes) -> Frames:
         """Take the next chunk of 16-bit little-endian mono PCM at 16 kHz;
         the frames it completes (possibly none)."""
-        if self._ended:
-            raise RuntimeError("the stream has ended")
-        if len(pcm) % 2:
-            raise ValueError("PCM chunks hold whole 16-bit samples; got an odd number of bytes")
-        samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
-        self._audio = np.concatenate([self._audio, samples])
-        self._add(self._phones.feed(pcm))
-        self._update_level()
+        seconds = self._take(pcm)
         quiet = not len(self._level) or self._level[-1] <= 0
-        self._quiet = self._quiet + len(samples) / RATE if quiet else 0.0
+        self._quiet = self._quiet + seconds if quiet else 0.0
         u = self._phones.utterance_seconds
         if (u > _RESTART_AFTER_S and self._quiet > _PAUSE_S) or u > _RESTART_HARD_S:
             self._add(self._phones.restart())
@@ -171,15 +161,25 @@ class StreamSession:
     def end(self) -> Frames:
         """The audio is over: the remaining frames, up to its end."""
         total = max(1, int(round(self.now * self.fps)))
-        pad = np.zeros(int((self.lookahead + 2 / self.fps) * RATE), "<i2").tobytes()
-        self._audio = np.concatenate([self._audio, np.zeros(len(pad) // 2, np.float32)])
-        self._phones.feed(pad)
+        # Silence after the end lets the last frames' look-ahead arrive.
+        self._take(bytes(2 * int((self.lookahead + 2 / self.fps) * RATE)))
         self._add(self._phones.restart())
-        self._update_level()
         self._ended = True
         return self._emit(total)
 
     # --- internals -------------------------------------------------------
+
+    def _take(self, pcm: bytes) -> float:
+        """Audio in: kept, recognised, its loudness measured; its seconds."""
+        if self._ended:
+            raise RuntimeError("the stream has ended")
+        if len(pcm) % 2:
+            raise ValueError("PCM chunks hold whole 16-bit samples; got an odd number of bytes")
+        samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
+        self._audio = np.concatenate([self._audio, samples])
+        self._add(self._phones.feed(pcm))
+        self._update_level()
+        return len(samples) / RATE
 
     def _add(self, phones: list[Phone]) -> None:
         # The recogniser commits a phone piece by piece as its best path
@@ -274,29 +274,26 @@ class StreamSession:
         return head_pose(idle, talking, nod) * np.float32(self.opts.head_motion)
 
 
-def stream_options(values: dict) -> tuple[MotionOptions, float]:
-    """MotionOptions and look-ahead from a flat mapping (a query string)."""
+def stream_options(values: dict[str, str]) -> tuple[MotionOptions, float]:
+    """MotionOptions and look-ahead from a stream's query string. Nothing
+    in it may name a file: the stream's client is not the server's user."""
     values = dict(values)
-    lookahead = float(values.pop("lookahead", 0.1))
-    known = {f.name for f in dataclasses.fields(MotionOptions)}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise OptionError(f"unknown option(s) {', '.join(unknown)}; known: lookahead, {', '.join(sorted(known))}")
-    for name in values:
-        if name.endswith("_from"):  # checked before MotionOptions looks for the file
-            raise OptionError(f"{name} is for files; a stream drives every layer from the live voice")
+    for name, value in values.items():
+        if name.endswith("_from") or (name == "emotion" and value.strip().lower().endswith(".json")):
+            raise OptionError(f"{name}: a stream takes nothing from files; give the emotion inline "
+                              "(0:neutral, 2.5:happy@0.8) and every other layer comes from the live voice")
+    kinds = option_types(MotionOptions)
     typed = {}
     for name, value in values.items():
-        default = getattr(MotionOptions(), name)
+        kind = float if name == "lookahead" else kinds.get(name, str)
         try:
-            typed[name] = type(default)(value) if default is not None else value
+            typed[name] = kind(value)
         except ValueError:
-            raise OptionError(f"option {name}={value!r} is not a {type(default).__name__}") from None
-    if str(typed.get("emotion", "")).strip().lower().endswith(".json"):
-        raise OptionError("a stream takes its emotion timeline inline (0:neutral, 2.5:happy@0.8), not as a file")
-    opts = MotionOptions(**typed)
+            raise OptionError(f"{name}={value!r} is not {'an integer' if kind is int else 'a number'}") from None
+    lookahead = typed.pop("lookahead", 0.1)
+    opts = build(MotionOptions, typed)
     check_stream_options(opts, lookahead)
     return opts, lookahead
 
 
-__all__ = ["Frames", "StreamSession", "check_stream_options", "stream_options"]
+__all__ = ["Frames", "StreamSession", "check_stream_options", "pcm16", "stream_options"]

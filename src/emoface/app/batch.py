@@ -27,8 +27,6 @@ import json
 import os
 import tempfile
 import time
-import types
-import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -36,7 +34,7 @@ from typing import Any
 
 from ..errors import EmofaceError, InputError, ModelError, OptionError
 from ..media.atomic import atomic_path
-from ..options import MotionOptions, RenderOptions, split
+from ..options import MotionOptions, RenderOptions, option_types, split
 from ..progress import Progress, quiet
 from ..sources import IMAGE_SUFFIXES, TRACK_SUFFIXES, VIDEO_SUFFIXES
 
@@ -50,6 +48,8 @@ _FILE_SUFFIXES = VIDEO_SUFFIXES | IMAGE_SUFFIXES | TRACK_SUFFIXES | {".task"}
 #: Thread pools a worker's libraries start, capped so that N workers do not
 #: run N x cores threads between them.
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: Each generate option's cell type.
+_KINDS = option_types(MotionOptions, RenderOptions)
 
 
 @dataclass(frozen=True)
@@ -116,30 +116,17 @@ def _sha256(path: Path) -> str:
 
 # --- reading and checking the CSV ------------------------------------------------
 
-def _option_types() -> dict[str, type]:
-    """Each generate option's cell type: ``int | None`` reads as int."""
-    kinds: dict[str, type] = {}
-    for cls in (MotionOptions, RenderOptions):
-        hints = typing.get_type_hints(cls)
-        for f in fields(cls):
-            kind = hints[f.name]
-            if isinstance(kind, types.UnionType):
-                kind = next(a for a in typing.get_args(kind) if a is not type(None))
-            kinds[f.name] = kind
-    return kinds
-
-
 def _columns(header: list[str] | None, where: str) -> list[str]:
     """The header's column names (``head-motion`` reads as ``head_motion``); unknown ones are errors."""
     if not header:
         raise InputError(f"{where}: no header row; the first row names the columns "
                          f"({', '.join(JOB_COLUMNS)} and any generate option)")
     names = [h.strip().lower().replace("-", "_") for h in header]
-    known = set(JOB_COLUMNS) | set(_option_types())
+    known = set(JOB_COLUMNS) | set(_KINDS)
     for i, name in enumerate(names):
         if name not in known:
             raise OptionError(f"{where}, row 1, column {header[i].strip()!r}: unknown column; use "
-                              f"{', '.join(JOB_COLUMNS)} or a generate option ({', '.join(sorted(_option_types()))})")
+                              f"{', '.join(JOB_COLUMNS)} or a generate option ({', '.join(sorted(_KINDS))})")
     doubled = sorted({n for n in names if names.count(n) > 1})
     if doubled:
         raise OptionError(f"{where}, row 1: column {doubled[0]} appears twice; keep one")
@@ -169,7 +156,7 @@ def _typed(name: str, cell: str, kind: type, folder: Path) -> Any:
 
 def _row_options(cells: dict[str, str], folder: Path, at: str) -> tuple[dict[str, Any], dict[str, Path]]:
     """(options, file options) of a row, each checked alone and then together."""
-    kinds = _option_types()
+    kinds = _KINDS
     values: dict[str, Any] = {}
     for name, cell in cells.items():
         if name in JOB_COLUMNS or not cell:

@@ -339,7 +339,6 @@ def build_service(opts: ServiceOptions):
     return app
 
 
-_MAX_CHUNK_BYTES = 2 * 16_000  # one second of 16-bit PCM at 16 kHz
 
 
 async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
@@ -348,9 +347,11 @@ async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
     (1008, the reason says which)."""
     import asyncio
 
+    from ..drivers.lipsync.sphinx import RATE
     from ..errors import EmofaceError
     from ..stream import StreamSession, stream_options
 
+    max_chunk = 2 * RATE  # bytes: one second of 16-bit PCM
     await ws.accept()
     query = dict(ws.query_params)
     if opts.api_key:
@@ -361,7 +362,7 @@ async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
     query.pop("api_key", None)
     try:
         session = StreamSession(*stream_options(query))
-    except (EmofaceError, ValueError) as err:
+    except EmofaceError as err:
         await ws.close(1008, str(err)[:120])
         return
 
@@ -376,7 +377,7 @@ async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
                 return
             if message.get("bytes") is not None:
                 data = message["bytes"]
-                if len(data) % 2 or len(data) > _MAX_CHUNK_BYTES:
+                if len(data) % 2 or len(data) > max_chunk:
                     await ws.send_text(json.dumps({"error": f"a chunk of {len(data)} bytes: send 16-bit mono "
                                                             "PCM at 16 kHz, whole samples, at most 1 s a chunk"}))
                     continue

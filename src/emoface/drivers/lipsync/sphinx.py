@@ -56,7 +56,9 @@ def _allphone_decoder(**extra: object):
                     beam=1e-12, pbeam=1e-12, topn=3, **extra)
 
 
-def _pcm(signal: np.ndarray) -> bytes:
+def pcm16(signal: np.ndarray) -> bytes:
+    """Float samples in [-1, 1] as the recogniser (and the live stream) takes
+    them: 16-bit little-endian PCM."""
     return (np.clip(signal, -1, 1) * 32767).astype("<i2").tobytes()
 
 
@@ -103,7 +105,7 @@ def _jobs(signal: np.ndarray, chunk_s: float) -> list[tuple[bytes, float, float,
     jobs = []
     for a, b in zip(cuts[:-1], cuts[1:]):
         lo, hi = max(0, a - ctx), min(len(signal), b + ctx)
-        jobs.append((_pcm(signal[lo:hi]), lo / RATE, a / RATE, b / RATE if b < len(signal) else np.inf))
+        jobs.append((pcm16(signal[lo:hi]), lo / RATE, a / RATE, b / RATE if b < len(signal) else np.inf))
     return jobs
 
 
@@ -271,7 +273,7 @@ def align(signal: np.ndarray, text: str, progress: Progress = quiet) -> list[Pho
     if not words:
         raise InputError("the transcript holds no words; give the text that is spoken")
     progress("phones", 0, 2)
-    pcm = _pcm(signal)
+    pcm = pcm16(signal)
     error = "no alignment found"
     # Default beams first (fast); wide beams rescue fast or unusual speech
     # (synthetic voices) that the default search prunes away.
