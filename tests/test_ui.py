@@ -89,3 +89,39 @@ def test_the_keyframe_table_becomes_an_emotion_timeline():
         keyframe_spec([[1.0, "", 0.5]])
     with pytest.raises(OptionError, match="row 2: 'from' is seconds"):
         keyframe_spec([[0, "happy", None], ["soon", "sad", None]])
+
+
+# In a process of its own: the page's kept tracker must not live on in the test process, which forks.
+_KEPT_MODELS = r"""
+import json, os, signal, sys
+from pathlib import Path
+from emoface.app.ui import Models, run_job
+
+photo, speech, out = sys.argv[1:4]
+models = Models()
+def job(m):
+    made = run_job(photo, speech, "", "sad", 0.8, 1, 1, 1, 15, "camera", 3, 512, out, None, m)
+    return Path(made["csv"]).read_text(), Path(made["video"]).stat().st_size
+runs = [job(models), job(models), job(None)]
+kept_worker = models.worker is not None
+for pid in list(models.worker._processes):  # a worker killed (out of memory, say) between requests
+    os.kill(pid, signal.SIGKILL)
+runs.append(job(models))
+print(json.dumps({"csvs": [r[0] for r in runs], "sizes": [r[1] for r in runs], "kept_worker": kept_worker,
+                  "worker_after_kill": models.worker is not None}))
+"""
+
+
+@pytest.mark.slow
+def test_the_page_keeps_its_models_and_still_gives_the_same_motion_for_the_same_fields(tmp_path, alsa_wav,
+                                                                                      portrait_png):
+    run = subprocess.run([sys.executable, "-c", _KEPT_MODELS, str(portrait_png), str(alsa_wav), str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["kept_worker"], "the motion should have been made in the page's worker"
+    first, *others = out["csvs"]
+    assert all(csv == first for csv in others), "kept models changed the motion"
+    assert len(first.splitlines()) > 30 and all(size > 10_000 for size in out["sizes"])
+    # A dead worker costs nothing but its speed: the request is made here, and so are later ones.
+    assert not out["worker_after_kill"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -239,7 +240,7 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
              output: str | Path, say: str | None = None, text: str | Path | None = None,
              motion: MotionOptions = MotionOptions(), render: RenderOptions = RenderOptions(),
              glb: str | Path | None = None, preview: str | Path | None = None, side_by_side: bool = False,
-             progress: Progress = quiet) -> Result:
+             motion_worker: Executor | None = None, progress: Progress = quiet) -> Result:
     """Portrait + speech -> talking video (and, with ``glb``, the same motion
     as an animated 3D face textured with the portrait; with ``preview``, a
     video of that 3D face, ``side_by_side`` with the portrait's).
@@ -255,6 +256,9 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
         Transcript of ``audio`` (forced alignment); by default a .txt beside it.
     output : path
         The mp4 to write; it appears only when complete.
+    motion_worker : a one-process pool, optional
+        A long-lived server's worker (the web page keeps one): the motion is
+        made there while this process prepares the portrait.
 
     Returns
     -------
@@ -268,7 +272,7 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
     if preview is not None:
         _check_mp4(preview, "--preview-3d")
     speech = load_speech(audio, say, text, motion)
-    renderer, track = _portrait_and_motion(image, speech, motion, render, progress)
+    renderer, track = _portrait_and_motion(image, speech, motion, render, progress, motion_worker)
     path = render_video(renderer, track, output, speech.audio, render, progress)
     if glb is not None or preview is not None:
         from .export.gltf_face import save_glb
@@ -283,34 +287,39 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
 
 
 def _portrait_and_motion(image, speech: Speech, motion: MotionOptions, render: RenderOptions,
-                         progress: Progress) -> tuple[PortraitRenderer, MotionTrack]:
-    """The prepared portrait and the motion. For a short clip from a
-    single-threaded caller that has not started the tracker yet (the CLI),
-    side by side: the motion in a forked
-    process while this one starts the tracker and sets up the renderer,
-    which hides the motion's time, a tenth of a 5 s clip's. (Threads would
-    not: the recogniser holds the GIL.) Anywhere else one after the other,
-    the portrait first, so a bad photo fails before a long clip's motion."""
+                         progress: Progress, worker: Executor | None = None) -> tuple[PortraitRenderer, MotionTrack]:
+    """The prepared portrait and the motion, side by side where that is safe:
+    the motion in another process while this one starts the tracker and
+    sets up the renderer, which hides the motion's time, a tenth of a 5 s
+    clip's. (Threads would not: the recogniser holds the GIL.) That process
+    is the caller's ``worker`` if it keeps one (the web page), or, for a
+    short clip from a single-threaded caller that has not started the
+    tracker yet (the CLI), a fork of this one. Anywhere else one after the
+    other, the portrait first, so a bad photo fails before a long clip's
+    motion."""
     import multiprocessing
     import threading
 
-    overlap = (speech.audio.duration <= _OVERLAP_UP_TO_S and OVERLAP_MOTION
-               and all(src.is_auto for src in motion.sources().values())
-               and "fork" in multiprocessing.get_all_start_methods()
-               and threading.current_thread() is threading.main_thread() and threading.active_count() == 1
-               and "mediapipe" not in sys.modules)  # its native threads must not be forked mid-flight
-    if not overlap:
+    # A driving video's layers need the tracker; the worker is kept for speech alone.
+    from_speech = all(src.is_auto for src in motion.sources().values())
+    fork = (worker is None and speech.audio.duration <= _OVERLAP_UP_TO_S and OVERLAP_MOTION and from_speech
+            and "fork" in multiprocessing.get_all_start_methods()
+            and threading.current_thread() is threading.main_thread() and threading.active_count() == 1
+            and "mediapipe" not in sys.modules)  # its native threads must not be forked mid-flight
+    if fork:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            return _portrait_and_motion(image, speech, motion, render, progress, pool)
+    if worker is None or not from_speech:
         renderer = prepare_portrait(image, render, progress)
         return renderer, make_track(speech, motion, progress)
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        job = pool.submit(_motion_job, speech, motion)
-        renderer = prepare_portrait(image, render, progress)
-        track, warned = job.result()
+    job = worker.submit(_motion_job, speech, motion)
+    renderer = prepare_portrait(image, render, progress)
+    track, warned = job.result()
     import warnings
 
-    for message in warned:  # the child's warnings, shown here as the caller's
+    for message in warned:  # the worker's warnings, shown here as the caller's
         warnings.warn(message, stacklevel=3)
     progress("motion", 3, 3)
     return renderer, track

@@ -28,11 +28,49 @@ def _example_portrait(folder: Path) -> str:
     return str(path)
 
 
+class Models:
+    """What the page keeps loaded between requests: Python's imports, the
+    portrait tracker, and a worker process with the recogniser's imports in
+    which each request's motion is made while the portrait is prepared.
+
+    The worker is started first, from a forkserver (a clean interpreter),
+    because the kept tracker's native threads make forking this process
+    unsafe. Speech synthesis is not kept: its seed is drawn when the voice
+    loads, and the page's seed must give the same speech every time."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from ..face.tracker import keep_portrait_trackers
+
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["emoface.pipeline", "pocketsphinx"])
+        self.worker: ProcessPoolExecutor | None = ProcessPoolExecutor(1, mp_context=ctx)
+        self.worker.submit(_warm_up)  # started now, not on the first request
+        keep_portrait_trackers()
+
+    def lost_worker(self) -> None:
+        """The worker died (killed; or it could not start, as from a script
+        without a ``__main__`` guard): from now on the motion is made here."""
+        self.worker.shutdown(wait=False, cancel_futures=True)
+        self.worker = None
+
+
+def _warm_up() -> None:
+    from ..drivers.lipsync.sphinx import _allphone_decoder
+
+    _allphone_decoder()  # reads the acoustic model once, so the first request finds it in the page cache
+
+
 def run_job(image: str | None, audio: str | None, say: str, emotion: str, intensity: float,
             mouth_gain: float, expression_gain: float, head_motion: float, blinks: float, gaze: str,
-            seed: float, max_side: float, out_dir: str | Path, progress: Any = None) -> dict[str, Any]:
+            seed: float, max_side: float, out_dir: str | Path, progress: Any = None,
+            models: Models | None = None) -> dict[str, Any]:
     """One generate call from the page's fields; returns the files made, or
     ``{"error": "..."}`` for a user mistake (never raises for one)."""
+    from concurrent.futures.process import BrokenProcessPool
+
     from .. import pipeline
     from ..errors import EmofaceError
     from ..export import save_track
@@ -57,11 +95,19 @@ def run_job(image: str | None, audio: str | None, say: str, emotion: str, intens
                                expression_gain=float(expression_gain), head_motion=float(head_motion),
                                blinks_per_minute=float(blinks), gaze=gaze, seed=int(seed))
         render = RenderOptions(max_side=int(max_side))
+
+        def make(worker) -> pipeline.Result:
+            return pipeline.generate(image, audio if not speech_text else None, output=out / "talk.mp4",
+                                     say=speech_text, motion=motion, render=render, glb=out / "talk.glb",
+                                     motion_worker=worker, progress=hook)
+
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            res = pipeline.generate(image, audio if not speech_text else None, output=out / "talk.mp4",
-                                    say=speech_text, motion=motion, render=render, glb=out / "talk.glb",
-                                    progress=hook)
+            try:
+                res = make(models.worker if models else None)
+            except BrokenProcessPool:
+                models.lost_worker()
+                res = make(None)
         said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
         save_track(res.track, out / "talk.csv")
     except EmofaceError as err:
@@ -119,7 +165,9 @@ def _preview(path: str | None):
 
 
 def build_app(data_dir: str | Path | None = None):
-    """The Gradio Blocks app (not launched)."""
+    """The Gradio Blocks app (not launched). It starts a worker process, so
+    a script that calls this needs the ``if __name__ == "__main__":`` guard
+    of Python's multiprocessing (without one it still works, a little slower)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
@@ -127,6 +175,7 @@ def build_app(data_dir: str | Path | None = None):
     folder.mkdir(parents=True, exist_ok=True)
     system = ["ui-sans-serif", "system-ui", "sans-serif"]
     theme = gr.themes.Default(font=system, font_mono=["ui-monospace", "monospace"])
+    models = Models()
 
     def generate(image, audio, say, emotion, timeline, intensity, mouth_gain, expression_gain, head_motion,
                  blinks, gaze, seed, max_side, progress=gr.Progress()):
@@ -137,7 +186,7 @@ def build_app(data_dir: str | Path | None = None):
         except EmofaceError as err:
             return None, None, None, f"**{ERROR_PREFIX.strip()}** {err}"
         result = run_job(image, audio, say, spec, intensity, mouth_gain,
-                         expression_gain, head_motion, blinks, gaze, seed, max_side, folder, progress)
+                         expression_gain, head_motion, blinks, gaze, seed, max_side, folder, progress, models)
         if "error" in result:
             return None, None, None, f"**{ERROR_PREFIX.strip()}** {result['error']}"
         files = [result["video"], result["csv"], result["glb"]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,6 +218,33 @@ class FaceTracker:
                              rgb.shape[1], rgb.shape[0])
 
 
+_kept: dict[str, FaceTracker] = {}  # model path -> a portrait tracker kept loaded
+_kept_lock = threading.Lock()
+_keep = False
+
+
+def keep_portrait_trackers() -> None:
+    """Keep the portrait tracker loaded between calls, for the rest of the
+    process: a long-lived server (the web page) then pays for the model
+    once. Its native threads stay alive, so the process must not fork
+    after this; start any worker processes first, or with forkserver."""
+    global _keep
+    _keep = True
+
+
+@contextlib.contextmanager
+def _portrait_tracker(model: str | Path | None) -> Iterator[FaceTracker]:
+    if not _keep:
+        with FaceTracker(video=False, max_faces=8, model=model) as tracker:
+            yield tracker
+        return
+    key = str(model_path(model))
+    with _kept_lock:  # one photo at a time through a kept tracker
+        if key not in _kept:
+            _kept[key] = FaceTracker(video=False, max_faces=8, model=model)
+        yield _kept[key]
+
+
 def _resized(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     s = min(1.0, side / max(rgb.shape[:2]))
     if s == 1.0:
@@ -285,7 +313,7 @@ def track_portrait(rgb: np.ndarray, face_index: int | None = None,
     source : str
         Name of the input, for error messages.
     """
-    with FaceTracker(video=False, max_faces=8, model=model) as tracker:
+    with _portrait_tracker(model) as tracker:
         faces = _find(tracker, rgb)
         if not faces:
             raise FaceError(f"{source}: no face found; give a photo with a clearly visible, "
