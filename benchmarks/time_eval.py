@@ -119,14 +119,12 @@ def voice_rows() -> list[str]:
     clips.append(("ALSA Front_Center (real)", load_audio("/usr/share/sounds/alsa/Front_Center.wav")))
     rows = []
     for label, audio in clips:
-        arousal, phrases = arousal_of(audio)
-        track = make_track(audio, MotionOptions(fps=FPS, emotion="auto", seed=1))
+        arousal, phrases, face, head = auto_reading(audio)
         reads = ", ".join(sorted({f"{p.emotion}" + (f"@{p.intensity:.2f}" if p.intensity else "") for p in phrases}))
-        head = float(np.abs(np.diff(track.pose[:, :3], axis=0)).mean() * FPS)
         pitch = np.mean([p.range_st for p in phrases]) if phrases else float("nan")
         rate = np.mean([p.rate for p in phrases]) if phrases else float("nan")
         rows.append(f"| {label} | {pitch:.1f} | {rate:.1f} | {arousal:+.2f} | {reads or 'neutral'} | "
-                    f"{track.layers['expression'].sum(axis=1).mean():.2f} | {head:.1f} |")
+                    f"{face:.2f} | {head:.1f} |")
         print(rows[-1], flush=True)
     return rows
 
@@ -160,6 +158,16 @@ def arousal_of(audio: Audio) -> tuple[float, list]:
     return (float(np.mean([p.arousal for p in phrases])) if phrases else float("nan")), phrases
 
 
+def auto_reading(audio: Audio) -> tuple[float, list, float, float]:
+    """``--emotion auto`` on a clip: its arousal and phrases, the face's
+    strength (mean sum of the expression layer per frame) and the head's
+    motion (mean rotation speed, degrees per second)."""
+    arousal, phrases = arousal_of(audio)
+    track = make_track(audio, MotionOptions(fps=FPS, emotion="auto", seed=1))
+    head = float(np.abs(np.diff(track.pose[:, :3], axis=0)).mean() * FPS)
+    return arousal, phrases, float(track.layers["expression"].sum(axis=1).mean()), head
+
+
 def real_voice_rows() -> tuple[list[str], dict[str, float]]:
     """--emotion auto on real speech of the same words, neutral and acted angry or fearful
     (five speakers); and word by word, how often the acted word reads more aroused."""
@@ -167,14 +175,11 @@ def real_voice_rows() -> tuple[list[str], dict[str, float]]:
     for spk in range(1, 6):
         for code, name in POLISH_EMOTIONS.items():
             audio = polish_clip(polish_words(spk, code))
-            arousal, phrases = arousal_of(audio)
-            track = make_track(audio, MotionOptions(fps=FPS, emotion="auto", seed=1))
-            head = float(np.abs(np.diff(track.pose[:, :3], axis=0)).mean() * FPS)
+            arousal, phrases, face, head = auto_reading(audio)
             aroused = np.mean([p.emotion in ("happy", "angry") for p in phrases])
-            got[spk, code] = (arousal, float(track.layers["expression"].sum(axis=1).mean()), head)
+            got[spk, code] = (arousal, face, head)
             tilt = np.mean([p.tilt_db for p in phrases])
-            rows.append(f"| m{spk} | {name} | {tilt:.1f} | {arousal:+.2f} | {aroused:.0%} | "
-                        f"{track.layers['expression'].sum(axis=1).mean():.2f} | {head:.2f} |")
+            rows.append(f"| m{spk} | {name} | {tilt:.1f} | {arousal:+.2f} | {aroused:.0%} | {face:.2f} | {head:.2f} |")
             print(rows[-1], flush=True)
     pairs = {}
     for code in ("a", "s"):
@@ -195,13 +200,11 @@ def emodb_rows() -> list[str]:
     rows = []
     for wav in sorted(EMODB.glob("03*.wav")):
         audio = load_audio(wav)
-        arousal, phrases = arousal_of(audio)
-        track = make_track(audio, MotionOptions(fps=FPS, emotion="auto", seed=1))
-        head = float(np.abs(np.diff(track.pose[:, :3], axis=0)).mean() * FPS)
+        arousal, phrases, face, head = auto_reading(audio)
         reads = ", ".join(f"{p.emotion}" + (f"@{p.intensity:.2f}" if p.intensity else "") for p in phrases)
         rows.append(f"| {wav.stem[2:5]} | {EMODB_EMOTIONS[wav.stem[5]]} | {np.mean([p.range_st for p in phrases]):.1f} | "
                     f"{np.mean([p.tilt_db for p in phrases]):.1f} | {arousal:+.2f} | {reads or 'neutral'} | "
-                    f"{track.layers['expression'].sum(axis=1).mean():.2f} | {head:.2f} |")
+                    f"{face:.2f} | {head:.2f} |")
         print(rows[-1], flush=True)
     return rows
 

@@ -1,11 +1,9 @@
 """--emotion auto: the voice's pitch, loudness and pace set the emotion and the head's energy."""
 
 import numpy as np
-from emoface.drivers.features import n_frames, speech_level
 from emoface.drivers.prosody import head_energy, read_voice, voice_timeline
 from emoface.media.audio import Audio, load_audio
 from emoface.options import MotionOptions
-from emoface.pipeline import make_track
 
 from conftest import espeak_truth
 
@@ -22,8 +20,7 @@ def _voice(**kw):
 
 
 def _read(audio):
-    sig = audio.mono(16000)
-    return read_voice(sig, 16000, speech_level(sig, 16000, 25, n_frames(audio.duration, 25)), 25)
+    return _measures().arousal_of(audio)[1]
 
 
 def test_excited_speech_reads_more_aroused_than_calm_speech_of_the_same_words():
@@ -33,11 +30,10 @@ def test_excited_speech_reads_more_aroused_than_calm_speech_of_the_same_words():
 
 
 def test_auto_gives_excited_speech_a_stronger_face_and_a_livelier_head():
-    calm = make_track(_voice(**CALM), MotionOptions(emotion="auto", seed=1))
-    excited = make_track(_voice(**EXCITED), MotionOptions(emotion="auto", seed=1))
-    assert excited.layers["expression"].sum(axis=1).mean() > calm.layers["expression"].sum(axis=1).mean()
-    energy = lambda t: float(np.abs(np.diff(t.pose[:, :3], axis=0)).mean() * t.fps)  # noqa: E731 (deg/s)
-    assert energy(excited) > energy(calm)
+    te = _measures()
+    *_, calm_face, calm_head = te.auto_reading(_voice(**CALM))
+    *_, excited_face, excited_head = te.auto_reading(_voice(**EXCITED))
+    assert excited_face > calm_face and excited_head > calm_head
 
 
 def test_a_real_reading_is_calm_and_stays_readable(librivox_wav):
@@ -54,19 +50,24 @@ def test_silence_reads_as_no_emotion():
     assert voice_timeline([]) == "neutral"
 
 
-def _polish():
+def _measures():
+    """benchmarks/time_eval.py, whose readings of --emotion auto docs/expression.md shows."""
     import sys
     from pathlib import Path
 
-    import pytest
-
-    root = Path(__file__).resolve().parents[1]
-    if not (root / ".cache" / "polish" / "POLISH" / "m1.n_nie_1.wav").exists():
-        pytest.fail("test media .cache/polish missing: run `bash scripts/test-media.sh` (make test does)")
-    sys.path.insert(0, str(root / "benchmarks"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import time_eval
 
     return time_eval
+
+
+def _polish():
+    import pytest
+
+    te = _measures()
+    if not (te.POLISH / "m1.n_nie_1.wav").exists():
+        pytest.fail("test media .cache/polish missing: run `bash scripts/test-media.sh` (make test does)")
+    return te
 
 
 def test_real_acted_anger_reads_more_aroused_than_the_same_words_said_neutrally():
@@ -81,21 +82,13 @@ def test_real_acted_anger_reads_more_aroused_than_the_same_words_said_neutrally(
     assert len(wins) >= 140 and np.mean(wins) >= 0.6  # measured 0.68 (docs/expression.md)
 
 
-def _energy(track):
-    return float(np.abs(np.diff(track.pose[:, :3], axis=0)).mean() * track.fps)
-
-
-def _face(track):
-    return float(track.layers["expression"].sum(axis=1).mean())
-
-
 def test_real_acted_anger_gives_a_stronger_face_and_a_livelier_head_than_neutral_speech():
     te = _polish()
-    calm, angry = [[make_track(te.polish_clip(te.polish_words(spk, code)), MotionOptions(emotion="auto", seed=1))
-                    for spk in range(1, 6)] for code in "na"]
-    for measure in (_energy, _face):
-        c, a = [measure(t) for t in calm], [measure(t) for t in angry]
-        assert np.mean(a) > np.mean(c) and sum(x > y for x, y in zip(a, c)) >= 4, measure.__name__  # 5 of 5 measured
+    calm, angry = [[te.auto_reading(te.polish_clip(te.polish_words(spk, code)))[2:] for spk in range(1, 6)]
+                   for code in "na"]
+    for i, measure in enumerate(("face", "head")):
+        c, a = [r[i] for r in calm], [r[i] for r in angry]
+        assert np.mean(a) > np.mean(c) and sum(x > y for x, y in zip(a, c)) >= 4, measure  # 5 of 5 measured
 
 
 def test_held_out_real_speech_emo_db_excited_takes_read_above_calm_takes_of_the_same_sentence():
@@ -107,9 +100,8 @@ def test_held_out_real_speech_emo_db_excited_takes_read_above_calm_takes_of_the_
         pytest.fail("test media .cache/emodb missing: run `bash scripts/test-media.sh` (make test does)")
     got = {}
     for take in ("03a01Nc", "03a01Fa", "03a01Wa", "03a04Lc", "03a04Ad"):
-        audio = load_audio(te.EMODB / f"{take}.wav")
-        track = make_track(audio, MotionOptions(emotion="auto", seed=1))
-        got[take] = (te.arousal_of(audio)[0], _face(track), _energy(track))
+        arousal, _, face, head = te.auto_reading(load_audio(te.EMODB / f"{take}.wav"))
+        got[take] = (arousal, face, head)
     for calm, excited in (("03a01Nc", "03a01Fa"), ("03a01Nc", "03a01Wa"), ("03a04Lc", "03a04Ad")):
         assert all(e > c for c, e in zip(got[calm], got[excited])), (calm, excited, got)
     assert got["03a01Wa"][0] > got["03a01Fa"][0]  # anger the most aroused of the three

@@ -96,6 +96,7 @@ _KEPT_MODELS = r"""
 import json, os, signal, sys
 from pathlib import Path
 from emoface.app.ui import Models, run_job
+from emoface.processes import may_fork
 
 photo, speech, out = sys.argv[1:4]
 models = Models()
@@ -108,7 +109,7 @@ for pid in list(models.worker._processes):  # a worker killed (out of memory, sa
     os.kill(pid, signal.SIGKILL)
 runs.append(job(models))
 print(json.dumps({"csvs": [r[0] for r in runs], "sizes": [r[1] for r in runs], "kept_worker": kept_worker,
-                  "worker_after_kill": models.worker is not None}))
+                  "worker_after_kill": models.worker is not None, "may_fork": may_fork()}))
 """
 
 
@@ -125,3 +126,5 @@ def test_the_page_keeps_its_models_and_still_gives_the_same_motion_for_the_same_
     assert len(first.splitlines()) > 30 and all(size > 10_000 for size in out["sizes"])
     # A dead worker costs nothing but its speed: the request is made here, and so are later ones.
     assert not out["worker_after_kill"]
+    # With the tracker's threads alive, the recogniser's own workers must be spawned, not forked.
+    assert not out["may_fork"]

@@ -36,6 +36,7 @@ from .media.image import load_image
 from .media.video import even_size, write_video
 from .motion import MotionTrack, lip_aperture
 from .options import FPS_RANGE, MotionOptions, RenderOptions
+from .processes import may_fork
 from .progress import Progress, quiet
 from .sources import VIDEO_SUFFIXES, Resolver, load_motion
 
@@ -303,8 +304,8 @@ def _portrait_and_motion(image, speech: Speech, motion: MotionOptions, render: R
     # A driving video's layers need the tracker; the worker is kept for speech alone.
     from_speech = all(src.is_auto for src in motion.sources().values())
     fork = (worker is None and speech.audio.duration <= _OVERLAP_UP_TO_S and OVERLAP_MOTION and from_speech
-            and "fork" in multiprocessing.get_all_start_methods()
-            and threading.current_thread() is threading.main_thread() and threading.active_count() == 1
+            and may_fork() and threading.current_thread() is threading.main_thread()
+            and threading.active_count() == 1
             and "mediapipe" not in sys.modules)  # its native threads must not be forked mid-flight
     if fork:
         from concurrent.futures import ProcessPoolExecutor

@@ -58,9 +58,11 @@ class Models:
 
 
 def _warm_up() -> None:
-    from ..drivers.lipsync.sphinx import _allphone_decoder
+    import numpy as np
 
-    _allphone_decoder()  # reads the acoustic model once, so the first request finds it in the page cache
+    from ..drivers.lipsync.sphinx import recognize
+
+    recognize(np.zeros(4000, np.float32))  # reads the acoustic model, so the first request finds it in the page cache
 
 
 def run_job(image: str | None, audio: str | None, say: str, emotion: str, intensity: float,
@@ -167,7 +169,8 @@ def _preview(path: str | None):
 def build_app(data_dir: str | Path | None = None):
     """The Gradio Blocks app (not launched). It starts a worker process, so
     a script that calls this needs the ``if __name__ == "__main__":`` guard
-    of Python's multiprocessing (without one it still works, a little slower)."""
+    of Python's multiprocessing (without one, the worker cannot start:
+    multiprocessing says so once, and the page makes the motion itself)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 

@@ -218,23 +218,26 @@ class FaceTracker:
                              rgb.shape[1], rgb.shape[0])
 
 
-_kept: dict[str, FaceTracker] = {}  # model path -> a portrait tracker kept loaded
+_kept: dict[str, FaceTracker] | None = None  # model path -> a portrait tracker kept loaded
 _kept_lock = threading.Lock()
-_keep = False
 
 
 def keep_portrait_trackers() -> None:
     """Keep the portrait tracker loaded between calls, for the rest of the
     process: a long-lived server (the web page) then pays for the model
-    once. Its native threads stay alive, so the process must not fork
-    after this; start any worker processes first, or with forkserver."""
-    global _keep
-    _keep = True
+    once. Its native threads stay alive, so from now on this process's
+    workers are spawned, not forked (:mod:`emoface.processes`)."""
+    global _kept
+    from ..processes import forbid_fork
+
+    forbid_fork()
+    if _kept is None:
+        _kept = {}
 
 
 @contextlib.contextmanager
 def _portrait_tracker(model: str | Path | None) -> Iterator[FaceTracker]:
-    if not _keep:
+    if _kept is None:
         with FaceTracker(video=False, max_faces=8, model=model) as tracker:
             yield tracker
         return
