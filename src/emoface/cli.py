@@ -29,7 +29,7 @@ def _add_options(parser: argparse.ArgumentParser, cls: type, only: tuple[str, ..
             continue
         kind = kinds[f.name]
         default = f.default if f.default is not MISSING else None
-        choices = {"lipsync": LIPSYNC_MODES, "gaze": GAZE_MODES}.get(f.name)
+        choices = f.metadata.get("choices") or {"lipsync": LIPSYNC_MODES, "gaze": GAZE_MODES}.get(f.name)
         extra: dict[str, Any] = {"choices": choices} if choices else {}
         group.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=kind,
                            default=default, metavar=f.name.upper() if not extra else None,
@@ -43,7 +43,7 @@ def _options(ns: argparse.Namespace, cls: type) -> Any:
 
 #: What `render` may change about a saved track: where each layer comes
 #: from and how strongly it shows.
-RETARGET_OPTIONS = ("mouth_from", "eyes_from", "expression_from", "pose_from",
+RETARGET_OPTIONS = ("mouth_from", "eyes_from", "expression_from", "pose_from", "motion_mode", "driver_reference",
                     "mouth_gain", "expression_gain", "head_motion", "intensity")
 #: What `dub` takes from the motion options: how the new speech moves the mouth.
 DUB_OPTIONS = ("lipsync", "articulation", "mouth_gain", "seed", "max_audio_seconds")

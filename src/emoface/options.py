@@ -10,6 +10,7 @@ from typing import Any
 from .errors import OptionError
 from .drivers.emotion import Key, parse_emotion
 from .drivers.gaze import GAZE_MODES
+from .relative import MOTION_MODES, parse_reference
 from .sources import SOURCE_LAYERS, Source, parse_source
 
 EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "fearful", "disgusted", "contempt")
@@ -58,6 +59,12 @@ class MotionOptions:
                                              "of anyone, a track or none", source=True)
     pose_from: str | None = _opt(None, "head pose source: speech (speech rhythm), a video, a track or none",
                                  source=True)
+    motion_mode: str = _opt("relative", "how a driving video or track moves the portrait: as changes from "
+                                        "the driver's reference frame onto the portrait's own pose and "
+                                        "expression (relative), or as the face to show, for tracks made "
+                                        "for 3D rigs (absolute)", choices=MOTION_MODES)
+    driver_reference: str = _opt("first", "the driver's frame that matches the portrait: a frame number "
+                                           "(0 is the first), first or neutral (its most neutral frame)")
     mouth_gain: float = _opt(1.0, "scale of the mouth layer, whatever its source (0-2)")
     expression_gain: float = _opt(1.0, "scale of the expression layer, whatever its source (0-2)")
 
@@ -83,6 +90,9 @@ class MotionOptions:
         _check_range("max_audio", self.max_audio_seconds, 1.0, 24 * 3600.0, "--max-audio-seconds")
         _check_range("mouth_gain", self.mouth_gain, 0.0, 2.0, "--mouth-gain")
         _check_range("expression_gain", self.expression_gain, 0.0, 2.0, "--expression-gain")
+        if self.motion_mode not in MOTION_MODES:
+            raise OptionError(f"--motion-mode {self.motion_mode!r} is unknown; use one of {', '.join(MOTION_MODES)}")
+        parse_reference(self.driver_reference)
         self.sources()  # a missing file or a source a layer cannot use fails here
 
     def emotion_keys(self, duration: float | None = None, spoken: str | None = None) -> tuple[Key, ...]:
@@ -103,6 +113,11 @@ class MotionOptions:
     def sources(self) -> dict[str, Source]:
         """The parsed source of each layer (sources.SOURCE_LAYERS)."""
         return {layer: parse_source(layer, getattr(self, f"{layer}_from")) for layer in SOURCE_LAYERS}
+
+    @property
+    def reference(self) -> int | str:
+        """The driver's reference frame (emoface.relative.parse_reference)."""
+        return parse_reference(self.driver_reference)
 
 
 @dataclass(frozen=True)

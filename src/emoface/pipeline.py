@@ -34,10 +34,12 @@ from .media.atomic import check_writable
 from .media.audio import ANALYSIS_RATE, Audio, Speech, load_audio
 from .media.image import load_image
 from .media.video import even_size, write_video
-from .motion import MotionTrack, lip_aperture
+from .motion import LAYERS, MotionTrack, lip_aperture
 from .options import FPS_RANGE, MotionOptions, RenderOptions
+from .pose import rebase
 from .processes import may_fork
 from .progress import Progress, quiet
+from .relative import changes, onto_portrait, reference_index
 from .sources import VIDEO_SUFFIXES, Resolver, load_motion
 
 #: Frames rendered at once (:func:`frames_of`).
@@ -99,7 +101,7 @@ def load_speech(audio: str | Path | None = None, say: str | None = None,
 
 
 def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
-               progress: Progress = quiet) -> MotionTrack:
+               progress: Progress = quiet, baseline: np.ndarray | None = None) -> MotionTrack:
     """Drive every layer from its source (by default: the speech and the
     options) and merge them.
 
@@ -107,6 +109,9 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
     ----------
     speech : Speech (audio plus transcript or phone timings), or bare Audio
     opts : MotionOptions
+    baseline : ndarray (52,), optional
+        The portrait's own coefficients (PortraitRenderer.baseline): layers
+        driven by a video or track in relative mode are carried on it.
 
     Returns
     -------
@@ -117,7 +122,7 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
     audio = speech.audio
     frames = n_frames(audio.duration, opts.fps)
     sources = opts.sources()
-    resolver = Resolver(opts.fps, frames, progress=progress)
+    resolver = _resolver(opts, opts.fps, frames, progress)
     signal = audio.mono(ANALYSIS_RATE)
     level = speech_level(signal, ANALYSIS_RATE, opts.fps, frames)
     if not np.any(np.abs(signal) > 1e-3):
@@ -149,36 +154,59 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
     pose = (speech_head(level, opts.fps, 1.0, opts.seed) * energy[:, None] if sources["pose"].is_auto
             else resolver.layer("pose", sources["pose"]))
     progress("motion", 3, 3)
-    return _with_gains(opts.fps, {"mouth": mouth, "eyes": eyes, "expression": expression}, pose, opts)
+    relative = {k for k, src in sources.items() if k != "pose" and resolver.is_relative(src)}
+    return _with_gains(opts.fps, {"mouth": mouth, "eyes": eyes, "expression": expression}, pose, opts,
+                       relative, baseline)
 
 
-def _with_gains(fps: float, layers: dict[str, np.ndarray], pose: np.ndarray,
-                opts: MotionOptions) -> MotionTrack:
-    mouth = np.clip(layers["mouth"] * opts.mouth_gain, 0, 1)
-    expression = np.clip(layers["expression"] * opts.expression_gain, 0, 1)
-    return MotionTrack.from_layers(fps, mouth, layers["eyes"], expression,
+def _resolver(opts: MotionOptions, fps: float, frames: int, progress: Progress) -> Resolver:
+    return Resolver(fps, frames, progress=progress,
+                    reference=opts.reference if opts.motion_mode == "relative" else None)
+
+
+def _with_gains(fps: float, layers: dict[str, np.ndarray], pose: np.ndarray, opts: MotionOptions,
+                relative: set[str] = frozenset(), baseline: np.ndarray | None = None) -> MotionTrack:
+    """Gains on the layers (on a relative layer's changes, not on the
+    portrait's own face under them), then the relative ones carried on the
+    portrait (emoface.relative.onto_portrait)."""
+    scaled = {"mouth": layers["mouth"] * np.float32(opts.mouth_gain), "eyes": layers["eyes"],
+              "expression": layers["expression"] * np.float32(opts.expression_gain)}
+    carried = {k: np.clip(v, 0, 1) for k, v in onto_portrait(scaled, set(relative), baseline).items()}
+    return MotionTrack.from_layers(fps, carried["mouth"], carried["eyes"], carried["expression"],
                                    pose * np.float32(opts.head_motion))
 
 
 def retarget(track: MotionTrack, opts: MotionOptions = MotionOptions(),
-             progress: Progress = quiet) -> MotionTrack:
+             progress: Progress = quiet, baseline: np.ndarray | None = None) -> MotionTrack:
     """``track`` with any layer replaced from its own source and the gains
     applied (``render`` with ``--<layer>-from``); the track itself when
     nothing is asked. Label and speech drivers have nothing to drive here:
-    their layers stay as the track has them."""
+    their layers stay as the track has them.
+
+    With the portrait's ``baseline`` (52,) and ``opts.motion_mode``
+    relative, the track and every video or track source move the portrait
+    as changes from their reference frames (emoface.relative)."""
     sources = {k: v for k, v in opts.sources().items() if not v.is_auto}
     gains = (opts.mouth_gain, opts.expression_gain, opts.head_motion)
-    if not sources and gains == (1.0, 1.0, 1.0):
+    resolver = _resolver(opts, track.fps, len(track), progress)
+    relative = baseline is not None and resolver.reference is not None
+    if not sources and gains == (1.0, 1.0, 1.0) and not relative:
         return track
     layers = dict(track.layers) if track.layers else split_layers(track.coefficients, track.fps)
-    resolver = Resolver(track.fps, len(track), progress=progress)
     pose = track.pose
+    moved = set(LAYERS) if relative else set()
+    if relative:
+        ref = reference_index(track.coefficients, resolver.reference, "the motion track")
+        layers = {k: changes(v, ref) for k, v in layers.items()}
+        pose = rebase(pose, ref)
     for layer, source in sources.items():
         if layer == "pose":
             pose = resolver.layer("pose", source)
-        else:
-            layers[layer] = resolver.layer(layer, source, opts.intensity)
-    return _with_gains(track.fps, layers, pose, opts)
+            continue
+        layers[layer] = resolver.layer(layer, source, opts.intensity)
+        if not resolver.is_relative(source):
+            moved.discard(layer)
+    return _with_gains(track.fps, layers, pose, opts, moved, baseline)
 
 
 def prepare_portrait(image: str | Path | np.ndarray, ropts: RenderOptions = RenderOptions(),
@@ -314,7 +342,7 @@ def _portrait_and_motion(image, speech: Speech, motion: MotionOptions, render: R
             return _portrait_and_motion(image, speech, motion, render, progress, pool)
     if worker is None or not from_speech:
         renderer = prepare_portrait(image, render, progress)
-        return renderer, make_track(speech, motion, progress)
+        return renderer, make_track(speech, motion, progress, renderer.baseline)
     job = worker.submit(_motion_job, speech, motion)
     renderer = prepare_portrait(image, render, progress)
     track, warned = job.result()
@@ -370,7 +398,7 @@ def render(image: str | Path | np.ndarray, track: MotionTrack | str | Path, *, o
     check_writable(output)
     speech = load_audio(audio) if audio is not None else None
     renderer = prepare_portrait(image, options, progress)
-    moving = retarget(load_motion(track, progress), motion, progress)
+    moving = retarget(load_motion(track, progress), motion, progress, renderer.baseline)
     if speech is None and not isinstance(track, MotionTrack) and Path(track).suffix.lower() in VIDEO_SUFFIXES:
         speech = _sound_of(track)
     return render_video(renderer, moving, output, speech, options, progress)

@@ -19,7 +19,9 @@ import numpy as np
 from .errors import OptionError
 from .filters import ping_pong, sample
 from .motion import MotionTrack
+from .pose import rebase
 from .progress import Progress, quiet
+from .relative import changes, reference_index
 
 #: The layers a source can drive, and the flag that chooses it.
 SOURCE_LAYERS: tuple[str, ...] = ("mouth", "eyes", "expression", "pose")
@@ -93,10 +95,12 @@ class Resolver:
     track given for several layers is read once."""
 
     def __init__(self, fps: float, frames: int, face_model: str | Path | None = None,
-                 progress: Progress = quiet) -> None:
+                 progress: Progress = quiet, reference: int | str | None = 0) -> None:
         self.fps, self.frames = fps, frames
         self.face_model = face_model
         self.progress = progress
+        #: The driver's reference frame (emoface.relative), or None for absolute motion.
+        self.reference = reference
         self._tracks: dict[Path, MotionTrack] = {}
         self._said: set[Path | None] = set()
 
@@ -120,16 +124,23 @@ class Resolver:
             return eased_expression(image_expression(source.path, self.face_model), intensity,
                                     self.frames, self.fps)
         track = self.motion(source)
+        ref = (None if self.reference is None
+               else reference_index(track.coefficients, self.reference, str(source.path)))
         if layer == "pose":
-            curves = track.pose
+            curves = track.pose if ref is None else rebase(track.pose, ref)
         else:
             layers = track.layers
             if layer not in layers:
                 from .drivers.capture import split_layers
 
                 layers = split_layers(track.coefficients, track.fps)
-            curves = layers[layer]
+            curves = layers[layer] if ref is None else changes(layers[layer], ref)
         return self._fit(curves, track.fps, source)
+
+    def is_relative(self, source: Source) -> bool:
+        """Whether ``source`` gives changes (from its reference frame) rather
+        than the face to show."""
+        return self.reference is not None and source.kind in ("video", "track")
 
     def _fit(self, curves: np.ndarray, fps: float, source: Source) -> np.ndarray:
         n = len(curves)

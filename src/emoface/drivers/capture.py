@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import FaceError, InputError
 from ..filters import fill_gaps, one_euro
 from ..motion import LAYER_OF, N_SHAPES, SHARED_MOUTH, MotionTrack, channels, layer_mask
+from ..pose import from_camera
 from ..progress import Progress, quiet
 
 # The tracker works on a copy this large: the landmark model sees a 256 px
@@ -51,7 +52,8 @@ class Capture:
         ARKit coefficients: the tracker's scores beyond a face at rest
         (face.tracker.expression_of), smoothed, gaps filled.
     pose : ndarray (T, 6) float32
-        Head pose per frame (yaw, pitch, roll in degrees; x, y, z in cm).
+        Head pose per frame as the tracker sees it: yaw, pitch, roll in
+        degrees, and the face origin x, y, z in camera centimetres.
     found : ndarray (T,) bool
         Frames where the tracker saw the face.
     landmarks : ndarray (T, 478, 3) float32, optional
@@ -65,10 +67,11 @@ class Capture:
     found: np.ndarray
     landmarks: np.ndarray | None = None
 
-    def track(self) -> MotionTrack:
-        """The capture as a MotionTrack: the coefficients as read, the pose as
-        a delta from the video's median pose, and the layers split."""
-        pose = self.pose - np.median(self.pose, axis=0)
+    def track(self, reference: int = 0) -> MotionTrack:
+        """The capture as a MotionTrack: the coefficients as read, the pose
+        as the change from frame ``reference`` (emoface.pose.from_camera),
+        and the layers split."""
+        pose = from_camera(self.pose, reference)
         return MotionTrack(self.fps, self.coefficients, pose, split_layers(self.coefficients, self.fps))
 
 

@@ -163,7 +163,7 @@ def build_glb(track: MotionTrack, photo: np.ndarray | None = None, landmarks: np
     tracked ``landmarks`` (478, 3) in photo pixels, for the texture)."""
     from ..face.mesh import canonical_mesh
     from ..face.rig import default_rig
-    from ..face.tracker import rotation_from_angles
+    from ..pose import rotation_from_angles
     from ..render.portrait import mouth_span_triangles
 
     mesh = canonical_mesh()

@@ -42,7 +42,7 @@ class MeshPreview:
 
     def frame(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
         from ..face.rig import apply
-        from ..face.tracker import rotation_from_angles
+        from ..pose import rotation_from_angles
         from ..render.warp import rasterise_ids, remap_field, triangle_affines
 
         s = self.size

@@ -5,7 +5,6 @@ re-tracked on a full-resolution crop and mapped back."""
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import threading
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import numpy as np
 
 from ..errors import FaceError, ModelError
 from ..motion import ARKIT_NAMES, N_SHAPES
+from ..pose import angles_from_rotation, rotation_from_angles  # noqa: F401 - re-exported
 from .model import model_path
 
 DETECT_SIDE = 1024  # the detector sees the photo at most this large
@@ -103,24 +103,6 @@ class FaceObservation:
         lm[:, 0] += dx
         lm[:, 1] += dy
         return FaceObservation(lm.astype(np.float32), self.blendshapes, self.matrix)
-
-
-def rotation_from_angles(yaw: float, pitch: float, roll: float) -> np.ndarray:
-    """R = Ry(yaw) Rx(pitch) Rz(roll), angles in degrees, canonical axes
-    (x right, y up, z toward the viewer)."""
-    y, p, r = np.radians([yaw, pitch, roll])
-    ry = np.array([[math.cos(y), 0, math.sin(y)], [0, 1, 0], [-math.sin(y), 0, math.cos(y)]])
-    rx = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
-    rz = np.array([[math.cos(r), -math.sin(r), 0], [math.sin(r), math.cos(r), 0], [0, 0, 1]])
-    return ry @ rx @ rz
-
-
-def angles_from_rotation(rot: np.ndarray) -> tuple[float, float, float]:
-    """Inverse of :func:`rotation_from_angles`: (yaw, pitch, roll) in degrees."""
-    yaw = math.atan2(rot[0, 2], rot[2, 2])
-    pitch = math.asin(float(np.clip(-rot[1, 2], -1, 1)))
-    roll = math.atan2(rot[1, 0], rot[1, 1])
-    return math.degrees(yaw), math.degrees(pitch), math.degrees(roll)
 
 
 def pose_from_matrix(matrix: np.ndarray) -> np.ndarray:

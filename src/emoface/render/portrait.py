@@ -26,8 +26,9 @@ from scipy.spatial import Delaunay
 from ..face import regions as R
 from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
-from ..face.tracker import FaceObservation, expression_of, rotation_from_angles
+from ..face.tracker import FaceObservation, expression_of
 from ..motion import ARKIT_NAMES, lip_aperture
+from ..pose import NECK_PIVOT, VIEW_DISTANCE, rotation_from_angles
 from .detail import DetailLayer
 from .eyes import draw_gaze, draw_lashes, draw_lid, make_eyes
 from .mouth import draw_interior, palette
@@ -274,8 +275,7 @@ class PortraitRenderer:
         rig = (default_rig() if rig is None else np.asarray(rig, np.float32)).copy()
         _fit_eyelids(rig, mesh.vertices, rest / s)
         self._rig = (s * np.einsum("ij,knj->kni", rot, rig)).astype(np.float32)
-        pivot_c = np.array([0.0, -7.5, -6.0])  # neck pivot, below and behind the chin
-        self._pivot = s * rot @ pivot_c + t
+        self._pivot = s * rot @ NECK_PIVOT + t
         self._build_control_mesh(rest, mesh.triangles)
         #: The expression-detail layer (creases); ``detail.enabled = False`` turns it off.
         self.detail = DetailLayer(self.image, mesh.vertices, mesh.triangles, lm[:, :2], s)
@@ -365,9 +365,12 @@ class PortraitRenderer:
         if np.any(pose):
             rd = rotation_from_angles(*(np.asarray(pose[:3], np.float64) * PERCEIVED_GAIN))
             r = self._rot @ rd @ self._rot.T
-            # Translation is in canonical centimetres, like the rig.
-            shift = self._scale * (self._rot @ np.asarray(pose[3:6], np.float64))
-            turned = (moved - self._pivot) @ r.T + self._pivot + shift
+            # The pivot's move is in face centimetres along the head's axes
+            # (emoface.pose); its depth shows as size.
+            shift = self._rot @ np.asarray(pose[3:6], np.float64)
+            grow = VIEW_DISTANCE / max(VIEW_DISTANCE - shift[2], 1.0)
+            pivot = self._pivot + self._scale * np.array([shift[0], shift[1], 0.0])
+            turned = ((moved - self._pivot) @ r.T) * grow + pivot
             moved = moved + (turned - moved) * self._head_w[:, None]
         return moved
 
