@@ -313,7 +313,7 @@ def table(results: dict[str, dict]) -> list[str]:
 def summary(results: dict[str, dict], role: str) -> list[str]:
     """Means over a role's clips, each mode against the still floor of the same clips."""
     lines = []
-    for mode in ("video", "audio"):
+    for mode in ("video", "audio", "oracle warp"):
         rows = [modes for r, modes in results.values() if r == role and mode in modes]
         if not rows:
             continue

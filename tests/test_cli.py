@@ -293,6 +293,13 @@ def test_bad_sources_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav, fran
     _fails(capsys, ["capture", str(franck_mp4), "-o", str(tmp_path / "c.bvh")], None, "unknown motion format")
     _fails(capsys, ["render", "--image", str(portrait_png), "--motion", str(coffee), "-o", str(out)], out,
            "no face found")
+    replay = ["render", "--image", str(portrait_png), "--motion", str(franck_mp4), "-o", str(out)]
+    _fails(capsys, replay + ["--driver-reference", "abc"], out, "--driver-reference 'abc' is not a frame")
+    _fails(capsys, replay + ["--driver-reference", "100000"], out, "has only")
+    with pytest.raises(SystemExit) as e:  # argparse's own usage line, like --gaze
+        run(["--quiet", *replay, "--motion-mode", "sideways"])
+    assert e.value.code == 2 and "invalid choice: 'sideways'" in capsys.readouterr().err
+    _fails(capsys, gen + ["--pose-from", str(franck_mp4), "--driver-reference", "-2"], out, "--driver-reference")
 
 
 def test_a_driving_video_with_sound_gives_the_render_its_sound(tmp_path, franck_mp4, portrait_png, librivox_wav):
