@@ -239,7 +239,7 @@ def oracle(portrait: Path, truth: list[np.ndarray], tracker: FaceTracker) -> lis
     (new pixels: teeth, tongue, light, the far side of the head)."""
     from emoface.face.tracker import expression_of
     from emoface.pipeline import prepare_portrait
-    from emoface.render.portrait import umeyama
+    from emoface.geometry import umeyama
 
     renderer = prepare_portrait(portrait)
     c = renderer.crop

@@ -18,7 +18,8 @@ from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
 from ..motion import ARKIT_NAMES, LAYER_OF, lip_aperture
 from .mouth import draw_interior, palette
-from .portrait import feather, lip_seal, mouth_span_triangles, seal_weight, umeyama
+from ..geometry import umeyama
+from .portrait import feather, lip_seal, mouth_span_triangles, seal_weight
 from .warp import keep_frame_buffers, warp
 
 _TONGUE = ARKIT_NAMES.index("tongueOut")

@@ -27,6 +27,7 @@ from ..face import regions as R
 from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
 from ..face.tracker import FaceObservation, expression_of
+from ..geometry import umeyama
 from ..motion import ARKIT_NAMES, layer_mask, lip_aperture
 from ..pose import NECK_PIVOT, VIEW_DISTANCE, rotation_from_angles
 from .detail import DetailLayer
@@ -43,18 +44,6 @@ _MOUTH = layer_mask("mouth")
 # that the perceived pose is the asked one (measured on real portraits:
 # docs/rig.md). Roll is seen in full.
 PERCEIVED_GAIN = np.array([1.4, 1.15, 1.0])
-
-
-def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Similarity ``dst ≈ s R src + t`` (least squares), returns (s, R, t)."""
-    mu_s, mu_d = src.mean(0), dst.mean(0)
-    a, b = src - mu_s, dst - mu_d
-    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
-    d = np.eye(3)
-    d[2, 2] = np.sign(np.linalg.det(u @ vt))
-    rot = u @ d @ vt
-    s = float(np.trace(np.diag(sig) @ d) / (a ** 2).sum(axis=1).mean())
-    return s, rot, mu_d - s * rot @ mu_s
 
 
 def mouth_span_triangles(tris: np.ndarray) -> np.ndarray:
