@@ -181,3 +181,18 @@ def test_saved_tracks_keep_translation_and_depth(tmp_path, suffix):
     track = MotionTrack(25, np.zeros((5, 52), np.float32), pose)
     again = load_track(save_track(track, tmp_path / f"t{suffix}"))
     assert np.allclose(again.pose, pose)
+
+
+def test_an_eye_opening_past_the_photos_opens_wide():
+    # The driver's reference frame had its lids half down (blink 0.4); later
+    # they rise above its usual opening. On an open-eyed photo that is wide.
+    eyes = np.zeros((2, 52), np.float32)
+    eyes[0, BLINK] = 0.4
+    eyes[1, WIDE] = 0.2  # 10 % above the usual opening
+    change = eyes - eyes[0]
+    zeros = np.zeros_like(eyes)
+    out = onto_portrait({"mouth": zeros, "eyes": change, "expression": zeros}, {"eyes"},
+                        np.zeros(52, np.float32))["eyes"]
+    assert out[0, BLINK] == 0 and out[0, WIDE] == 0
+    # From 0.4 closed to 0.1 above usual: half an opening of travel, as eyeWide.
+    assert out[1, BLINK] == 0 and out[1, WIDE] == pytest.approx(1.0)

@@ -20,6 +20,13 @@ MOTION_MODES = ("relative", "absolute")
 #: --driver-reference words: the driver's first frame, or its most neutral one.
 REFERENCE_WORDS = ("first", "neutral")
 
+#: How much further the rig raises an upper lid at eyeWide = 1, as a share of
+#: the eye's opening: about half again. Lid travel is one scale: a blink of
+#: 0.5 lowers the lid as far as an eyeWide of 1 raises it.
+WIDE_OPENING = 0.5
+_BLINK, _WIDE = [ARKIT_NAMES.index(f"eyeBlink{s}") for s in ("Left", "Right")], \
+    [ARKIT_NAMES.index(f"eyeWide{s}") for s in ("Left", "Right")]
+
 # Gaze is where the eyes point, not an expression: a driver looking aside in
 # its most neutral frame is still neutral.
 _ACTIVE = np.array([not n.startswith("eyeLook") for n in ARKIT_NAMES])
@@ -89,7 +96,21 @@ def onto_portrait(layers: dict[str, np.ndarray], relative: set[str],
     if "expression" in relative:
         extra = layer_mask("expression") & ~taken & ~np.isin(owner, sorted(relative))
         out["expression"] = out["expression"] + np.where(extra, base, 0.0).astype(np.float32)
+    if "eyes" in relative:
+        out["eyes"] = _lids_past_the_photo(out["eyes"])
     return out
+
+
+def _lids_past_the_photo(eyes: np.ndarray) -> np.ndarray:
+    """A driver's eye that opens further than from its reference frame, on a
+    photo whose eyes are already open (blink 0), opens wide; one that closes
+    past a widened photo's opening blinks. Blink and eyeWide are one lid
+    travel, not two channels that stop at zero."""
+    eyes = np.array(eyes, np.float32, copy=True)
+    travel = eyes[:, _WIDE] * WIDE_OPENING - eyes[:, _BLINK]
+    eyes[:, _WIDE] = np.maximum(travel, 0) / WIDE_OPENING
+    eyes[:, _BLINK] = np.maximum(-travel, 0)
+    return eyes
 
 
 __all__ = ["MOTION_MODES", "REFERENCE_WORDS", "changes", "onto_portrait", "parse_reference",

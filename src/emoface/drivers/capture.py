@@ -19,6 +19,7 @@ from ..errors import FaceError, InputError
 from ..filters import fill_gaps, one_euro
 from ..motion import LAYER_OF, N_SHAPES, SHARED_MOUTH, MotionTrack, channels, layer_mask
 from ..pose import from_camera
+from ..relative import WIDE_OPENING
 from ..progress import Progress, quiet
 
 # The tracker works on a copy this large: the landmark model sees a 256 px
@@ -169,10 +170,7 @@ _JAW_READ_GAIN = 1.3
 _JAW = channels("jawOpen", "mouthClose")
 # The eye channels the lids are read into (read_geometry), left then right.
 _BLINK, _WIDE, _SQUINT = channels("eyeBlink"), channels("eyeWide"), channels("eyeSquint")
-# How much further the rig raises an upper lid at eyeWide = 1, as a share of
-# the eye's opening: about half again; and how much of it eyeSquint = 1 closes
-# from below.
-_WIDE_OPENING = 0.5
+# How much of the eye's opening the rig's eyeSquint = 1 closes from below.
 _SQUINT_CLOSING = 0.38
 # An eye's usual opening: most of the time eyes are open, blinks are brief.
 _OPEN_PERCENTILE = 80
@@ -223,7 +221,7 @@ def read_geometry(coefficients: np.ndarray, lids: np.ndarray, found: np.ndarray)
         shut = float(np.median(lower))
         ratio = (upper - shut) / max(usual - shut, 1e-3)
         out[:, blink] = np.clip(1.0 - ratio, 0, 1)
-        out[:, wide] = np.clip((ratio - 1.0) / _WIDE_OPENING, 0, 1)
+        out[:, wide] = np.clip((ratio - 1.0) / WIDE_OPENING, 0, 1)
         lift = (lids[:, 2 * k + 1] - shut) / max(usual - shut, 1e-3)
         out[:, squint] = np.clip(lift / _SQUINT_CLOSING, 0, 1)
     return out

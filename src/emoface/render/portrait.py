@@ -402,7 +402,10 @@ class PortraitRenderer:
             # stretched or squashed the eyeball; draw it whole instead.
             lids = max(abs(float(coeffs[eye.channel[k]] - self.baseline[eye.channel[k]]))
                        for k in ("Blink", "Squint", "Wide"))
-            if np.any(np.abs(gaze) > 0.05) or lids > 0.05:
+            # A fraction of a pixel of gaze, or a lid barely moved, is better
+            # left as photographed than redrawn (a video driver's gaze and lids
+            # jitter by that much).
+            if np.any(np.abs(gaze) > 0.6) or lids > 0.1:
                 # The eyeball moves with the head (the lower lid), not with the upper lid.
                 shift = (dst[eye.lower] - self._src2d[eye.lower]).mean(axis=0)
                 draw_gaze(out, eye, dst[idx], shift, gaze)
