@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 RHUBARB_DIR := .cache/rhubarb
 
-.PHONY: demo test bench lipsync-eval stream-eval reenact-eval rig expression-eval layers-eval time-eval install clean
+.PHONY: demo test bench lipsync-eval stream-eval reenact-eval mouths rig expression-eval layers-eval time-eval install clean
 
 $(BIN)/emoface: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,13 @@ stream-eval: install
 reenact-eval: install
 	bash scripts/portraits.sh
 	$(BIN)/python benchmarks/reenact_eval.py --ceiling --panel reenact
+
+# Rebuild the mouth bank (src/emoface/render/mouths.npz) from real talking
+# video, then the blind panel of mouths (docs/mouths.md).
+mouths: install
+	bash scripts/portraits.sh
+	$(BIN)/python scripts/build_mouths.py
+	$(BIN)/python benchmarks/mouth_panel.py
 
 # Rebuild the rig data file from real portraits, then measure it (docs/rig.md).
 rig: install

@@ -255,7 +255,10 @@ def test_an_open_mouth_shows_upper_teeth_over_a_dark_cavity(renderer):
     cavity = np.median(luma[int(top + 0.45 * gap):int(top + 0.7 * gap), cols])
     lip = np.median(luma[int(bot + 2):int(d[17, 1] - 1), cols])  # the lower lip
     assert teeth.max() > 190 and teeth.max() > lip + 20  # measured 222 over a 173 lip
-    assert 8 < cavity < 0.2 * lip  # measured 17
+    # A real mouth's interior (render/mouth_bank.py): the lower teeth's edges
+    # and the shadow behind them, far darker than the lip (measured 44 under
+    # a 187 lip), never black.
+    assert 8 < cavity < 0.3 * lip
     closed = shapes(jawOpen=0.3, mouthClose=0.3)
     frame, _ = renderer.render_crop(closed, pose)
     d = renderer.vertices(closed, pose)[:, :2] * np.array([1, -1])

@@ -33,6 +33,7 @@ from ..pose import NECK_PIVOT, VIEW_DISTANCE, rotation_from_angles
 from .detail import DetailLayer
 from .eyes import draw_gaze, draw_lid, make_eyes
 from .mouth import draw_interior, palette
+from .mouth_bank import OUTLINE, default_bank
 from .warp import Region, keep_frame_buffers, warp
 
 _TONGUE = ARKIT_NAMES.index("tongueOut")
@@ -389,7 +390,11 @@ class PortraitRenderer:
         # A mouth the frame leaves as photographed keeps the photo's own
         # interior (its teeth, its shadows): nothing is painted over it.
         if np.abs(coeffs[_MOUTH] - self.baseline[_MOUTH]).max() > 0.01:
-            draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))
+            bank = default_bank()
+            if bank is None or coeffs[_TONGUE] > 0.05:  # the bank's mouths keep their tongues in
+                draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))
+            else:
+                bank.draw(out, dst[OUTLINE], self._colours["lip"], self._colours["cavity"])
             mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
             cv2.fillPoly(changed, [mouth], 1)
         for eye in self._eyes:

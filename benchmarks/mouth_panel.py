@@ -1,0 +1,89 @@
+"""A blind panel of mouths: real talking-video frames and renders at many
+openings, mixed (docs/panels/mouths.png, the key apart; benchmarks/panel.py).
+
+Real mouths: frames of two clips the mouth bank was not built from (cap12's
+webcam speaker; PsychoPy's test movie, a bearded man). Renders: portraits the
+bank has never seen (Grace Hopper, Audrey Hepburn, Joe Biden, and the
+bearded man's first frame) with the jaw at 0.2-0.8.
+
+Run: .venv/bin/python benchmarks/mouth_panel.py  (after scripts/portraits.sh)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from panel import make_panel  # noqa: E402
+from portraits import CACHE  # noqa: E402
+
+from emoface.face import regions as R  # noqa: E402
+from emoface.face.tracker import FaceTracker  # noqa: E402
+from emoface.media.video import open_video  # noqa: E402
+from emoface.motion import ARKIT_NAMES  # noqa: E402
+from emoface.pipeline import prepare_portrait  # noqa: E402
+
+LIPS = list(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER)
+
+
+def mouth_tile(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The mouth and chin, square, from tracked points (pixels)."""
+    lips = points[LIPS, :2]
+    (x0, y0), (x1, y1) = lips.min(axis=0), lips.max(axis=0)
+    side = 1.9 * (x1 - x0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 + 0.1 * side
+    a, b = int(max(cx - side / 2, 0)), int(max(cy - side / 2, 0))
+    return image[b:int(cy + side / 2), a:int(cx + side / 2)]
+
+
+def real_mouths(tracker: FaceTracker, video: str, count: int, seed: int) -> list[np.ndarray]:
+    _, frames = open_video(CACHE / "videos" / video)
+    found = []
+    for i, frame in enumerate(frames):
+        if i % 4:
+            continue
+        faces = tracker.track(frame)
+        if faces:
+            p = faces[0].landmarks
+            gap = np.linalg.norm(p[13, :2] - p[14, :2]) / np.linalg.norm(p[78, :2] - p[308, :2])
+            found.append((gap, mouth_tile(frame, p)))
+    found.sort(key=lambda f: f[0])
+    # Spread over the openings the clip shows, biased to open mouths.
+    at = np.random.default_rng(seed).choice(np.arange(len(found) // 3, len(found)), count, replace=False)
+    return [found[k][1] for k in at]
+
+
+def rendered_mouths(path: Path, jaws: tuple[float, ...]) -> list[np.ndarray]:
+    r = prepare_portrait(path)
+    tiles = []
+    for jaw in jaws:
+        c = r.baseline.copy()
+        c[ARKIT_NAMES.index("jawOpen")] = jaw
+        c[ARKIT_NAMES.index("mouthClose")] = 0
+        crop, _ = r.render_crop(c, np.zeros(6, np.float32))
+        moved = r.vertices(c, np.zeros(6, np.float32))[:, :2] * np.array([1, -1])
+        tiles.append(mouth_tile(crop, moved))
+    return tiles
+
+
+def main() -> None:
+    first = CACHE / "videos" / "psychopy_first.png"
+    _, frames = open_video(CACHE / "videos" / "psychopy.mp4")
+    cv2.imwrite(str(first), cv2.cvtColor(next(frames), cv2.COLOR_RGB2BGR))
+    frames.close()
+    with FaceTracker(max_faces=1) as tracker:
+        real = real_mouths(tracker, "cap12.mp4", 5, 1) + real_mouths(tracker, "psychopy.mp4", 5, 2)
+    made = []
+    for path, jaws in ((CACHE / "grace_hopper.jpg", (0.3, 0.7)), (CACHE / "extra" / "audrey.jpg", (0.2, 0.6)),
+                       (CACHE / "biden.jpg", (0.4, 0.8)), (first, (0.25, 0.45, 0.65, 0.85))):
+        made += rendered_mouths(path, jaws)
+    print(f"panel: {make_panel(sys.argv[1] if len(sys.argv) > 1 else 'mouths', real, made, seed=3)}")
+
+
+if __name__ == "__main__":
+    main()

