@@ -155,6 +155,9 @@ def test_bad_inputs_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav):
     _fails(capsys, gen + ["--max-audio-seconds", "1"], out, "--max-audio-seconds")
     _fails(capsys, gen[:-1] + [str(tmp_path / "nodir" / "o.mp4")], None, "does not exist")
     _fails(capsys, gen + ["--intensity", "3"], out, "--intensity")
+    for wrong in ("talk.gif", "talk.avi"):  # only mp4 is written, with its length matched to the audio
+        _fails(capsys, gen[:-1] + [str(tmp_path / wrong)], tmp_path / wrong, "name it OUT.mp4")
+    _fails(capsys, ["blendshapes", "--audio", str(alsa_wav), "-o", "/proc/x.csv"], None, "cannot write")
     _fails(capsys, gen + ["--fps", "100"], out, "--fps 100 is out of range")
     _fails(capsys, ["blendshapes", "--audio", str(alsa_wav), "-o", str(tmp_path / "m.bvh")], None,
            "unknown motion format")

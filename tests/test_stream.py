@@ -149,13 +149,15 @@ async def _talk(url, messages, headers=None):
 def test_websocket_streams_frames_and_answers_bad_messages(server, speeches):
     data = _pcm(speeches[2].audio)
     chunks = [data[i:i + 1600] for i in range(0, len(data), 1600)]  # 50 ms
-    messages = (chunks[:10] + [b"\x00" * 3, "hello", json.dumps({"emotion": "furious"}),
-                               json.dumps({"emotion": "happy", "intensity": 0.8})]
+    # An empty buffer first, as microphones and speech engines send at start.
+    messages = ([b""] + chunks[:10] + [b"\x00" * 3, "hello", json.dumps({"emotion": "furious"}),
+                                      json.dumps({"emotion": "happy", "intensity": 0.8})]
                 + chunks[10:] + [json.dumps({"end": True})])
     url = server.url.replace("http", "ws") + "/v1/stream?fps=30"
     replies, code, reason = asyncio.run(_talk(url, messages, {"X-API-Key": "sesame"}))
     errors = [r["error"] for r in replies if "error" in r]
-    assert len(errors) == 3 and "16-bit" in errors[0] and "JSON" in errors[1] and "furious" in errors[2]
+    assert len(errors) == 4 and "empty chunk" in errors[0] and "16-bit" in errors[1]
+    assert "JSON" in errors[2] and "furious" in errors[3]
     frames = [f for r in replies for f in r.get("frames", [])]
     assert len(frames) == round(speeches[2].audio.duration * 30)
     assert [f["time"] for f in frames] == pytest.approx(np.arange(len(frames)) / 30, abs=1e-5)

@@ -175,6 +175,8 @@ class StreamSession:
             raise RuntimeError("the stream has ended")
         if len(pcm) % 2:
             raise ValueError("PCM chunks hold whole 16-bit samples; got an odd number of bytes")
+        if not pcm:  # microphones and speech engines send empty buffers at start and end
+            return 0.0
         samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
         self._audio = np.concatenate([self._audio, samples])
         self._add(self._phones.feed(pcm))

@@ -377,6 +377,10 @@ async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
                 return
             if message.get("bytes") is not None:
                 data = message["bytes"]
+                if not data:
+                    await ws.send_text(json.dumps({"error": "an empty chunk: send 16-bit mono PCM at 16 kHz, "
+                                                            "whole samples; the stream goes on"}))
+                    continue
                 if len(data) % 2 or len(data) > max_chunk:
                     await ws.send_text(json.dumps({"error": f"a chunk of {len(data)} bytes: send 16-bit mono "
                                                             "PCM at 16 kHz, whole samples, at most 1 s a chunk"}))

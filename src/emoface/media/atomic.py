@@ -21,6 +21,15 @@ def check_writable(path: str | Path) -> Path:
         raise OutputError(f"{path}: output folder {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK):
         raise OutputError(f"{path}: cannot write to folder {parent}; choose another output path")
+    # Permission bits do not tell everything (root, read-only mounts, /proc):
+    # create and remove a file there.
+    probe = parent / f".emoface-probe-{secrets.token_hex(4)}"
+    try:
+        probe.touch(exist_ok=False)
+        probe.unlink()
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write to folder {parent} ({err.strerror}); "
+                          "choose another output path") from None
     return path
 
 
