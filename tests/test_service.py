@@ -63,6 +63,7 @@ class Server:
                 return r.status, (json.loads(data) if r.headers.get("content-type", "").startswith("application/json")
                                   else data)
         except urllib.error.HTTPError as e:
+            self.last_headers = dict(e.headers)
             return e.code, json.loads(e.read() or b"{}")
 
     def wait(self, job_id, timeout=180):
@@ -149,6 +150,7 @@ def test_a_full_queue_answers_429(tmp_path, inputs):
     try:
         codes = [srv.call("POST", "/v1/videos", {}, inputs)[0] for _ in range(3)]
         assert codes == [202, 202, 429]
+        assert int(srv.last_headers["retry-after"]) > 0  # when to try again
     finally:
         srv.stop()
 
@@ -179,3 +181,15 @@ def test_jobs_survive_sigkill_and_finish_exactly_once(tmp_path, inputs):
         assert code == 200 and body["state"] == "done"  # a finished job is not undone
     finally:
         srv.stop()
+
+
+def test_start_up_removes_what_killed_jobs_half_wrote(tmp_path):
+    from emoface.app.service import JobStore
+
+    store = JobStore(tmp_path)
+    job = store.dir("a" * 32)
+    job.mkdir(parents=True)
+    (job / ".result.partial-1a2b3c4d.mp4").write_bytes(b"half a video")
+    (job / "image.png").write_bytes(b"kept")
+    JobStore(tmp_path).requeue_interrupted()
+    assert sorted(p.name for p in job.iterdir()) == ["image.png"]

@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(b, MotionOptions)
 
     r = sub.add_parser("render", parents=[common], help="a saved motion track, or a driving video, onto a portrait")
-    r.add_argument("--image", type=Path, required=True)
+    r.add_argument("--image", type=Path, required=True, help="portrait photo (jpg, png, webp) to move")
     r.add_argument("--motion", type=Path, required=True,
                    help="track saved by `emoface blendshapes` or `capture` (.csv, .json, .npz, .npy), "
                         "or a driving video whose face motion is copied")
@@ -215,6 +215,9 @@ def _run(argv: list[str] | None) -> int:
             if ns.workers < 0 or ns.max_queue < 1 or ns.max_upload_mb <= 0:
                 raise OptionError("--workers must be 0 or more, --max-queue 1 or more, --max-upload-mb above 0")
             key = ns.api_key or os.environ.get("EMOFACE_API_KEY") or None
+            if key is None and ns.host not in ("127.0.0.1", "localhost", "::1"):
+                print(f"emoface: warning: serving on {ns.host} without an API key: anyone who can reach this "
+                      "machine can use it; give --api-key or set EMOFACE_API_KEY", file=sys.stderr)
             print(f"emoface: serving the API on http://{ns.host}:{ns.port} (docs at /docs)", file=sys.stderr)
             serve(ServiceOptions(ns.data_dir, ns.workers, key, ns.max_queue, ns.max_upload_mb,
                                  ns.max_audio_seconds), ns.host, ns.port)

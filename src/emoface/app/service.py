@@ -112,6 +112,10 @@ class JobStore:
             db.execute(f"UPDATE jobs SET {cols}, updated = ? WHERE id = ?", (*fields.values(), time.time(), job_id))
 
     def requeue_interrupted(self) -> int:
+        """Jobs a killed server was running are queued again, and what they
+        had half written (``*.partial-*`` outputs) is removed."""
+        for partial in (self.folder / "jobs").glob("*/.*.partial-*"):
+            partial.unlink(missing_ok=True)
         with self._db() as db:
             return db.execute("UPDATE jobs SET state = 'queued', progress = 0 WHERE state = 'running'").rowcount
 
@@ -263,7 +267,8 @@ def build_service(opts: ServiceOptions):
             spec = {"id": job_id, "image": image_name, "audio": audio_name, "say": text or None,
                     "text": transcript or None, "options": values, "glb": glb}
             if store.add(spec, opts.max_queue) is None:
-                raise HTTPException(429, f"the queue is full ({opts.max_queue} jobs); try again later")
+                raise HTTPException(429, f"the queue is full ({opts.max_queue} jobs); try again later",
+                                    headers={"Retry-After": "30"})
         except HTTPException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
