@@ -293,7 +293,7 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
     -------
     Result with ``path`` and the ``track`` that was rendered.
     """
-    _check_mp4(output, "the video")
+    _check_mp4(output, "-o")
     if glb is not None:
         if Path(glb).suffix.lower() != ".glb":
             raise InputError(f"{glb}: --glb writes a .glb file; name it OUT.glb")
@@ -395,7 +395,7 @@ def render(image: str | Path | np.ndarray, track: MotionTrack | str | Path, *, o
     given). ``motion``'s layer sources and gains change the track first
     (:func:`retarget`).
     """
-    _check_mp4(output, "the video")
+    _check_mp4(output, "-o")
     speech = load_audio(audio) if audio is not None else None
     renderer = prepare_portrait(image, options, progress)
     moving = retarget(load_motion(track, progress), motion, progress, renderer.baseline)
@@ -440,7 +440,7 @@ def dub(video: str | Path, audio: str | Path | None = None, *, output: str | Pat
     from .motion import combine, layer_mask
     from .render.dub import MouthRedrawer
 
-    _check_mp4(output, "the video")
+    _check_mp4(output, "-o")
     speech = load_speech(audio, say, text, motion)
     cap = capture_video(video, render.face_model, progress, keep_landmarks=True)
     assert cap.landmarks is not None
@@ -518,7 +518,7 @@ def _check_mp4(path: str | Path, flag: str) -> None:
     # Only H.264 in mp4 is written (with its length matched to the audio):
     # another suffix would make ffmpeg guess a container, or fail mid-render.
     if Path(path).suffix.lower() != ".mp4":
-        raise InputError(f"{path}: {flag} is written as an .mp4 video; name it OUT.mp4")
+        raise InputError(f"{path}: {flag} writes an .mp4 video; name it OUT.mp4")
     check_writable(path)
 
 

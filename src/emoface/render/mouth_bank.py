@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from ..face import regions as R
+from .mouth import smooth_lips
 
 DATA_FILE = Path(__file__).with_name("mouths.npz")
 #: The normalised patch: the mouth's corners at x = -1 and 1 of SPAN_X, its
@@ -89,7 +90,7 @@ class MouthBank:
         t = float(np.clip((t - 0.4) / 0.2, 0, 1))
         return [(i, w) for i, w in ((k - 1, 1.0 - t), (k, t)) if w > 0]
 
-    def draw(self, canvas: np.ndarray, outline: np.ndarray, lip: np.ndarray, cavity: np.ndarray) -> bool:
+    def draw(self, canvas: np.ndarray, outline: np.ndarray, colours: dict[str, np.ndarray]) -> bool:
         """Paint the interior inside the moved inner-lip ``outline`` (K, 2,
         canvas pixels) in place; False when the lips are closed.
 
@@ -98,8 +99,10 @@ class MouthBank:
         the moved lower lip, column by column across the mouth, and a mouth
         opened further than the source shows the ``cavity`` colour between
         them (darker toward the back). Lips closer than the source's hide
-        the teeth behind them, as lips do.
+        the teeth behind them, as lips do. ``colours`` are the portrait's
+        (render.mouth.palette): its lips tint the teeth's light.
         """
+        lip, cavity, lip_inner = colours["lip"], colours["cavity"], colours["lip_inner"]
         outline = np.asarray(outline, np.float64)
         n = len(R.LIPS_UPPER_INNER)
         centre, along, down, half = _frame_of(outline)
@@ -151,9 +154,19 @@ class MouthBank:
             shade = np.clip(1 - past / np.maximum(mid - top, 0.05), 0.55, 1)[..., None]
             deep = np.asarray(cavity, np.float32) * shade
             layer += weight * (warped.astype(np.float32) * tint * (1 - into) + deep * into)
+        # The opening is the lips' own curve (not the landmarks' polygon), cut
+        # softly, and the lips' wet inner edge rolls into shadow over the
+        # teeth: a band darkened toward the lip's inner colour.
+        upper, lower = smooth_lips(outline[:n], np.concatenate([outline[:1], outline[n:][::-1], outline[n - 1:n]]))
+        curve = np.concatenate([upper, lower[::-1][1:-1]]) - [x0, y0]
         mask = np.zeros(((y1 - y0) * 4, (x1 - x0) * 4), np.uint8)
-        cv2.fillPoly(mask, [np.round((outline - [x0, y0]) * 4 * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
-        alpha = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255
+        cv2.fillPoly(mask, [np.round(curve * 4 * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
+        alpha = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+        alpha = cv2.GaussianBlur(alpha, (0, 0), 0.6)[..., None]
+        edge = max(0.8, 0.035 * 2 * half)
+        inside = cv2.distanceTransform((alpha[..., 0] > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+        band = np.clip(1 - inside / edge, 0, 1)[..., None] * 0.7
+        layer = layer * (1 - band) + np.asarray(lip_inner, np.float32) * band
         roi = canvas[y0:y1, x0:x1].astype(np.float32)
         canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + layer * alpha + 0.5, 0, 255).astype(np.uint8)
         return True

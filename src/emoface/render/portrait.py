@@ -394,7 +394,7 @@ class PortraitRenderer:
             if bank is None or coeffs[_TONGUE] > 0.05:  # the bank's mouths keep their tongues in
                 draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))
             else:
-                bank.draw(out, dst[OUTLINE], self._colours["lip"], self._colours["cavity"])
+                bank.draw(out, dst[OUTLINE], self._colours)
             mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
             cv2.fillPoly(changed, [mouth], 1)
         for eye in self._eyes:
