@@ -175,3 +175,17 @@ def test_a_job_that_fails_is_reported_and_the_others_finish(tmp_path, portrait_p
     assert table[0].split() == ["row", "output", "state", "seconds", "error"]
     assert table[1].split()[:3] == ["2", "out/wall.mp4", "failed"] and table[2].split()[:3] == ["3", "out/ok.mp4", "done"]
     assert run(["--quiet", "batch", str(csv)]) == 1  # a rerun redoes only the failed one, which fails again
+
+
+def test_every_bad_row_is_reported_at_once(tmp_path, portrait_png, alsa_wav, capsys):
+    csv = _inputs(tmp_path / "jobs", portrait_png, alsa_wav)
+    csv.write_text("image,audio,output,intensity,seed\n"
+                   "portrait.png,hello.wav,out/a.mp4,3,\n"
+                   "portrait.png,hello.wav,out/b.mp4,,\n"
+                   "nope.png,hello.wav,out/c.mp4,,\n"
+                   "portrait.png,hello.wav,out/d.mp4,,one\n")
+    assert run(["batch", str(csv)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "row 2, column intensity" in err and "and 2 more" in err
+    assert "row 4, column image" in err and "row 5, column seed" in err and "row 3" not in err

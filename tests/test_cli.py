@@ -325,3 +325,16 @@ def test_quiet_after_the_command_and_version(tmp_path, capsys, alsa_wav):
     with pytest.raises(SystemExit) as e:
         run(["--version"])
     assert e.value.code == 0 and capsys.readouterr().out.startswith("emoface ")
+
+
+def test_help_gives_real_defaults_and_a_missing_photo_shows_no_bar(tmp_path, capsys, alsa_wav):
+    with pytest.raises(SystemExit):
+        run(["generate", "--help"])
+    text = capsys.readouterr().out
+    assert "(default: None)" not in text and "(default: auto, lip sync)" in text
+    assert "(default: bundled) (default" not in text
+    # Without --quiet: the bar starts only once the photo is read.
+    code = run(["generate", "--image", str(tmp_path / "gone.jpg"), "--audio", str(alsa_wav),
+                "-o", str(tmp_path / "o.mp4")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "gone.jpg" in err and "tracking" not in err, err

@@ -31,9 +31,13 @@ def _add_options(parser: argparse.ArgumentParser, cls: type, only: tuple[str, ..
         default = f.default if f.default is not MISSING else None
         choices = f.metadata.get("choices") or {"lipsync": LIPSYNC_MODES, "gaze": GAZE_MODES}.get(f.name)
         extra: dict[str, Any] = {"choices": choices} if choices else {}
+        text = f.metadata.get("help", "")
+        # An option whose default is "none given" says what that means in its own words.
+        if default is not None and "default" not in text:
+            text = f"{text} (default: {default})"
         group.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=kind,
                            default=default, metavar=f.name.upper() if not extra else None,
-                           help=f"{f.metadata.get('help', '')} (default: {default})", **extra)
+                           help=text, **extra)
 
 
 def _options(ns: argparse.Namespace, cls: type) -> Any:

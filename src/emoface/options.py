@@ -52,12 +52,14 @@ class MotionOptions:
     seed: int = _opt(0, "random seed for blinks, head sway and the --say voice (same seed, same result)")
     max_audio_seconds: float = _opt(600.0, "refuse audio longer than this many seconds")
     mouth_from: str | None = _opt(None, "mouth source: speech (lip sync), a video, a track "
-                                        "(.csv/.json/.npz) or none", source=True)
-    eyes_from: str | None = _opt(None, "eyes source: blink (the blink model), a video, a track or none",
+                                        "(.csv/.json/.npz) or none (default: auto, lip sync)", source=True)
+    eyes_from: str | None = _opt(None, "eyes source: blink (the blink model), a video, a track or none "
+                                       "(default: auto, the blink model)",
                                  source=True)
     expression_from: str | None = _opt(None, "expression source: label (--emotion), a photo or a video "
-                                             "of anyone, a track or none", source=True)
-    pose_from: str | None = _opt(None, "head pose source: speech (speech rhythm), a video, a track or none",
+                                             "of anyone, a track or none (default: auto, --emotion)", source=True)
+    pose_from: str | None = _opt(None, "head pose source: speech (speech rhythm), a video, a track or none "
+                                     "(default: auto, speech rhythm)",
                                  source=True)
     motion_mode: str = _opt("relative", "how a driving video or track moves the portrait: as changes from "
                                         "the driver's reference frame onto the portrait's own pose and "

@@ -217,11 +217,11 @@ def prepare_portrait(image: str | Path | np.ndarray, ropts: RenderOptions = Rend
     from .face.tracker import track_portrait
     from .render import PortraitRenderer
 
-    progress("tracking", 0, 1)
     if isinstance(image, np.ndarray):
         photo, name = np.ascontiguousarray(image[..., :3], dtype=np.uint8), "image"
     else:
         photo, name = load_image(image), str(image)
+    progress("tracking", 0, 1)  # after the photo is read: a missing file shows no bar
     face = track_portrait(photo, ropts.face, ropts.face_model, source=name)
     s = min(1.0, ropts.max_side / max(photo.shape[:2]))
     w, h = even_size(max(2, round(photo.shape[1] * s)), max(2, round(photo.shape[0] * s)))

@@ -212,7 +212,8 @@ def read_jobs(csv_path: str | Path) -> list[Job]:
     Raises
     ------
     InputError, OptionError
-        The first problem, as one line naming the file, the row and the column.
+        Every bad row, in one line: each problem naming the file, the row
+        and the column, so one edit of the CSV fixes them all.
     """
     path = Path(csv_path)
     if not path.is_file():
@@ -222,18 +223,29 @@ def read_jobs(csv_path: str | Path) -> list[Job]:
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f)
         names = _columns(next(reader, None), str(path))
+        problems: list[EmofaceError] = []
         for cells in reader:
             row, at = reader.line_num, f"{path}, row {reader.line_num}"
             if not any(c.strip() for c in cells):
                 continue
-            if len(cells) > len(names):
-                raise InputError(f"{at}: {len(cells)} cells but {len(names)} columns; quote cells holding commas")
-            job = _row_job(dict(zip(names, (c.strip() for c in cells))), row, path.parent, at)
-            if job.output in seen:
-                raise InputError(f"{at}, column output: {job.output} is row {seen[job.output]}'s output "
-                                 "too; give each job its own")
+            try:
+                if len(cells) > len(names):
+                    raise InputError(f"{at}: {len(cells)} cells but {len(names)} columns; quote cells "
+                                     "holding commas")
+                job = _row_job(dict(zip(names, (c.strip() for c in cells))), row, path.parent, at)
+                if job.output in seen:
+                    raise InputError(f"{at}, column output: {job.output} is row {seen[job.output]}'s output "
+                                     "too; give each job its own")
+            except EmofaceError as err:
+                problems.append(err)
+                continue
             seen[job.output] = row
             jobs.append(job)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more: " + "; ".join(str(p) for p in problems[1:]) + ")" \
+            if len(problems) > 1 else ""
+        raise type(first)(f"{first}{more}")
     if not jobs:
         raise InputError(f"{path}: no jobs; add a row per video under the header")
     return jobs
