@@ -128,3 +128,58 @@ def test_the_page_keeps_its_models_and_still_gives_the_same_motion_for_the_same_
     assert not out["worker_after_kill"]
     # With the tracker's threads alive, the recogniser's own workers must be spawned, not forked.
     assert not out["may_fork"]
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc), however deep."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_page_and_everything_it_started(tmp_path):
+    """kill, systemd and docker stop send SIGTERM: the worker, its forkserver
+    and the resource tracker must go with the page, not live on under PID 1."""
+    import signal
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        children = set()
+        for _ in range(40):  # the worker starts beside the page
+            children = _descendants(proc.pid)
+            if children:
+                break
+            time.sleep(0.25)
+        assert children, "the page started no worker"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        for _ in range(40):
+            alive = {pid for pid in children if Path(f"/proc/{pid}").exists()
+                     and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:1]}
+            if not alive:
+                break
+            time.sleep(0.25)
+        assert not alive, f"left running after SIGTERM: {sorted(alive)}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()

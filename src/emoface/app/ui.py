@@ -243,7 +243,17 @@ def build_app(data_dir: str | Path | None = None):
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, data_dir: str | Path | None = None) -> None:
-    """Start the page and block until interrupted."""
+    """Start the page and block until interrupted (Ctrl-C, or SIGTERM as
+    kill, systemd and docker stop send it: both end it the same way, so the
+    worker and its forkserver go with the page)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        def interrupt(signum, frame):  # noqa: ARG001
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, interrupt)
     app = build_app(data_dir)
     app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, share=False,
                                                   inbrowser=False, show_error=False, quiet=True,
