@@ -183,3 +183,42 @@ def test_sigterm_stops_the_page_and_everything_it_started(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+@pytest.mark.slow
+def test_uploads_and_results_are_gone_when_the_page_stops(tmp_path, portrait_png):
+    """Faces and voices uploaded to the page are not left in the temp folder."""
+    import os
+    import signal
+    import uuid
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    port = free_port()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    env.pop("GRADIO_TEMP_DIR", None)
+    proc = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        boundary = uuid.uuid4().hex
+        body = (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="me.png"\r\n'
+                "Content-Type: image/png\r\n\r\n").encode() + portrait_png.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        req = urllib.request.Request(url + "/gradio_api/upload", body,
+                                     {"Content-Type": f"multipart/form-data; boundary={boundary}"}, method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            (stored,) = json.loads(r.read())
+        assert Path(stored).is_file() and str(temp) in stored  # the upload is on disk while the page runs
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        left = [p for p in temp.rglob("*") if p.is_file()]
+        assert not left, left
+    finally:
+        if proc.poll() is None:
+            proc.kill()

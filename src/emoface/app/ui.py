@@ -166,6 +166,20 @@ def _preview(path: str | None):
         return None
 
 
+#: How long the page keeps an upload or a result (seconds).
+KEEP_SECONDS = 3600
+
+
+def _forget_old_jobs(folder: Path) -> None:
+    """Remove the page's job folders older than :data:`KEEP_SECONDS`."""
+    import shutil
+    import time
+
+    for job in folder.glob("job-*"):
+        if time.time() - job.stat().st_mtime > KEEP_SECONDS:
+            shutil.rmtree(job, ignore_errors=True)
+
+
 def build_app(data_dir: str | Path | None = None):
     """The Gradio Blocks app (not launched). It starts a worker process, so
     a script that calls this needs the ``if __name__ == "__main__":`` guard
@@ -188,6 +202,7 @@ def build_app(data_dir: str | Path | None = None):
             spec = keyframe_spec(timeline) or emotion
         except EmofaceError as err:
             return None, None, None, f"**{ERROR_PREFIX.strip()}** {err}"
+        _forget_old_jobs(folder)
         result = run_job(image, audio, say, spec, intensity, mouth_gain,
                          expression_gain, head_motion, blinks, gaze, seed, max_side, folder, progress, models)
         if "error" in result:
@@ -197,7 +212,9 @@ def build_app(data_dir: str | Path | None = None):
         return (result["video"], files, result["glb"],
                 "Done: play it below, or download the video, the ARKit curves (CSV) and the 3D face (GLB)." + notes)
 
-    with gr.Blocks(title="emoface", analytics_enabled=False) as app:
+    # Uploads and results are people's faces and voices: Gradio's copies go
+    # after an hour, and serve() removes everything when the page stops.
+    with gr.Blocks(title="emoface", analytics_enabled=False, delete_cache=(600, KEEP_SECONDS)) as app:
         gr.Markdown("# emoface\nMake a portrait talk, offline, on a CPU.")
         with gr.Row():
             with gr.Column():
@@ -246,6 +263,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, data_dir: str | Path | None
     """Start the page and block until interrupted (Ctrl-C, or SIGTERM as
     kill, systemd and docker stop send it: both end it the same way, so the
     worker and its forkserver go with the page)."""
+    import shutil
     import signal
     import threading
 
@@ -254,7 +272,23 @@ def serve(host: str = "127.0.0.1", port: int = 7860, data_dir: str | Path | None
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, interrupt)
-    app = build_app(data_dir)
+    # Gradio's uploads in a folder of this page's own, gone when it stops
+    # (unless the user chose where they go).
+    uploads = None
+    if "GRADIO_TEMP_DIR" not in os.environ:
+        uploads = tempfile.mkdtemp(prefix="emoface-uploads-")
+        os.environ["GRADIO_TEMP_DIR"] = uploads
+    folder = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="emoface-ui-"))
+    try:
+        _launch(build_app(folder), host, port)
+    finally:
+        if uploads is not None:
+            shutil.rmtree(uploads, ignore_errors=True)
+        if data_dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _launch(app, host: str, port: int) -> None:
     app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, share=False,
                                                   inbrowser=False, show_error=False, quiet=True,
                                                   theme=app.emoface_theme)
