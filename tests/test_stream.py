@@ -173,6 +173,10 @@ def test_websocket_refuses_bad_options_and_a_missing_key(server):
     assert code == 1008 and "whole speech" in reason
     _, code, reason = asyncio.run(_talk(base, []))
     assert code == 1008 and "API key" in reason
+    # A long message is cut at a word, within the protocol's 123 bytes, and says where the rest is.
+    _, code, reason = asyncio.run(_talk(base + "?colour=red", [], {"X-API-Key": "sesame"}))
+    assert code == 1008 and "colour" in reason and len(reason.encode()) <= 123
+    assert reason.endswith("(all of it: docs/stream.md)")
     _, code, _ = asyncio.run(_talk(base + "?api_key=sesame", [json.dumps({"end": True})]))
     assert code == 1000
 

@@ -368,7 +368,7 @@ async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
     try:
         session = StreamSession(*stream_options(query))
     except EmofaceError as err:
-        await ws.close(1008, str(err)[:120])
+        await ws.close(1008, close_reason(str(err)))
         return
 
     async def send(frames) -> None:
@@ -412,6 +412,18 @@ async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
                 await ws.send_text(json.dumps({"error": str(err)}))
     except WebSocketDisconnect:
         return
+
+
+def close_reason(text: str, limit: int = 123) -> str:
+    """A WebSocket close reason (at most 123 bytes of UTF-8): the message
+    itself, or its start cut at a word with a pointer to the docs."""
+    if len(text.encode()) <= limit:
+        return text
+    tail = "... (all of it: docs/stream.md)"
+    room = limit - len(tail.encode())
+    cut = text.encode()[:room].decode(errors="ignore")
+    cut = cut[:cut.rfind(" ")] if " " in cut else cut
+    return cut.rstrip(" ,;:") + tail
 
 
 def serve(opts: ServiceOptions, host: str = "127.0.0.1", port: int = 8000) -> None:
