@@ -189,3 +189,14 @@ def test_the_same_speech_gives_the_same_mouth(librivox_wav):
     audio = load_audio(librivox_wav)
     runs = [make_track(audio, MotionOptions(lipsync="phonetic")).layers["mouth"] for _ in range(3)]
     assert all(np.array_equal(runs[0], r) for r in runs[1:])
+
+
+def test_auto_says_which_method_made_the_mouth(librivox_wav):
+    from emoface.media.audio import load_audio
+    from emoface.options import MotionOptions
+    from emoface.pipeline import make_track
+
+    steps = []
+    make_track(load_audio(librivox_wav), MotionOptions(lipsync="auto"),
+               progress=lambda step, done, total: steps.append(step))
+    assert "lip sync: recognition" in steps

@@ -131,9 +131,17 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
         warnings.warn("the audio is silent: the mouth stays closed; give a recording of speech",
                       stacklevel=2)
     if sources["mouth"].is_auto:
-        mouth = lipsync(signal, ANALYSIS_RATE, opts.fps, level, mode=opts.lipsync,
-                        text=speech.text, phones=speech.phones, alphabet=speech.alphabet,
-                        articulation=opts.articulation, progress=progress).layer
+        sync = lipsync(signal, ANALYSIS_RATE, opts.fps, level, mode=opts.lipsync,
+                       text=speech.text, phones=speech.phones, alphabet=speech.alphabet,
+                       articulation=opts.articulation, progress=progress)
+        mouth = sync.layer
+        # Say how the mouth was made: a progress step names the method, and
+        # falling back from phones to the spectrum is worth a warning.
+        progress(f"lip sync: {sync.method}", 1, 1)
+        if opts.lipsync == "auto" and sync.method == "acoustic":
+            import warnings
+
+            warnings.warn(f"lip sync from the spectrum (--lipsync acoustic): {sync.reason}", stacklevel=2)
     else:
         mouth = resolver.layer("mouth", sources["mouth"])
     progress("motion", 1, 3)
