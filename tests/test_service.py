@@ -193,3 +193,21 @@ def test_start_up_removes_what_killed_jobs_half_wrote(tmp_path):
     (job / "image.png").write_bytes(b"kept")
     JobStore(tmp_path).requeue_interrupted()
     assert sorted(p.name for p in job.iterdir()) == ["image.png"]
+
+
+def test_a_failed_job_names_the_upload_as_the_user_sent_it(tmp_path):
+    import io
+
+    from PIL import Image
+
+    wall = io.BytesIO()
+    Image.new("RGB", (300, 300), (128, 128, 128)).save(wall, "PNG")
+    srv = Server(tmp_path / "data").start()
+    try:
+        code, body = srv.call("POST", "/v1/videos", {"text": "Hi."}, {"image": ("noface.png", wall.getvalue())})
+        assert code == 202
+        job = srv.wait(body["id"])
+        assert job["state"] == "failed" and "noface.png: no face found" in job["error"], job
+        assert "image.png" not in job["error"]
+    finally:
+        srv.stop()

@@ -176,7 +176,10 @@ class Workers:
         except Cancelled:
             self.store.set(job_id, state="cancelled")
         except EmofaceError as err:
-            self.store.set(job_id, state="failed", error=str(err).replace(str(folder) + "/", ""))
+            message = str(err).replace(str(folder) + "/", "")
+            for stored, given in spec.get("names", {}).items():
+                message = message.replace(stored, given)
+            self.store.set(job_id, state="failed", error=message)
         except Exception as err:  # noqa: BLE001 - a job's bug must not stop the worker
             self.store.set(job_id, state="failed", error=f"internal error: {err.__class__.__name__}: {err}")
         finally:
@@ -264,8 +267,12 @@ def build_service(opts: ServiceOptions):
             audio_name = await _save(audio, folder, "audio") if audio is not None else None
             _check_inputs(folder, (image_name, image.filename or ""),
                           (audio_name, audio.filename or "") if audio is not None and audio_name else None)
+            # The uploads' own names, for messages: the user knows noface.png, not image.png.
+            names = {image_name: Path(image.filename or image_name).name}
+            if audio is not None and audio_name:
+                names[audio_name] = Path(audio.filename or audio_name).name
             spec = {"id": job_id, "image": image_name, "audio": audio_name, "say": text or None,
-                    "text": transcript or None, "options": values, "glb": glb}
+                    "text": transcript or None, "options": values, "glb": glb, "names": names}
             if store.add(spec, opts.max_queue) is None:
                 raise HTTPException(429, f"the queue is full ({opts.max_queue} jobs); try again later",
                                     headers={"Retry-After": "30"})
