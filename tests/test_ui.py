@@ -15,24 +15,27 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not shutil.which("chromium") or not (ROOT / ".cache/node/node_modules/playwright-core").exists():
-        pytest.fail("the browser test needs chromium and playwright-core: run `bash scripts/test-media.sh`")
+def _start_page(**popen) -> tuple[subprocess.Popen, str]:
+    """``emoface ui`` on a free port, once it answers: (process, url)."""
     port = free_port()
-    log = (tmp_path_factory.mktemp("ui") / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)], stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)], **popen)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
             urllib.request.urlopen(url, timeout=1)
-            break
+            return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the web page did not start")
+    proc.kill()
+    pytest.fail("the web page did not start")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not shutil.which("chromium") or not (ROOT / ".cache/node/node_modules/playwright-core").exists():
+        pytest.fail("the browser test needs chromium and playwright-core: run `bash scripts/test-media.sh`")
+    log = (tmp_path_factory.mktemp("ui") / "server.log").open("w")
+    proc, url = _start_page(stdout=log, stderr=subprocess.STDOUT)
     yield url
     proc.terminate()
     proc.wait(10)
@@ -154,16 +157,8 @@ def test_sigterm_stops_the_page_and_everything_it_started(tmp_path):
     and the resource tracker must go with the page, not live on under PID 1."""
     import signal
 
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, _ = _start_page(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
         children = set()
         for _ in range(40):  # the worker starts beside the page
             children = _descendants(proc.pid)
@@ -194,19 +189,10 @@ def test_uploads_and_results_are_gone_when_the_page_stops(tmp_path, portrait_png
 
     temp = tmp_path / "temp"
     temp.mkdir()
-    port = free_port()
     env = {**os.environ, "TMPDIR": str(temp)}
     env.pop("GRADIO_TEMP_DIR", None)
-    proc = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, url = _start_page(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
         boundary = uuid.uuid4().hex
         body = (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="me.png"\r\n'
                 "Content-Type: image/png\r\n\r\n").encode() + portrait_png.read_bytes() + f"\r\n--{boundary}--\r\n".encode()

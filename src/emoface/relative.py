@@ -17,8 +17,6 @@ from .errors import OptionError
 from .motion import ARKIT_NAMES, LAYER_OF, layer_mask
 
 MOTION_MODES = ("relative", "absolute")
-#: --driver-reference words: the driver's first frame, or its most neutral one.
-REFERENCE_WORDS = ("first", "neutral")
 
 #: How much further the rig raises an upper lid at eyeWide = 1, as a share of
 #: the eye's opening: about half again. Lid travel is one scale: a blink of
@@ -113,5 +111,5 @@ def _lids_past_the_photo(eyes: np.ndarray) -> np.ndarray:
     return eyes
 
 
-__all__ = ["MOTION_MODES", "REFERENCE_WORDS", "changes", "onto_portrait", "parse_reference",
+__all__ = ["MOTION_MODES", "changes", "onto_portrait", "parse_reference",
            "reference_index"]

@@ -41,8 +41,8 @@ class Eye:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the patches below
     sclera: np.ndarray  # eye region with the iris replaced by white, float32 (h, w, 3)
     iris: np.ndarray  # eye region as photographed, hidden iris filled in, float32 (h, w, 3)
-    lash: np.ndarray  # colour of the lash line, RGB (3,)
-    lid: float  # height of the lid-skin band above the lash line (pixels)
+    lid: float  # height of the lid-skin band above the lid's margin (pixels)
+    lash: float  # how far above the margin the dark lash line reaches (pixels, within ``lid``)
     skin: np.ndarray  # skin colour just below the eye, RGB (3,)
 
     @property
@@ -94,20 +94,21 @@ def make_eyes(image: np.ndarray, landmarks: np.ndarray) -> list[Eye]:
         region = np.ascontiguousarray(image[y0:y1, x0:x1])
         sclera = _sclera_plate(region, pts - [x0, y0], centre - [x0, y0], radius)
         iris_patch = _iris_patch(region, pts - [x0, y0], centre - [x0, y0], radius)
-        along = image[np.clip(np.round(landmarks[list(up[1:-1]), 1]).astype(int), 0, h - 1),
-                      np.clip(np.round(landmarks[list(up[1:-1]), 0]).astype(int), 0, w - 1)]
-        lash = np.min(along.astype(np.float32), axis=0) * 0.85
         brow = R.LEFT_BROW if side == "left" else R.RIGHT_BROW
         # The brow's lower edge bounds the lid skin; keep well clear of its hairs.
         to_brow = float(landmarks[list(up[2:-2]), 1].mean() - landmarks[list(brow[5:]), 1].mean())
         lid = float(np.clip(0.45 * to_brow, 2.0, 0.35 * width))
+        margin = landmarks[list(up), :2]
+        margin = margin[np.argsort(margin[:, 0])]
+        cols = np.arange(np.ceil(margin[0, 0]), np.floor(margin[-1, 0]) + 1, dtype=np.float32)
+        lash = _lash_height(image, cols, np.interp(cols, margin[:, 0], margin[:, 1]).astype(np.float32), lid)
         below = landmarks[list(lo[2:-2]), :2].mean(axis=0)
         under = image[int(np.clip(below[1] + 0.15 * width, 0, h - 1)):int(np.clip(below[1] + 0.35 * width, 1, h)),
                       int(np.clip(below[0] - 0.2 * width, 0, w - 1)):int(np.clip(below[0] + 0.2 * width, 1, w))]
         skin = (np.median(under.reshape(-1, 3), axis=0).astype(np.float32) if under.size
                 else np.full(3, 180.0, np.float32))
         eyes.append(Eye(side, contour, tuple(up), centre, radius, width, (x0, y0, x1, y1),
-                        sclera.astype(np.float32), iris_patch, lash, lid, skin))
+                        sclera.astype(np.float32), iris_patch, lid, lash, skin))
     return eyes
 
 
@@ -234,7 +235,7 @@ def draw_lid(canvas: np.ndarray, eye: Eye, source: np.ndarray, src_edge: np.ndar
     src_x = cols - np.interp(cols, rest[order_r, 0], rest[order_r, 0] - src_edge[order_r, 0]).astype(np.float32)
     margin = np.interp(src_x, src_edge[order_s, 0], src_edge[order_s, 1]).astype(np.float32)
     off_y = r - margin
-    lash = np.float32(_lash_height(source, src_x, margin, float(band)))
+    lash = np.float32(eye.lash)
     skin = max(float(band - lash), 1.0)  # the clean skin above the lashes
     y0 = max(int(np.floor((r - band).min())) - 1, 0)
     y1 = min(int(np.ceil(e.max())) + 2, h)

@@ -5,10 +5,11 @@ when they spot a render. So the interior comes from real mouths: frames of
 real talking-face video at a range of openings (scripts/build_mouths.py;
 sources in docs/mouths.md), each normalised to the mouth's own frame (the
 corners at fixed places) and stored with its inner-lip outline. Per frame the
-two entries nearest the frame's opening are warped, outline to outline, into
-the moved lips, cross-faded by opening and coloured to the portrait's lips.
-Upper teeth ride on the upper lip's outline and lower teeth and tongue on the
-lower one, so they part as the jaw drops.
+entry nearest the frame's opening (two, cross-faded, near the middle between
+them) is drawn into the moved lips, coloured to the portrait's lips: what
+hangs from its upper lip hangs from the moved upper lip and what rises from
+its lower lip from the moved lower lip, at their own size, so teeth part as
+the jaw drops and are never stretched.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ SPAN_X, SPAN_Y = 1.25, 0.95
 PATCH = (96, 128)  # rows, columns
 #: The inner-lip outline, corner to corner along the upper lip, back along the lower.
 OUTLINE = list(R.LIPS_UPPER_INNER) + list(R.LIPS_LOWER_INNER[-2:0:-1])
-_INSET = 0.9
+_N_UPPER = len(R.LIPS_UPPER_INNER)
 
 
 def aperture(outline: np.ndarray) -> float:
     """The lips' parting at the middle over the mouth's inner width."""
-    n = len(R.LIPS_UPPER_INNER)
+    n = _N_UPPER
     top, bottom = outline[n // 2], outline[n + (len(outline) - n) // 2]
     width = float(np.linalg.norm(outline[n - 1] - outline[0]))
     return float(np.linalg.norm(bottom - top) / max(width, 1e-6))
@@ -43,7 +44,7 @@ def aperture(outline: np.ndarray) -> float:
 
 def _frame_of(outline: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Centre, unit along the mouth, unit down it, half width (pixels)."""
-    left, right = outline[0].astype(np.float64), outline[len(R.LIPS_UPPER_INNER) - 1].astype(np.float64)
+    left, right = outline[0].astype(np.float64), outline[_N_UPPER - 1].astype(np.float64)
     half = max(float(np.linalg.norm(right - left)) / 2, 1e-6)
     along = (right - left) / (2 * half)
     return (left + right) / 2, along, np.array([-along[1], along[0]]), half
@@ -76,6 +77,14 @@ class MouthBank:
     apertures: np.ndarray  # (N,) float32, ascending
     lips: np.ndarray  # (N, 3) float32: each source's lip colour
 
+    def __post_init__(self) -> None:
+        # Each source's lips as (u, v) curves in half mouth-widths, once.
+        rows, cols = PATCH
+        scale = np.array([cols / (2 * SPAN_X), rows / (2 * SPAN_Y)])
+        curves = [_lip_curves((own.astype(np.float64) + 0.5) / scale - [SPAN_X, SPAN_Y])
+                  for own in self.outlines]
+        object.__setattr__(self, "curves", curves)
+
     def pick(self, opening: float) -> list[tuple[int, float]]:
         """The entry nearest an opening, or two cross-faded near the middle
         between two: two mouths' teeth seen through each other read as a
@@ -104,7 +113,7 @@ class MouthBank:
         """
         lip, cavity, lip_inner = colours["lip"], colours["cavity"], colours["lip_inner"]
         outline = np.asarray(outline, np.float64)
-        n = len(R.LIPS_UPPER_INNER)
+        n = _N_UPPER
         centre, along, down, half = _frame_of(outline)
         opening = aperture(outline)
         if opening * 2 * half < 0.8:
@@ -118,21 +127,15 @@ class MouthBank:
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
         rel = np.stack([xs - centre[0], ys - centre[1]], axis=-1) / half
         u, v = rel @ along, rel @ down
-        up_d, lo_d = _lip_curves(outline, centre, along, down, half, n)
+        rel_outline = (outline - centre) / half
+        up_d, lo_d = _lip_curves(np.column_stack([rel_outline @ along, rel_outline @ down]))
         top, bottom = np.interp(u, *up_d), np.interp(u, *lo_d)
         rows, cols = PATCH
         scale_u = cols / (2 * SPAN_X)  # patch pixels per half mouth-width
         layer = np.zeros(u.shape + (3,), np.float32)
         for index, weight in self.pick(opening):
-            own = self.outlines[index].astype(np.float64)
-            # The source outline in its own mouth frame (patch pixels -> half widths).
-            src_uv = np.column_stack([(own[:, 0] + 0.5) / scale_u - SPAN_X,
-                                      (own[:, 1] + 0.5) / (rows / (2 * SPAN_Y)) - SPAN_Y])
-            order_u, order_l = np.argsort(src_uv[:n, 0]), np.argsort(src_uv[n - 1:, 0])
-            s_top = np.interp(u, src_uv[:n, 0][order_u], src_uv[:n, 1][order_u])
-            lower_src = np.concatenate([src_uv[n - 1:], src_uv[:1]])
-            order_l = np.argsort(lower_src[:, 0])
-            s_bottom = np.interp(u, lower_src[order_l, 0], lower_src[order_l, 1])
+            up_s, lo_s = self.curves[index]
+            s_top, s_bottom = np.interp(u, *up_s), np.interp(u, *lo_s)
             s_half = np.maximum((s_bottom - s_top) / 2, 0)
             from_top = v - top
             from_bottom = bottom - v
@@ -172,12 +175,10 @@ class MouthBank:
         return True
 
 
-def _lip_curves(outline: np.ndarray, centre: np.ndarray, along: np.ndarray, down: np.ndarray,
-                half: float, n: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """The upper and lower inner lip as (u, v) curves in the mouth frame,
-    each sorted by u for interpolation."""
-    rel = (outline - centre) / half
-    uv = np.column_stack([rel @ along, rel @ down])
+def _lip_curves(uv: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The upper and lower inner lip of an outline (K, 2) in the mouth frame
+    as (u, v) curves, each sorted by u for interpolation."""
+    n = _N_UPPER
     upper = uv[:n]
     lower = np.concatenate([uv[n - 1:], uv[:1]])
     ou, ol = np.argsort(upper[:, 0]), np.argsort(lower[:, 0])
