@@ -214,6 +214,13 @@ def test_unknown_emotion_and_usage_errors_exit_2(capsys, portrait_png, alsa_wav,
     _fails(capsys, ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
                     "-o", str(tmp_path / "x.mp4"), "--emotion", "0:happy, 9:sad"], tmp_path / "x.mp4",
            "keyframe at 9 s is past the end of the speech")
+    # The CLI names options as its flags.
+    _fails(capsys, ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
+                    "-o", str(tmp_path / "x.mp4"), "--intensity", "5"], tmp_path / "x.mp4",
+           "error: --intensity 5 is out of range; use 0 to 1")
+    _fails(capsys, ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
+                    "-o", str(tmp_path / "x.mp4"), "--emotion", "0:happy, 2:glum"], tmp_path / "x.mp4",
+           "error: --emotion '2:glum': unknown emotion 'glum'")
     with pytest.raises(SystemExit) as e:
         run(["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
              "-o", str(tmp_path / "x.mp4"), "--gaze", "cross-eyed"])

@@ -21,6 +21,24 @@ def test_unknown_keys_are_errors_and_listed():
     assert m.fps == 30 and r.size == 256
 
 
+def test_an_option_error_names_its_field_as_each_front_end_calls_it():
+    import pickle
+
+    with pytest.raises(OptionError) as caught:
+        MotionOptions(head_motion=3)
+    err = caught.value
+    assert err.field == "head_motion"
+    assert str(err) == "--head-motion 3 is out of range; use 0 to 2"  # the CLI's flag
+    assert err.named() == "head_motion 3 is out of range; use 0 to 2"  # the REST API's key, the batch column
+    assert err.named({"head_motion": "Head motion"}) == "Head motion 3 is out of range; use 0 to 2"  # the page
+    # Raised in a worker process, it comes back with its field.
+    back = pickle.loads(pickle.dumps(err))
+    assert back.field == "head_motion" and back.named() == err.named() and str(back) == str(err)
+    with pytest.raises(OptionError) as caught:
+        MotionOptions(emotion="happy", emotion_text="calm")
+    assert caught.value.named() == "give emotion or emotion_text, not both"
+
+
 def test_render_options_bounds():
     with pytest.raises(OptionError):
         RenderOptions(size=64)

@@ -120,6 +120,22 @@ def test_options_a_stream_cannot_honour_are_refused(values, message):
         stream_options(values)
 
 
+def test_a_streams_errors_name_the_keys_it_was_sent_not_cli_flags():
+    def message(call, *args) -> str:
+        with pytest.raises(OptionError) as err:
+            call(*args)
+        return str(err.value)
+
+    messages = [message(stream_options, {"intensity": "5"}), message(stream_options, {"lookahead": "0.01"}),
+                message(stream_options, {"emotion": "0:happy, 2:glum"}),
+                message(StreamSession().set_emotion, "happy", 5)]
+    assert messages[0].startswith("intensity 5 is out of range"), messages
+    assert messages[1].startswith("lookahead 0.01 is out of range"), messages
+    assert messages[2].startswith("emotion '2:glum': unknown emotion 'glum'"), messages
+    assert messages[3].startswith("intensity 5 is out of range"), messages
+    assert not [m for m in messages if "--" in m], messages
+
+
 # --- through a real server ----------------------------------------------------
 
 @pytest.fixture(scope="module")

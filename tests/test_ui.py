@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import free_port
+from support.processes import descendants, wait_gone
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -94,6 +95,44 @@ def test_the_keyframe_table_becomes_an_emotion_timeline():
         keyframe_spec([[0, "happy", None], ["soon", "sad", None]])
 
 
+def test_the_page_names_fields_as_it_labels_them_not_as_cli_flags(tmp_path, alsa_wav):
+    from emoface.app.ui import keyframe_spec, run_job
+    from emoface.errors import OptionError
+
+    def error(emotion, intensity=0.7):
+        return run_job(str(alsa_wav), str(alsa_wav), "", emotion, intensity, 1, 1, 1, 15, "camera", 0, 512,
+                       tmp_path)["error"]
+
+    def table_error(rows):
+        with pytest.raises(OptionError) as err:
+            keyframe_spec(rows)
+        return str(err.value)
+
+    messages = [error("happy", 5), error("0:happy, 0:sad"), table_error([[0, "happy", None], [2, "grumpy", 0.8]]),
+                table_error([[1, "sad", 1.5]])]
+    assert messages[0].startswith("Intensity 5 is out of range; use 0 to 1"), messages
+    assert messages[1].startswith("emotion timeline '0:happy, 0:sad': keyframe times must increase"), messages
+    # A bad row is named by its number and as the table's cells spell it.
+    assert messages[2].startswith("emotion timeline, row 2 '2:grumpy@0.8': unknown emotion 'grumpy'"), messages
+    assert messages[3].startswith("emotion timeline, row 1 '1:sad@1.5': intensity 1.5 is out of range"), messages
+    assert not [m for m in messages if "--" in m], messages
+
+
+@pytest.mark.slow
+def test_the_downloads_are_named_after_the_portrait(tmp_path, alsa_wav, portrait_png):
+    from emoface.app.ui import run_job
+
+    photo, page = tmp_path / "grandma.png", tmp_path / "page"
+    portrait_png.rename(photo)
+    page.mkdir()
+    made = run_job(str(photo), str(alsa_wav), "", "happy", 0.7, 1, 1, 1, 15, "camera", 0, 256, page)
+    assert "error" not in made, made
+    files = [Path(made[kind]) for kind in ("video", "csv", "glb")]
+    assert [f.name for f in files] == ["grandma.mp4", "grandma.csv", "grandma.glb"]
+    # In the run's own folder, which the page removes after an hour and when it stops.
+    assert all(f.is_file() and f.parent.parent == page and f.parent.name.startswith("job-") for f in files)
+
+
 # In a process of its own: the page's kept tracker must not live on in the test process, which forks.
 _KEPT_MODELS = r"""
 import json, os, signal, sys
@@ -133,24 +172,6 @@ def test_the_page_keeps_its_models_and_still_gives_the_same_motion_for_the_same_
     assert not out["may_fork"]
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` (from /proc), however deep."""
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
 @pytest.mark.slow
 def test_sigterm_stops_the_page_and_everything_it_started(tmp_path):
     """kill, systemd and docker stop send SIGTERM: the worker, its forkserver
@@ -161,20 +182,15 @@ def test_sigterm_stops_the_page_and_everything_it_started(tmp_path):
     try:
         children = set()
         for _ in range(40):  # the worker starts beside the page
-            children = _descendants(proc.pid)
+            children = descendants(proc.pid)
             if children:
                 break
             time.sleep(0.25)
         assert children, "the page started no worker"
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
-        for _ in range(40):
-            alive = {pid for pid in children if Path(f"/proc/{pid}").exists()
-                     and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:1]}
-            if not alive:
-                break
-            time.sleep(0.25)
-        assert not alive, f"left running after SIGTERM: {sorted(alive)}"
+        left = wait_gone(children)
+        assert not left, f"left running after SIGTERM: {sorted(left)}"
     finally:
         if proc.poll() is None:
             proc.kill()

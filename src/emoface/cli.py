@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EmofaceError, OptionError
-from .drivers.gaze import GAZE_MODES
-from .options import LIPSYNC_MODES, MotionOptions, RenderOptions, option_types
+from .options import MotionOptions, RenderOptions, option_types
 
 DEMO_TEXT = ("Hello! I am a portrait that learned to talk. "
              "My lips follow the speech, my head moves, and I blink, all on a plain CPU.")
@@ -29,7 +28,7 @@ def _add_options(parser: argparse.ArgumentParser, cls: type, only: tuple[str, ..
             continue
         kind = kinds[f.name]
         default = f.default if f.default is not MISSING else None
-        choices = f.metadata.get("choices") or {"lipsync": LIPSYNC_MODES, "gaze": GAZE_MODES}.get(f.name)
+        choices = f.metadata.get("choices")
         extra: dict[str, Any] = {"choices": choices} if choices else {}
         text = f.metadata.get("help", "")
         # An option whose default is "none given" says what that means in its own words.

@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .errors import OptionError
+from .errors import Field, OptionError
 from .drivers.emotion import Key, parse_emotion
 from .drivers.gaze import GAZE_MODES
 from .relative import MOTION_MODES, parse_reference
@@ -21,36 +21,54 @@ DERIVED_EMOTIONS = ("from-text", "auto")
 
 
 def _opt(default: Any, help: str, **meta: Any) -> Any:  # noqa: A002 - argparse's word
+    """An option's field. ``range=(lo, hi)`` and ``choices=`` are checked by
+    :func:`_check_declared` and published as CLI choices and in the API schema."""
     return field(default=default, metadata={"help": help, **meta})
 
 
-def _check_range(name: str, value: float, lo: float, hi: float, flag: str) -> None:
+def _check_range(name: str, value: float, lo: float, hi: float) -> None:
     if not (lo <= value <= hi):
-        raise OptionError(f"{flag} {value:g} is out of range; use {lo:g} to {hi:g}")
+        raise OptionError(Field(name), f" {value:g} is out of range; use {lo:g} to {hi:g}")
+
+
+def _check_declared(options: Any) -> None:
+    """The ranges and choices that the fields of ``options`` declare."""
+    for f in fields(options):
+        value = getattr(options, f.name)
+        if "range" in f.metadata and value is not None:
+            _check_range(f.name, value, *f.metadata["range"])
+        if "choices" in f.metadata and value not in f.metadata["choices"]:
+            raise OptionError(Field(f.name), f" {value!r} is unknown; use one of "
+                              f"{', '.join(f.metadata['choices'])}")
 
 
 @dataclass(frozen=True)
 class MotionOptions:
     """How speech (and labels) become a MotionTrack."""
 
-    fps: float = _opt(25.0, "frames per second of the motion and video (24-60)")
+    fps: float = _opt(25.0, "frames per second of the motion and video (24-60)", range=FPS_RANGE)
     lipsync: str = _opt("auto", "mouth from phones (phonetic), from the spectrum for any language "
-                                "(acoustic), or phonetic unless recognition looks unreliable (auto)")
-    articulation: float = _opt(1.0, "scale of mouth movement: 0.5 mumbled, 1 natural, 1.5 exaggerated (0-2)")
+                                "(acoustic), or phonetic unless recognition looks unreliable (auto)",
+                       choices=LIPSYNC_MODES)
+    articulation: float = _opt(1.0, "scale of mouth movement: 0.5 mumbled, 1 natural, 1.5 exaggerated (0-2)",
+                               range=(0.0, 2.0))
     emotion: str = _opt("neutral", "emotion: a label (" + ", ".join(EMOTIONS) + "), a mixture "
                         "(happy@0.6+surprised@0.3), keyframes (0:neutral, 2.5:happy@0.8, 6:sad@0.5) "
                         "or a .json timeline; from-text: the spoken words set it, sentence by sentence; auto: the "
                         "voice's pitch, loudness and pace set it, phrase by phrase")
-    intensity: float = _opt(0.7, "emotion intensity, 0 (none) to 1 (full), for emotions given without @")
-    emotion_ease: float = _opt(0.4, "seconds each change of emotion takes (0-5)")
+    intensity: float = _opt(0.7, "emotion intensity, 0 (none) to 1 (full), for emotions given without @",
+                            range=(0.0, 1.0))
+    emotion_ease: float = _opt(0.4, "seconds each change of emotion takes (0-5)", range=(0.0, 5.0))
     emotion_text: str | None = _opt(None, "the emotion in words, e.g. \"nervous at first, then relieved\" "
                                           "(instead of --emotion; its words set the intensity)")
-    head_motion: float = _opt(1.0, "scale of head motion, whatever its source, 0 = still head (0-2)")
-    blinks_per_minute: float = _opt(15.0, "average blink rate, 0 = never blink (0-60)")
+    head_motion: float = _opt(1.0, "scale of head motion, whatever its source, 0 = still head (0-2)",
+                              range=(0.0, 2.0))
+    blinks_per_minute: float = _opt(15.0, "average blink rate, 0 = never blink (0-60)", range=(0.0, 60.0))
     gaze: str = _opt("camera", "eyes: hold the camera with small saccades and glances away at "
-                               "pauses (camera), look around more (wander), or keep still (still)")
+                               "pauses (camera), look around more (wander), or keep still (still)",
+                       choices=GAZE_MODES)
     seed: int = _opt(0, "random seed for blinks, head sway and the --say voice (same seed, same result)")
-    max_audio_seconds: float = _opt(600.0, "refuse audio longer than this many seconds")
+    max_audio_seconds: float = _opt(600.0, "refuse audio longer than this many seconds", range=(1.0, 24 * 3600.0))
     mouth_from: str | None = _opt(None, "mouth source: speech (lip sync), a video, a track "
                                         "(.csv/.json/.npz) or none (default: auto, lip sync)", source=True)
     eyes_from: str | None = _opt(None, "eyes source: blink (the blink model), a video, a track or none "
@@ -67,33 +85,20 @@ class MotionOptions:
                                         "for 3D rigs (absolute)", choices=MOTION_MODES)
     driver_reference: str = _opt("first", "the driver's frame that matches the portrait: a frame number "
                                            "(0 is the first), first or neutral (its most neutral frame)")
-    mouth_gain: float = _opt(1.0, "scale of the mouth layer, whatever its source (0-2)")
-    expression_gain: float = _opt(1.0, "scale of the expression layer, whatever its source (0-2)")
+    mouth_gain: float = _opt(1.0, "scale of the mouth layer, whatever its source (0-2)", range=(0.0, 2.0))
+    expression_gain: float = _opt(1.0, "scale of the expression layer, whatever its source (0-2)",
+                                  range=(0.0, 2.0))
 
     def __post_init__(self) -> None:
-        _check_range("fps", self.fps, *FPS_RANGE, "--fps")
-        if self.lipsync not in LIPSYNC_MODES:
-            raise OptionError(f"--lipsync {self.lipsync!r} is unknown; use one of {', '.join(LIPSYNC_MODES)}")
-        _check_range("articulation", self.articulation, 0.0, 2.0, "--articulation")
-        _check_range("intensity", self.intensity, 0.0, 1.0, "--intensity")
-        _check_range("emotion_ease", self.emotion_ease, 0.0, 5.0, "--emotion-ease")
+        _check_declared(self)
         if self.emotion_text is not None:
             if self.emotion != "neutral":
-                raise OptionError("give --emotion or --emotion-text, not both")
+                raise OptionError("give ", Field("emotion"), " or ", Field("emotion_text"), ", not both")
             if not self.emotion_text.strip():
-                raise OptionError("--emotion-text is empty; describe the emotion, e.g. "
+                raise OptionError(Field("emotion_text"), " is empty; describe the emotion, e.g. "
                                   "\"nervous at first, then relieved\"")
         elif self.emotion not in DERIVED_EMOTIONS:
             self.emotion_keys()  # an unknown emotion or an unparsable timeline fails here
-        _check_range("head_motion", self.head_motion, 0.0, 2.0, "--head-motion")
-        _check_range("blinks", self.blinks_per_minute, 0.0, 60.0, "--blinks-per-minute")
-        if self.gaze not in GAZE_MODES:
-            raise OptionError(f"--gaze {self.gaze!r} is unknown; use one of {', '.join(GAZE_MODES)}")
-        _check_range("max_audio", self.max_audio_seconds, 1.0, 24 * 3600.0, "--max-audio-seconds")
-        _check_range("mouth_gain", self.mouth_gain, 0.0, 2.0, "--mouth-gain")
-        _check_range("expression_gain", self.expression_gain, 0.0, 2.0, "--expression-gain")
-        if self.motion_mode not in MOTION_MODES:
-            raise OptionError(f"--motion-mode {self.motion_mode!r} is unknown; use one of {', '.join(MOTION_MODES)}")
         parse_reference(self.driver_reference)
         self.sources()  # a missing file or a source a layer cannot use fails here
 
@@ -105,8 +110,8 @@ class MotionOptions:
             from .drivers.text_emotion import text_timeline
 
             if self.emotion_text is None and not spoken:
-                raise OptionError("--emotion from-text needs the spoken words: use --say, or give the "
-                                  "transcript of --audio with --text")
+                raise OptionError(Field("emotion"), " from-text needs the spoken words: use ", Field("say"),
+                                  ", or give the transcript of ", Field("audio"), " with ", Field("text"))
             words = self.emotion_text if self.emotion_text is not None else spoken
             return parse_emotion(text_timeline(words or "", duration or 1.0, spoken=self.emotion_text is None),
                                  self.intensity)
@@ -126,18 +131,16 @@ class MotionOptions:
 class RenderOptions:
     """How a MotionTrack becomes a video of a portrait."""
 
-    size: int = _opt(512, "working resolution of the face crop in pixels (128-1024)")
+    size: int = _opt(512, "working resolution of the face crop in pixels (128-1024)", range=(128, 1024))
     face: int | None = _opt(None, "which face to animate, 0 = leftmost; default the largest")
     face_model: str | None = _opt(None, "path to face_landmarker.task (default: bundled)")
-    max_side: int = _opt(1920, "longest side of the output video in pixels (256-4096)")
-    crf: int = _opt(18, "H.264 quality, 0 (lossless) to 51 (worst)")
+    max_side: int = _opt(1920, "longest side of the output video in pixels (256-4096)", range=(256, 4096))
+    crf: int = _opt(18, "H.264 quality, 0 (lossless) to 51 (worst)", range=(0, 51))
 
     def __post_init__(self) -> None:
-        _check_range("size", self.size, 128, 1024, "--size")
-        _check_range("max_side", self.max_side, 256, 4096, "--max-side")
-        _check_range("crf", self.crf, 0, 51, "--crf")
+        _check_declared(self)
         if self.face is not None and self.face < 0:
-            raise OptionError(f"--face {self.face} is negative; faces count from 0, left to right")
+            raise OptionError(Field("face"), f" {self.face} is negative; faces count from 0, left to right")
 
 
 def option_types(*classes: type) -> dict[str, type]:

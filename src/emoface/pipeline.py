@@ -28,7 +28,7 @@ from .drivers.features import n_frames, speech_level
 from .drivers.head import speech_head
 from .drivers.lipsync import lipsync
 from .drivers.prosody import head_energy, read_voice, voice_timeline
-from .errors import InputError
+from .errors import Field, InputError
 from .export import save_track
 from .media.atomic import check_writable
 from .media.audio import ANALYSIS_RATE, Audio, Speech, load_audio
@@ -79,7 +79,7 @@ def transcript(text: str | Path | None, audio: str | Path | None) -> str | None:
             raise InputError(f"{path}: transcript file is empty; write the spoken words in it or remove it")
         return words
     if not text.strip():
-        raise InputError("--text is empty; give the words that are spoken, or leave it out")
+        raise InputError(Field("text"), " is empty; give the words that are spoken, or leave it out")
     return text
 
 
@@ -89,9 +89,11 @@ def load_speech(audio: str | Path | None = None, say: str | None = None,
     """The speech to animate: a recording (with its transcript, if any), or
     ``say`` synthesised offline with exact phone timings."""
     if (audio is None) == (say is None):
-        raise InputError("give exactly one of --audio FILE or --say TEXT")
+        raise InputError("give exactly one of ", Field("audio"), " (a recording) or ", Field("say"),
+                         " (words to speak)")
     if say is not None and text is not None:
-        raise InputError("--text is the transcript of --audio; with --say the spoken text is already known")
+        raise InputError(Field("text"), " is the transcript of ", Field("audio"), "; with ", Field("say"),
+                         " the spoken text is already known")
     if say is not None:
         from .media.tts import synthesize
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import OptionError
+from .errors import Field, OptionError
 from .motion import ARKIT_NAMES, LAYER_OF, layer_mask
 
 MOTION_MODES = ("relative", "absolute")
@@ -43,8 +43,8 @@ def parse_reference(value: str | int) -> int | str:
     except ValueError:
         index = -1
     if index < 0:
-        raise OptionError(f"--driver-reference {value!r} is not a frame; give a frame number (0 is the "
-                          "first), first or neutral")
+        raise OptionError(Field("driver_reference"), f" {value!r} is not a frame; give a frame number "
+                          "(0 is the first), first or neutral")
     return index
 
 
@@ -59,8 +59,8 @@ def reference_index(coefficients: np.ndarray, reference: int | str, name: str = 
         return int(np.argmin(np.abs(np.asarray(coefficients)[:, _ACTIVE]).sum(axis=1)))
     index = int(reference)
     if n and index >= n:
-        raise OptionError(f"--driver-reference {index}: {name} has only {n} frames; give a frame "
-                          f"from 0 to {n - 1}, first or neutral")
+        raise OptionError(Field("driver_reference"), f" {index}: {name} has only {n} frames; give a "
+                          f"frame from 0 to {n - 1}, first or neutral")
     return index
 
 

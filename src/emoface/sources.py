@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import OptionError
+from .errors import Field, OptionError
 from .filters import ping_pong, sample
 from .motion import MotionTrack
 from .pose import rebase
@@ -50,7 +50,7 @@ AUTO = Source("auto")
 def parse_source(layer: str, value: str | Path | None) -> Source:
     """Check a ``--<layer>-from`` value; missing files and sources a layer
     cannot use are errors here, before any work starts."""
-    flag = f"--{layer}-from"
+    option = Field(f"{layer}_from")
     if value is None or str(value).strip().lower() in _AUTO_WORDS[layer]:
         return AUTO
     if str(value).strip().lower() == "none":
@@ -61,18 +61,18 @@ def parse_source(layer: str, value: str | Path | None) -> Source:
         kind = "video"
     elif suffix in IMAGE_SUFFIXES:
         if layer != "expression":
-            raise OptionError(f"{flag} {path}: a photo holds no motion; a photo can set the "
-                              "expression (--expression-from), give a video or a track here")
+            raise OptionError(option, f" {path}: a photo holds no motion; a photo can set the expression (",
+                              Field("expression_from"), "), give a video or a track here")
         kind = "image"
     elif suffix in TRACK_SUFFIXES:
         kind = "track"
     else:
         words = "/".join(_AUTO_WORDS[layer])
-        raise OptionError(f"{flag} {value!r}: not a source; use {words}, none, a video "
+        raise OptionError(option, f" {value!r}: not a source; use {words}, none, a video "
                           f"({', '.join(sorted(VIDEO_SUFFIXES))}), a track (.csv, .json, .npz, .npy)"
                           + (" or a photo" if layer == "expression" else ""))
     if not path.is_file():
-        raise OptionError(f"{flag} {path}: file not found; check the path")
+        raise OptionError(option, f" {path}: file not found; check the path")
     return Source(kind, path)
 
 

@@ -20,6 +20,7 @@ ones, made causal:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from .drivers.head import head_pose, idle_head
 from .drivers.lipsync import phonetic_mouth
 from .drivers.lipsync.phones import Phone, arpabet_segments
 from .drivers.lipsync.sphinx import RATE, PhoneStream, pcm16
-from .errors import OptionError
+from .errors import EmofaceError, OptionError
 from .motion import ARKIT_NAMES, combine
 from .options import DERIVED_EMOTIONS, EMOTIONS, MotionOptions, _check_range, build, option_types
 
@@ -47,6 +48,19 @@ _RESTART_AFTER_S = 5.0  # the recogniser restarts at the first pause after this
 _RESTART_HARD_S = 15.0  # ... and here in any case
 _PAUSE_S = 0.25
 _MIXTURE = re.compile(r"[a-z]+(@[0-9.]+)?(\+[a-z]+(@[0-9.]+)?)*")
+
+
+def _named_as_sent(func):
+    """A stream's client names options by their query and message keys
+    (``intensity``), not as flags; its errors are written so, as plain
+    text, for the service sends them on as they are."""
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except EmofaceError as err:
+            raise type(err)(err.named()) from None
+    return checked
 
 
 @dataclass(frozen=True)
@@ -76,7 +90,7 @@ class Frames:
 
 def check_stream_options(opts: MotionOptions, lookahead: float) -> None:
     """Refuse the options a live stream cannot honour, with what to do."""
-    _check_range("lookahead", lookahead, *LOOKAHEAD_RANGE, "--lookahead")
+    _check_range("lookahead", lookahead, *LOOKAHEAD_RANGE)
     if opts.lipsync == "acoustic":
         raise OptionError("lipsync acoustic is not available in a stream; use phonetic (the default)")
     if opts.emotion in DERIVED_EMOTIONS or opts.emotion_text is not None:
@@ -130,11 +144,12 @@ class StreamSession:
     def frames_sent(self) -> int:
         return self._sent
 
+    @_named_as_sent
     def set_emotion(self, emotion: str, intensity: float | None = None) -> None:
         """From the next frame on, ease into ``emotion`` (a label or a
         mixture such as ``happy@0.6+surprised@0.3``)."""
         intensity = self.opts.intensity if intensity is None else float(intensity)
-        _check_range("intensity", intensity, 0.0, 1.0, "intensity")
+        _check_range("intensity", intensity, 0.0, 1.0)
         if not isinstance(emotion, str) or not _MIXTURE.fullmatch(emotion.strip()):
             raise OptionError(f"emotion {emotion!r} is not a label or a mixture; use one of "
                               f"{', '.join(EMOTIONS)}, or a mixture such as happy@0.6+surprised@0.3")
@@ -276,6 +291,7 @@ class StreamSession:
         return head_pose(idle, talking, nod) * np.float32(self.opts.head_motion)
 
 
+@_named_as_sent
 def stream_options(values: dict[str, str]) -> tuple[MotionOptions, float]:
     """MotionOptions and look-ahead from a stream's query string. Nothing
     in it may name a file: the stream's client is not the server's user."""

@@ -50,6 +50,10 @@ _FILE_SUFFIXES = VIDEO_SUFFIXES | IMAGE_SUFFIXES | TRACK_SUFFIXES | {".task"}
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 #: Each generate option's cell type.
 _KINDS = option_types(MotionOptions, RenderOptions)
+#: Messages name options as their columns, and these inputs by the columns
+#: that give them: ``text`` is the words to speak (generate's ``say``); a
+#: recording's transcript is read from beside it.
+_COLUMN_NAMES = {"say": "text", "text": "a .txt beside the audio"}
 
 
 @dataclass(frozen=True)
@@ -165,11 +169,11 @@ def _row_options(cells: dict[str, str], folder: Path, at: str) -> tuple[dict[str
             values[name] = _typed(name, cell, kinds[name], folder)
             split(_as_given(values, name), MotionOptions, RenderOptions)
         except EmofaceError as err:
-            raise OptionError(f"{at}, column {name}: {err}") from None
+            raise OptionError(f"{at}, column {name}: {err.named(_COLUMN_NAMES)}") from None
     try:
         split(_as_given(values), MotionOptions, RenderOptions)
     except EmofaceError as err:
-        raise OptionError(f"{at}: {err}") from None
+        raise OptionError(f"{at}: {err.named(_COLUMN_NAMES)}") from None
     files = {k: v for k, v in values.items() if isinstance(v, Path)}
     return {k: v for k, v in values.items() if k not in files}, files
 
@@ -201,7 +205,7 @@ def _row_job(cells: dict[str, str], row: int, folder: Path, at: str) -> Job:
     try:
         words = transcript(None, audio) if audio is not None else None
     except EmofaceError as err:
-        raise InputError(f"{at}, column audio: {err}") from None
+        raise InputError(f"{at}, column audio: {err.named(_COLUMN_NAMES)}") from None
     return Job(row, output.resolve(), image.resolve(), audio.resolve() if audio else None,
                say or None, words, options, {k: p.resolve() for k, p in files.items()})
 
@@ -291,7 +295,7 @@ def render_job(job: Job) -> tuple[float, str | None]:
                           motion=motion, render=render)
         error = None
     except EmofaceError as err:
-        error = str(err)
+        error = err.named(_COLUMN_NAMES)
     except Exception as err:  # noqa: BLE001 - one job's bug must not stop the batch
         error = f"internal error: {err.__class__.__name__}: {err}"
     return time.perf_counter() - start, error and " ".join(error.split())

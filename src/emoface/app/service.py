@@ -1,13 +1,12 @@
 """The REST service: jobs that survive a crash, results by id.
 
-``emoface serve`` runs FastAPI under uvicorn. Every accepted job is a row in
-SQLite (WAL) with its inputs on disk under the data directory, written
-before the 202 answer; worker threads claim queued jobs one at a time. A job
-that was running when the process died is queued again at start-up, and its
-result is written atomically under its own id, so every accepted job
-finishes exactly once however often the server is killed.
+``emoface serve`` runs FastAPI under uvicorn. Jobs are queued in SQLite and
+rendered in processes of their own at a lower priority (:mod:`.jobs`); the
+event loop itself only moves bytes, and blocking work (decoding uploads,
+making a track) runs in threads beside it, so live streams keep their
+latency while videos render.
 
-Endpoints (``/docs`` serves the OpenAPI schema):
+Endpoints (``/docs`` and ``/redoc`` document them, offline: :mod:`.api_docs`):
 ``POST /v1/videos`` (multipart: image; audio or text; options as JSON) -> 202
 ``{"id"}``; ``GET /v1/jobs/{id}``; ``GET /v1/jobs/{id}/result[?format=csv|glb]``;
 ``DELETE /v1/jobs/{id}``; ``POST /v1/blendshapes`` (short audio or text ->
@@ -20,10 +19,9 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import asyncio
+import contextlib
 import shutil
-import sqlite3
-import threading
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +31,9 @@ from typing import Any
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse
 
-_ID = re.compile(r"^[0-9a-f]{32}$")
-STATES = ("queued", "running", "done", "failed", "cancelled")
+from . import api_docs
+
+from .jobs import FORM_NAMES, STATES, JobStore, Workers  # noqa: F401 - STATES is part of the API
 
 
 @dataclass(frozen=True)
@@ -50,142 +49,6 @@ class ServiceOptions:
     keep_hours: float = 24.0
 
 
-class Cancelled(Exception):
-    """Raised inside a job whose cancellation was asked."""
-
-
-class JobStore:
-    """Jobs in SQLite (WAL), one connection per call: safe from any thread."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        (folder / "jobs").mkdir(parents=True, exist_ok=True)
-        self.path = folder / "jobs.sqlite"
-        with self._db() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, state TEXT, spec TEXT, "
-                       "error TEXT, progress REAL, attempts INTEGER, created REAL, updated REAL)")
-
-    def _db(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        return db
-
-    def dir(self, job_id: str) -> Path:
-        if not _ID.match(job_id):  # ids are ours: nothing else may name a folder
-            raise KeyError(job_id)
-        return self.folder / "jobs" / job_id
-
-    def add(self, spec: dict[str, Any], max_queue: int) -> str | None:
-        """A new queued job's id, or None when the queue is full."""
-        job_id = spec["id"]
-        with self._db() as db:
-            db.execute("BEGIN IMMEDIATE")
-            waiting = db.execute("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')").fetchone()[0]
-            if waiting >= max_queue:
-                db.execute("ROLLBACK")
-                return None
-            now = time.time()
-            db.execute("INSERT INTO jobs VALUES (?, 'queued', ?, NULL, 0, 0, ?, ?)",
-                       (job_id, json.dumps(spec), now, now))
-            db.execute("COMMIT")
-        return job_id
-
-    def get(self, job_id: str) -> sqlite3.Row | None:
-        with self._db() as db:
-            return db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-
-    def claim(self) -> sqlite3.Row | None:
-        """The oldest queued job, now marked running (atomically)."""
-        with self._db() as db:
-            db.execute("BEGIN IMMEDIATE")
-            row = db.execute("SELECT * FROM jobs WHERE state = 'queued' ORDER BY created LIMIT 1").fetchone()
-            if row is not None:
-                db.execute("UPDATE jobs SET state = 'running', attempts = attempts + 1, updated = ? WHERE id = ?",
-                           (time.time(), row["id"]))
-            db.execute("COMMIT")
-        return row
-
-    def set(self, job_id: str, **fields: Any) -> None:
-        cols = ", ".join(f"{k} = ?" for k in fields)
-        with self._db() as db:
-            db.execute(f"UPDATE jobs SET {cols}, updated = ? WHERE id = ?", (*fields.values(), time.time(), job_id))
-
-    def requeue_interrupted(self) -> int:
-        """Jobs a killed server was running are queued again, and what they
-        had half written (``*.partial-*`` outputs) is removed."""
-        for partial in (self.folder / "jobs").glob("*/.*.partial-*"):
-            partial.unlink(missing_ok=True)
-        with self._db() as db:
-            return db.execute("UPDATE jobs SET state = 'queued', progress = 0 WHERE state = 'running'").rowcount
-
-    def clean(self, keep_hours: float) -> None:
-        old = time.time() - keep_hours * 3600
-        with self._db() as db:
-            rows = db.execute("SELECT id FROM jobs WHERE state IN ('done', 'failed', 'cancelled') AND updated < ?",
-                              (old,)).fetchall()
-            for row in rows:
-                shutil.rmtree(self.dir(row["id"]), ignore_errors=True)
-                db.execute("DELETE FROM jobs WHERE id = ?", (row["id"],))
-
-
-class Workers:
-    """Threads that run queued jobs through the pipeline."""
-
-    def __init__(self, store: JobStore, count: int) -> None:
-        self.store = store
-        self.cancel: set[str] = set()
-        self._stop = threading.Event()
-        self.threads = [threading.Thread(target=self._loop, daemon=True, name=f"job-{i}") for i in range(count)]
-        for t in self.threads:
-            t.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            row = self.store.claim()
-            if row is None:
-                self._stop.wait(0.2)
-                continue
-            self._run(row["id"], json.loads(row["spec"]))
-
-    def _run(self, job_id: str, spec: dict[str, Any]) -> None:
-        from .. import pipeline
-        from ..errors import EmofaceError
-        from ..export import save_track
-        from ..options import MotionOptions, RenderOptions, split
-
-        folder = self.store.dir(job_id)
-
-        def hook(step: str, done: int, total: int) -> None:
-            if job_id in self.cancel:
-                raise Cancelled()
-            if step == "rendering" and total:
-                self.store.set(job_id, progress=round(done / total, 3))
-
-        try:
-            motion, render = split(spec["options"], MotionOptions, RenderOptions)
-            res = pipeline.generate(folder / spec["image"], folder / spec["audio"] if spec.get("audio") else None,
-                                    output=folder / "result.mp4", say=spec.get("say"), text=spec.get("text"),
-                                    motion=motion, render=render,
-                                    glb=folder / "result.glb" if spec.get("glb") else None, progress=hook)
-            save_track(res.track, folder / "result.csv")
-            self.store.set(job_id, state="done", progress=1.0)
-        except Cancelled:
-            self.store.set(job_id, state="cancelled")
-        except EmofaceError as err:
-            message = str(err).replace(str(folder) + "/", "")
-            for stored, given in spec.get("names", {}).items():
-                message = message.replace(stored, given)
-            self.store.set(job_id, state="failed", error=message)
-        except Exception as err:  # noqa: BLE001 - a job's bug must not stop the worker
-            self.store.set(job_id, state="failed", error=f"internal error: {err.__class__.__name__}: {err}")
-        finally:
-            self.cancel.discard(job_id)
-
-
 def build_service(opts: ServiceOptions):
     """The FastAPI app with its store and workers (started)."""
     from ..errors import EmofaceError
@@ -195,19 +58,31 @@ def build_service(opts: ServiceOptions):
     store.requeue_interrupted()
     store.clean(opts.keep_hours)
     workers = Workers(store, opts.workers)
-    app = FastAPI(title="emoface", version="1", description="Make a portrait talk: jobs, results, motion.")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        # SIGTERM (docker stop, systemd) ends running renders too; they are queued again at the next start.
+        await asyncio.to_thread(workers.stop)
+
+    # docs_url/redoc_url None: FastAPI's pages load from a CDN; api_docs serves them from a wheel.
+    app = FastAPI(title="emoface", version="1", description=api_docs.DESCRIPTION,
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
+    docs = api_docs.ApiDocs(app, api_key=bool(opts.api_key))
     app.state.store, app.state.workers = store, workers
     limit = int(opts.max_upload_mb * 1024 * 1024)
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
-        if opts.api_key and request.url.path.startswith("/v1/"):
-            given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
-            if not hmac.compare_digest(given.encode(), opts.api_key.encode()):
-                return JSONResponse({"detail": "missing or wrong API key; send it as X-API-Key"}, 401)
         size = request.headers.get("content-length")
         if size and size.isdigit() and int(size) > limit:
             return JSONResponse({"detail": f"upload is over {opts.max_upload_mb:g} MB"}, 413)
+        if opts.api_key and request.url.path.startswith("/v1/"):
+            given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
+            if not hmac.compare_digest(given.encode(), opts.api_key.encode()):
+                # Read the (size-checked) upload first: answering mid-body resets a client still sending it.
+                await request.body()
+                return JSONResponse({"detail": "missing or wrong API key; send it as X-API-Key"}, 401)
         return await call_next(request)
 
     def _options(text: str | None) -> dict[str, Any]:
@@ -222,8 +97,8 @@ def build_service(opts: ServiceOptions):
             raise HTTPException(422, f"max_audio_seconds: this server takes at most {opts.max_audio_seconds:g} s")
         try:
             split(values, MotionOptions, RenderOptions)
-        except EmofaceError as err:
-            raise HTTPException(422, str(err)) from None
+        except EmofaceError as err:  # named as the JSON keys sent (intensity), not as the CLI's flags
+            raise HTTPException(422, err.named()) from None
         return values
 
     async def _save(upload: UploadFile, folder: Path, stem: str) -> str:
@@ -232,7 +107,7 @@ def build_service(opts: ServiceOptions):
         data = await upload.read()
         if len(data) > limit:
             raise HTTPException(413, f"{upload.filename}: over {opts.max_upload_mb:g} MB")
-        (folder / name).write_bytes(data)
+        await asyncio.to_thread((folder / name).write_bytes, data)
         return name
 
     def _check_inputs(folder: Path, image: tuple[str, str], audio: tuple[str, str] | None) -> None:
@@ -245,17 +120,24 @@ def build_service(opts: ServiceOptions):
             if audio:
                 load_audio(folder / audio[0], opts.max_audio_seconds, analysis_only=True)
         except EmofaceError as err:
-            message = str(err)
+            message = err.named(FORM_NAMES)
             for saved, given in (image, audio or image):
                 message = message.replace(str(folder / saved), given or saved)
             raise HTTPException(422, message) from None
 
-    @app.post("/v1/videos", status_code=202)
-    async def submit(image: UploadFile = File(...), audio: UploadFile | None = File(None),
-                     text: str | None = Form(None, description="words to speak (instead of audio)"),
-                     transcript: str | None = Form(None, description="transcript of the audio"),
-                     options: str | None = Form(None, description="generate options as JSON"),
-                     glb: bool = Form(False, description="also make the 3D face")):
+    @app.post("/v1/videos", status_code=202, summary="Submit a video job",
+              responses={202: {"model": api_docs.Submitted, "description": "accepted: poll GET /v1/jobs/{id}"},
+                         **api_docs.errors(413, 422, 429)})
+    async def submit(image: UploadFile = File(..., description="the portrait: a photo with a face (jpg, png, webp)"),
+                     audio: UploadFile | None = File(None, description="the speech (wav, flac, ogg, mp3, m4a, aac, "
+                                                     f"webm or a video), at most {opts.max_audio_seconds:g} s; "
+                                                     "give this or text"),
+                     text: str | None = api_docs.say_form(),
+                     transcript: str | None = Form(None, description="transcript of the audio, for exact lip sync"),
+                     options: str | None = docs.options_form("VideoOptions", MotionOptions, RenderOptions,
+                                                             caps={"max_audio_seconds": opts.max_audio_seconds}),
+                     glb: bool = Form(False, description="a form field, true or false: also make the animated 3D "
+                                                         "face (download it with ?format=glb)")):
         values = _options(options)
         if (audio is None) == (not text):
             raise HTTPException(422, "give exactly one of audio (a file) or text (words to speak)")
@@ -265,8 +147,8 @@ def build_service(opts: ServiceOptions):
         try:
             image_name = await _save(image, folder, "image")
             audio_name = await _save(audio, folder, "audio") if audio is not None else None
-            _check_inputs(folder, (image_name, image.filename or ""),
-                          (audio_name, audio.filename or "") if audio is not None and audio_name else None)
+            await asyncio.to_thread(_check_inputs, folder, (image_name, image.filename or ""),
+                                    (audio_name, audio.filename or "") if audio is not None and audio_name else None)
             # The uploads' own names, for messages: the user knows noface.png, not image.png.
             names = {image_name: Path(image.filename or image_name).name}
             if audio is not None and audio_name:
@@ -291,14 +173,19 @@ def build_service(opts: ServiceOptions):
             raise HTTPException(404, f"no job {job_id!r}")
         return row
 
-    @app.get("/v1/jobs/{job_id}")
-    def status(job_id: str):
+    @app.get("/v1/jobs/{job_id}", summary="A job's state",
+             responses={200: {"model": api_docs.JobStatus}, **api_docs.errors(404)})
+    def status(job_id: str = api_docs.job_id()):
         row = _job(job_id)
         return {"id": job_id, "state": row["state"], "progress": row["progress"], "error": row["error"],
                 "attempts": row["attempts"]}
 
-    @app.get("/v1/jobs/{job_id}/result")
-    def result(job_id: str, format: str = "mp4"):  # noqa: A002 - the query parameter's name
+    @app.get("/v1/jobs/{job_id}/result", summary="A done job's video, track or 3D face", response_class=FileResponse,
+             responses={**api_docs.RESULT, **api_docs.errors(
+                 404, 409, 422, e404="no such job, or it made no file of that format (glb needs glb=true)",
+                 e422="an unknown format")})
+    def result(job_id: str = api_docs.job_id(),
+               format: str = api_docs.result_format()):  # noqa: A002 - the query parameter's name
         row = _job(job_id)
         if row["state"] != "done":
             raise HTTPException(409, f"job is {row['state']}, not done")
@@ -310,8 +197,9 @@ def build_service(opts: ServiceOptions):
             raise HTTPException(404, f"this job made no {format} (ask for it with glb=true)")
         return FileResponse(path, media_type=kinds[format], filename=f"{job_id}.{format}")
 
-    @app.delete("/v1/jobs/{job_id}")
-    def cancel(job_id: str):
+    @app.delete("/v1/jobs/{job_id}", summary="Cancel a job",
+                responses={200: {"model": api_docs.CancelAnswer}, **api_docs.errors(404)})
+    def cancel(job_id: str = api_docs.job_id()):
         row = _job(job_id)
         if row["state"] == "queued":
             store.set(job_id, state="cancelled")
@@ -319,9 +207,16 @@ def build_service(opts: ServiceOptions):
             workers.cancel.add(job_id)
         return {"id": job_id, "state": "cancelled" if row["state"] in ("queued", "running") else row["state"]}
 
-    @app.post("/v1/blendshapes")
-    async def motion(audio: UploadFile | None = File(None), text: str | None = Form(None),
-                     options: str | None = Form(None)):
+    @app.post("/v1/blendshapes", summary="A short clip's motion, at once",
+              description="The ARKit-52 motion of up to 60 s of speech, answered synchronously (no job).",
+              responses={200: {"model": api_docs.MotionTrack, "description": "the MotionTrack"},
+                         **api_docs.errors(413, 422)})
+    async def motion(audio: UploadFile | None = File(None, description="the speech, at most 60 s; give this "
+                                                                       "or text"),
+                     text: str | None = api_docs.say_form(),
+                     options: str | None = docs.options_form("BlendshapesOptions", MotionOptions,
+                                                             caps={"max_audio_seconds":
+                                                                   min(opts.max_audio_seconds, 60.0)})):
         from .. import pipeline
         from ..export import json_track
 
@@ -335,12 +230,15 @@ def build_service(opts: ServiceOptions):
             name = await _save(audio, folder, "audio") if audio is not None else None
             (motion_opts,) = split({k: v for k, v in values.items() if k in MotionOptions.__dataclass_fields__},
                                    MotionOptions)
-            track = pipeline.blendshapes(folder / name if name else None, say=text or None, motion=motion_opts)
-            out = folder / "track.json"
-            json_track.save(track, out)
-            return JSONResponse(json.loads(out.read_text()))
+
+            def make() -> Any:
+                track = pipeline.blendshapes(folder / name if name else None, say=text or None, motion=motion_opts)
+                json_track.save(track, folder / "track.json")
+                return json.loads((folder / "track.json").read_text())
+
+            return JSONResponse(await asyncio.to_thread(make))
         except EmofaceError as err:
-            raise HTTPException(422, str(err).replace(str(folder) + "/", "")) from None
+            raise HTTPException(422, err.named(FORM_NAMES).replace(str(folder) + "/", "")) from None
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -357,8 +255,6 @@ async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
     """One live stream (protocol: docs/stream.md). A bad message is answered
     with ``{"error": ...}`` and the stream goes on; bad options close it
     (1008, the reason says which)."""
-    import asyncio
-
     from ..drivers.lipsync.sphinx import RATE
     from ..errors import EmofaceError
     from ..stream import StreamSession, stream_options

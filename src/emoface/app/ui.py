@@ -12,10 +12,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..errors import EmofaceError
 from ..options import EMOTIONS
 
 #: What the page says when a run fails on a user's input (the one line the CLI prints).
 ERROR_PREFIX = "Could not make the video: "
+#: The page's fields by option (or input) name, as the page labels them:
+#: its messages name them so, where the CLI's would say --head-motion.
+LABELS = {"say": "Text to speak", "emotion": "Emotion", "intensity": "Intensity", "mouth_gain": "Mouth gain",
+          "expression_gain": "Expression gain", "head_motion": "Head motion",
+          "blinks_per_minute": "Blinks per minute", "gaze": "Gaze", "seed": "Seed",
+          "max_side": "Output size (longest side)"}
+#: What messages call the emotion when the keyframe table gives it.
+TIMELINE = "emotion timeline"
 
 
 def _example_portrait(folder: Path) -> str:
@@ -74,7 +83,6 @@ def run_job(image: str | None, audio: str | None, say: str, emotion: str, intens
     from concurrent.futures.process import BrokenProcessPool
 
     from .. import pipeline
-    from ..errors import EmofaceError
     from ..export import save_track
     from ..options import MotionOptions, RenderOptions
 
@@ -86,21 +94,22 @@ def run_job(image: str | None, audio: str | None, say: str, emotion: str, intens
 
     out = Path(tempfile.mkdtemp(prefix="job-", dir=out_dir))
     said: list[str] = []
+    spec = (emotion or "").strip() or "neutral"
     try:
         if not image:
             raise EmofaceError("no portrait given; upload a photo with a face, or use the example")
         speech_text = (say or "").strip() or None
         if not audio and not speech_text:
             raise EmofaceError("no speech given; upload or record audio, or type text to speak")
-        spec = emotion.strip() or "neutral"
+        name = _download_name(image)
         motion = MotionOptions(emotion=spec, intensity=float(intensity), mouth_gain=float(mouth_gain),
                                expression_gain=float(expression_gain), head_motion=float(head_motion),
                                blinks_per_minute=float(blinks), gaze=gaze, seed=int(seed))
         render = RenderOptions(max_side=int(max_side))
 
         def make(worker) -> pipeline.Result:
-            return pipeline.generate(image, audio if not speech_text else None, output=out / "talk.mp4",
-                                     say=speech_text, motion=motion, render=render, glb=out / "talk.glb",
+            return pipeline.generate(image, audio if not speech_text else None, output=out / f"{name}.mp4",
+                                     say=speech_text, motion=motion, render=render, glb=out / f"{name}.glb",
                                      motion_worker=worker, progress=hook)
 
         with warnings.catch_warnings(record=True) as caught:
@@ -111,11 +120,24 @@ def run_job(image: str | None, audio: str | None, say: str, emotion: str, intens
                 models.lost_worker()
                 res = make(None)
         said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-        save_track(res.track, out / "talk.csv")
+        save_track(res.track, out / f"{name}.csv")
     except EmofaceError as err:
-        return {"error": _name_uploads(str(err), image, audio)}
-    return {"video": str(res.path), "csv": str(out / "talk.csv"), "glb": str(out / "talk.glb"),
+        return {"error": _name_uploads(_page_message(err, spec), image, audio)}
+    return {"video": str(res.path), "csv": str(out / f"{name}.csv"), "glb": str(out / f"{name}.glb"),
             "warnings": [_name_uploads(w, image, audio) for w in said]}
+
+
+def _page_message(err: EmofaceError, emotion: str = "") -> str:
+    """``err`` in the page's words: each field by its label, and the emotion
+    by the widget that gave it, the table (keyframes, ``2.5:happy``) or the
+    menu (a bare label)."""
+    return err.named({**LABELS, "emotion": TIMELINE if ":" in emotion else LABELS["emotion"]})
+
+
+def _download_name(image: str) -> str:
+    """The name the downloads share: the portrait's, as uploaded (me.jpg
+    gives me.mp4, me.csv and me.glb), for each run has a folder of its own."""
+    return Path(image).stem.strip()[:100] or "talk"
 
 
 KEYFRAME_HEADERS = ["from (s)", "emotion", "intensity (0-1)"]
@@ -125,6 +147,7 @@ def keyframe_spec(rows: Any) -> str:
     """The ``--emotion`` keyframes of the page's table, e.g. ``0:neutral,
     2.5:happy@0.8``; empty when the table is. Rows left blank are skipped;
     an empty intensity takes the slider's."""
+    from ..drivers.emotion import parse_emotion
     from ..errors import OptionError
 
     if hasattr(rows, "values"):  # a pandas frame
@@ -136,14 +159,19 @@ def keyframe_spec(rows: Any) -> str:
         if all(blank):
             continue
         if blank[1]:
-            raise OptionError(f"emotion timeline, row {n}: no emotion; write one of {', '.join(EMOTIONS)}")
+            raise OptionError(f"{TIMELINE}, row {n}: no emotion; write one of {', '.join(EMOTIONS)}")
         try:
             at = 0.0 if blank[0] else float(start)
             mix = str(emotion).strip() + ("" if blank[2] else f"@{float(intensity):g}")
         except ValueError:
-            raise OptionError(f"emotion timeline, row {n}: 'from' is seconds and 'intensity' 0 to 1, "
+            raise OptionError(f"{TIMELINE}, row {n}: 'from' is seconds and 'intensity' 0 to 1, "
                               f"as numbers") from None
-        keys.append(f"{at:g}:{mix}")
+        key = f"{at:g}:{mix}"
+        try:  # each row alone, so that a mistake names its row (an empty intensity is the slider's, in range)
+            parse_emotion(key)
+        except OptionError as err:
+            raise OptionError(err.named({"emotion": f"{TIMELINE}, row {n}"})) from None
+        keys.append(key)
     return ", ".join(keys)
 
 
@@ -196,12 +224,10 @@ def build_app(data_dir: str | Path | None = None):
 
     def generate(image, audio, say, emotion, timeline, intensity, mouth_gain, expression_gain, head_motion,
                  blinks, gaze, seed, max_side, progress=gr.Progress()):
-        from ..errors import EmofaceError
-
         try:
             spec = keyframe_spec(timeline) or emotion
         except EmofaceError as err:
-            return None, None, None, f"**{ERROR_PREFIX.strip()}** {err}"
+            return None, None, None, f"**{ERROR_PREFIX.strip()}** {_page_message(err)}"
         _forget_old_jobs(folder)
         result = run_job(image, audio, say, spec, intensity, mouth_gain,
                          expression_gain, head_motion, blinks, gaze, seed, max_side, folder, progress, models)
@@ -228,7 +254,7 @@ def build_app(data_dir: str | Path | None = None):
                                  type="filepath", elem_id="speech")
                 say = gr.Textbox(label="...or text to speak", placeholder="Hello! Nice to meet you.",
                                  elem_id="say")
-                emotion = gr.Dropdown(list(EMOTIONS), value="happy", label="Emotion", elem_id="emotion")
+                emotion = gr.Dropdown(list(EMOTIONS), value="happy", label=LABELS["emotion"], elem_id="emotion")
                 # One row per change of emotion, eased in from its time on.
                 timeline = gr.Dataframe(value=[[None, "", None]] * 3, headers=KEYFRAME_HEADERS,
                                         datatype=["number", "str", "number"], type="array",
@@ -236,15 +262,15 @@ def build_app(data_dir: str | Path | None = None):
                                         interactive=True, elem_id="timeline",
                                         label="Emotion over time (optional; overrides the emotion): "
                                               "from which second, which emotion, how strong")
-                intensity = gr.Slider(0, 1, value=0.7, step=0.05, label="Intensity")
+                intensity = gr.Slider(0, 1, value=0.7, step=0.05, label=LABELS["intensity"])
                 with gr.Accordion("More", open=False):
-                    mouth_gain = gr.Slider(0, 2, value=1.0, step=0.05, label="Mouth gain")
-                    expression_gain = gr.Slider(0, 2, value=1.0, step=0.05, label="Expression gain")
-                    head_motion = gr.Slider(0, 2, value=1.0, step=0.05, label="Head motion")
-                    blinks = gr.Slider(0, 60, value=15, step=1, label="Blinks per minute")
-                    gaze = gr.Radio(["camera", "wander", "still"], value="camera", label="Gaze")
-                    seed = gr.Number(value=0, precision=0, label="Seed")
-                    max_side = gr.Slider(256, 1920, value=1024, step=16, label="Output size (longest side)")
+                    mouth_gain = gr.Slider(0, 2, value=1.0, step=0.05, label=LABELS["mouth_gain"])
+                    expression_gain = gr.Slider(0, 2, value=1.0, step=0.05, label=LABELS["expression_gain"])
+                    head_motion = gr.Slider(0, 2, value=1.0, step=0.05, label=LABELS["head_motion"])
+                    blinks = gr.Slider(0, 60, value=15, step=1, label=LABELS["blinks_per_minute"])
+                    gaze = gr.Radio(["camera", "wander", "still"], value="camera", label=LABELS["gaze"])
+                    seed = gr.Number(value=0, precision=0, label=LABELS["seed"])
+                    max_side = gr.Slider(256, 1920, value=1024, step=16, label=LABELS["max_side"])
                 go = gr.Button("Generate", variant="primary", elem_id="generate")
             with gr.Column():
                 status = gr.Markdown(elem_id="status")

