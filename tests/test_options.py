@@ -44,3 +44,21 @@ def test_render_options_bounds():
         RenderOptions(size=64)
     with pytest.raises(OptionError):
         RenderOptions(face=-1)
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"fps": "30"}, "--fps '30' is not a number"),
+    ({"seed": 1.5}, "--seed 1.5 is not a whole number"),
+    ({"head_motion": None}, "--head-motion None is not a number"),
+    ({"emotion": 5}, "--emotion 5 is not text"),
+    ({"max_side": True}, "--max-side True is not a whole number"),
+])
+def test_a_value_of_the_wrong_type_is_one_clear_line(values, message):
+    """JSON bodies and Python callers can send any type."""
+    with pytest.raises(OptionError) as err:
+        split(values, MotionOptions, RenderOptions)
+    assert str(err.value) == message
+
+
+def test_whole_numbers_are_numbers():
+    assert split({"fps": 30, "intensity": 1}, MotionOptions, RenderOptions)[0].fps == 30

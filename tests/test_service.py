@@ -117,6 +117,8 @@ def test_bad_requests_get_clear_answers(tmp_path, inputs):
         assert code == 422 and "unknown emotion 'joyous'" in body["detail"]
         code, body = srv.call("POST", "/v1/videos", {"options": '{"colour": 1}'}, inputs, key)
         assert code == 422 and "colour" in body["detail"]
+        code, body = srv.call("POST", "/v1/videos", {"options": '{"fps": "30"}'}, inputs, key)
+        assert code == 422 and body["detail"] == "fps '30' is not a number"
         assert srv.call("POST", "/v1/videos", {}, {"image": inputs["image"]}, key)[0] == 422
         # An oversized upload is refused from its headers, before its body is read.
         with socket.create_connection(("127.0.0.1", srv.port)) as sock:

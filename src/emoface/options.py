@@ -4,6 +4,8 @@ validation all read these dataclasses; unknown keys are errors."""
 from __future__ import annotations
 
 import dataclasses
+import functools
+import numbers
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -32,9 +34,18 @@ def _check_range(name: str, value: float, lo: float, hi: float) -> None:
 
 
 def _check_declared(options: Any) -> None:
-    """The ranges and choices that the fields of ``options`` declare."""
+    """The types, ranges and choices that the fields of ``options`` declare.
+    A JSON body or a Python caller can send any type: "30" for a number is
+    one clear line here, not a comparison failing deep inside."""
+    kinds = option_types(type(options))
     for f in fields(options):
         value = getattr(options, f.name)
+        kind = kinds[f.name]
+        wanted = {float: numbers.Real, int: numbers.Integral}.get(kind, kind)  # numpy's numbers too
+        if value is None and f.name in _nullable(type(options)):
+            continue
+        if not isinstance(value, wanted) or (isinstance(value, bool) and kind is not bool):
+            raise OptionError(Field(f.name), f" {value!r} is not {_KIND_WORDS.get(kind, kind.__name__)}")
         if "range" in f.metadata and value is not None:
             _check_range(f.name, value, *f.metadata["range"])
         if "choices" in f.metadata and value not in f.metadata["choices"]:
@@ -143,21 +154,36 @@ class RenderOptions:
             raise OptionError(Field("face"), f" {self.face} is negative; faces count from 0, left to right")
 
 
-def option_types(*classes: type) -> dict[str, type]:
-    """Each option's value type, for reading it from text (a flag, a CSV
-    cell, a query string): ``int | None`` reads as int."""
+_KIND_WORDS = {float: "a number", int: "a whole number", str: "text", bool: "true or false"}
+
+
+@functools.lru_cache(maxsize=None)
+def _types_of(cls: type) -> dict[str, type]:
     import types
     import typing
 
     kinds: dict[str, type] = {}
-    for cls in classes:
-        hints = typing.get_type_hints(cls)
-        for f in fields(cls):
-            kind = hints[f.name]
-            if isinstance(kind, types.UnionType):
-                kind = next(a for a in typing.get_args(kind) if a is not type(None))
-            kinds[f.name] = kind
+    hints = typing.get_type_hints(cls)
+    for f in fields(cls):
+        kind = hints[f.name]
+        if isinstance(kind, types.UnionType):
+            kind = next(a for a in typing.get_args(kind) if a is not type(None))
+        kinds[f.name] = kind
     return kinds
+
+
+@functools.lru_cache(maxsize=None)
+def _nullable(cls: type) -> frozenset[str]:
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    return frozenset(f.name for f in fields(cls) if type(None) in typing.get_args(hints[f.name]))
+
+
+def option_types(*classes: type) -> dict[str, type]:
+    """Each option's value type, for reading it from text (a flag, a CSV
+    cell, a query string): ``int | None`` reads as int."""
+    return {name: kind for cls in classes for name, kind in _types_of(cls).items()}
 
 
 def build(cls: type, values: dict[str, Any]) -> Any:
