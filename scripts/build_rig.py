@@ -26,19 +26,25 @@ Three stages, all reproducible (the data file never feeds back into the build):
    short list that makes the most renders read, within an anatomical cap
    on how far any vertex may move. A scale keeps the shape's form.
 
-Writes src/emoface/face/rig_data.npz (float16 fields, ~35 KB) and prints,
-per shape, the model's reading before and after.
+Writes src/emoface/face/rig_data.npz (float16 fields, ~35 KB) with a
+fingerprint of what the build's inputs do (:func:`fingerprint`, checked by
+tests/test_rig_data.py) and prints, per shape, the model's reading before and
+after.
 
 Run: make rig   (installs the `rig` extra, fetches the portraits of
 scripts/portraits.sh, rebuilds, then measures with benchmarks/rig_fidelity.py)
+     python scripts/build_rig.py --stamp   (only the fingerprint; see stamp())
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 import zipfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -48,7 +54,7 @@ from portraits import CACHE, PORTRAITS, load as load_portrait  # noqa: E402
 from emoface.face import regions as R  # noqa: E402
 from emoface.face.mesh import canonical_mesh  # noqa: E402
 from emoface.face.model import model_path  # noqa: E402
-from emoface.face.rig import build_digest, build_rig, mirror_map  # noqa: E402
+from emoface.face.rig import apply, build_rig, mirror_map  # noqa: E402
 from emoface.face.tracker import track_portrait  # noqa: E402
 from emoface.motion import ARKIT_NAMES, N_SHAPES  # noqa: E402
 from emoface.render.portrait import PortraitRenderer, mouth_span_triangles  # noqa: E402
@@ -88,6 +94,7 @@ SKIP = ("eyeLook", "eyeBlink", "tongueOut", "mouthClose")
 SIGMA_CM = 0.7  # width of a correction bump
 CENTRES = 24  # correction bumps per shape
 STEPS, LR, REG = 50, 0.04, 0.02
+SEEN_GAIN = 0.05  # how much better the renders must read to keep a calibration
 GAINS = (1.0, 1.25, 1.5, 1.8, 2.2, 2.6)
 # Farthest any vertex may move at 1.0 (cm); jawOpen is the jaw's full drop.
 # The lip shapes that the model reads only when the lips crumple into a
@@ -339,34 +346,172 @@ def fit_gains(rig: np.ndarray, faces: list[Portrait]) -> np.ndarray:
     return rig
 
 
+def tuning_faces(hand: np.ndarray, bs: Blendshapes) -> tuple[list[Portrait], list[np.ndarray]]:
+    """Stage 2's portraits, fitted with the hand-made rig, and the model's reading of each at rest."""
+    # Start from the hand-made rig, not from a previous data file: reproducible.
+    faces = [Portrait(p, hand) for p in portraits()]
+    return faces, [bs(f.rest) for f in faces]
+
+
+def stage2_field(k: int, hand: np.ndarray, verts: np.ndarray, bs: Blendshapes,
+                 faces: list[Portrait], base: list[np.ndarray]) -> np.ndarray:
+    """Stage 2 for shape k: the calibrated field, or the hand-made one where
+    the renders do not read the calibrated one better."""
+    name = ARKIT_NAMES[k]
+    field, before, after = calibrate(k, hand, verts, bs, faces, base)
+    # Keep the calibration only where the renders are *seen* to read better:
+    # a field tuned to the model alone can take odd shapes for nothing.
+    seen_hand, seen_cal = seen_rise(faces, k, hand[k]), seen_rise(faces, k, field)
+    keep = seen_cal >= seen_hand + SEEN_GAIN
+    print(f"{name:<20} model reading {before:+.2f} -> {after:+.2f}; renders read "
+          f"{seen_hand:+.2f} -> {seen_cal:+.2f}: {'calibrated' if keep else 'hand-made'}", flush=True)
+    return field if keep else hand[k]
+
+
+# The check of the shipped data file (tests/test_rig_data.py) recomputes, in
+# seconds, what the build's inputs *do* on the built-in portrait and compares
+# it with what they did when the file was built: a renderer, tracker,
+# hand-made field or setting that behaves differently fails it, an edited
+# comment or docstring does not. The real portraits and MediaPipe's model run
+# bare (LiteRT) are left to the slow test, which reruns stage 2 for a few shapes.
+
+#: Coefficient sets the hand-made rig is applied to: each shape at a weight
+#: of its own in every set (a permutation of 52 levels from 0.25 to 1), so a
+#: change to any field shows and no two changes cancel out in all four sets.
+CHECK_COEFFS = (0.25 + 0.75 * ((17 * np.arange(4)[:, None] + 29 * np.arange(N_SHAPES)) % N_SHAPES)
+                / (N_SHAPES - 1)).astype(np.float32)
+
+#: The parts of :func:`fingerprint`: what each covers, and how far it may
+#: drift (above the numeric noise of another CPU, below what moves the build).
+CHECK_PARTS: dict[str, tuple[str, float]] = {
+    "check_fields": ("the hand-made fields at fixed coefficients, cm (face/rig.py, mesh, regions)", 1e-3),
+    "check_fit": ("the built-in portrait's rest landmarks in the fit frame, px (tracker; crop, "
+                  "fit and removal of the photo's expression in render/portrait.py)", 0.1),
+    "check_fit_matrix": ("the fit of the canonical face to that portrait, px per cm", 0.01),
+    "check_penalty": ("the build's penalty of each hand-made field at gain 1 and the largest "
+                      "(implausible(), mouth_span_triangles)", 0.01),
+    "check_renders": ("the renders the build has the tracker read, as grey thumbnails of the face, "
+                      "0-255 (render/*, mouths.npz)", 1.0),
+    "check_settings": ("the build's settings (scripts/build_rig.py)", 0.0),
+}
+
+
+def settings() -> dict:
+    """The values the build runs with, beyond the code :func:`fingerprint` runs."""
+    return {"SUBSET": SUBSET.tolist(), "MODEL_NAMES": MODEL_NAMES, "SKIP": SKIP, "SIGMA_CM": SIGMA_CM,
+            "CENTRES": CENTRES, "STEPS": STEPS, "LR": LR, "REG": REG, "SEEN_GAIN": SEEN_GAIN,
+            "GAINS": GAINS, "CAP_CM": CAP_CM, "CAP_DEFAULT_CM": CAP_DEFAULT_CM, "NO_GAIN": NO_GAIN,
+            "OPENS": OPENS, "FOLD": FOLD, "TUNE": [p.file for p in TUNE]}
+
+
+def penalties(hand: np.ndarray, verts: np.ndarray) -> np.ndarray:
+    """:func:`implausible` of every hand-made field at gain 1 and the largest gain, (2, 52)."""
+    tris = canonical_mesh().triangles
+    return np.array([[implausible(g * hand[k], verts, tris, name.startswith(OPENS))
+                      for k, name in enumerate(ARKIT_NAMES)] for g in (1.0, GAINS[-1])])
+
+
+#: Side of the thumbnail each render's face is reduced to: cells of about
+#: 12 x 12 pixels, where a lid, an iris or the mouth drawn differently shows
+#: and the odd pixel that rounding flips (another CPU; 0.003 px of tracking
+#: noise moves a cell by under 0.7 grey levels) does not.
+THUMB = 16
+
+
+def render_thumbs(f: Portrait) -> np.ndarray:
+    """The renders the build has the tracker read (stages 2 and 3): at rest,
+    then each shape it scales alone at 1.0; grey, the face's box reduced to
+    THUMB x THUMB, (1 + n, THUMB, THUMB). The tracker's own scores of them are
+    no fingerprint: a thousandth of a pixel moves them by up to 0.3."""
+    x0, y0, x1, y1 = f.face.bbox
+    pad = 0.15 * (x1 - x0)
+    box = np.s_[int(max(y0 - pad, 0)):int(y1 + pad), int(max(x0 - pad, 0)):int(x1 + pad)]
+    shapes = [k for k, name in enumerate(ARKIT_NAMES) if not name.startswith(NO_GAIN)]
+    coeffs = np.zeros((1 + len(shapes), N_SHAPES), np.float32)
+    coeffs[np.arange(1, len(coeffs)), shapes] = 1.0
+    grey = [cv2.cvtColor(f.r.render(c, np.zeros(6, np.float32))[box], cv2.COLOR_RGB2GRAY) for c in coeffs]
+    return np.array([cv2.resize(g.astype(np.float32), (THUMB, THUMB), interpolation=cv2.INTER_AREA)
+                     for g in grey])
+
+
+def fingerprint() -> dict[str, np.ndarray]:
+    """What the build's inputs do, the parts of :data:`CHECK_PARTS`: the
+    hand-made rig, and the built-in portrait (no download) fitted, rendered
+    and read as stages 2 and 3 do."""
+    verts = canonical_mesh().vertices.astype(np.float64)
+    hand = build_rig(verts).astype(np.float64)
+    face = Portrait(load_portrait(TUNE[0]), hand)
+    return {"check_fields": np.array([apply(hand, c) for c in CHECK_COEFFS], np.float32),
+            "check_fit": face.rest.astype(np.float32),
+            "check_fit_matrix": face.m.astype(np.float32),
+            "check_penalty": penalties(hand, verts).astype(np.float32),
+            "check_renders": render_thumbs(face).astype(np.float16),
+            "check_settings": np.array(json.dumps(settings(), sort_keys=True))}
+
+
+def check_mismatches(recorded: dict[str, np.ndarray], now: dict[str, np.ndarray]) -> list[str]:
+    """One line per part of the fingerprint that differs beyond its tolerance;
+    empty when the data file is what this code would build."""
+    off = []
+    for key, (what, tol) in CHECK_PARTS.items():
+        if key not in recorded:
+            off.append(f"{key}: not recorded ({what})")
+        elif key == "check_settings":
+            was, is_ = json.loads(str(recorded[key])), json.loads(str(now[key]))
+            changed = sorted(k for k in was.keys() | is_.keys() if was.get(k) != is_.get(k))
+            if changed:
+                off.append(f"{key}: {', '.join(changed)} changed ({what})")
+        else:
+            a, b = np.asarray(recorded[key], np.float64), np.asarray(now[key], np.float64)
+            if a.shape != b.shape:
+                off.append(f"{key}: shape {a.shape} is now {b.shape} ({what})")
+            elif not np.allclose(a, b, rtol=0, atol=tol, equal_nan=True):
+                off.append(f"{key}: off by up to {np.nanmax(np.abs(a - b)):.3g}, "
+                           f"tolerance {tol:g} ({what})")
+    return off
+
+
+def save(path: Path, rig: np.ndarray, portrait_ids: np.ndarray) -> None:
+    """Write the data file: the fields (float16), their names, the portraits
+    they were fitted on, and the fingerprint of the code that built them."""
+    np.savez_compressed(path, rig=np.asarray(rig).astype(np.float16), names=np.array(ARKIT_NAMES),
+                        portraits=np.asarray(portrait_ids), **fingerprint())
+
+
+def stamp(path: Path) -> None:
+    """Give an existing data file the fingerprint of this code, its fields
+    untouched (a file from before the fingerprint, or from before a new
+    part of it). Never to quiet the check after the code changed: the
+    fields would then be stale without a word; run the build."""
+    with np.load(path) as data:
+        if tuple(data["names"]) != ARKIT_NAMES:
+            sys.exit(f"{path}: built for other shapes; run the build")
+        rig, portrait_ids = data["rig"], data["portraits"]
+    save(path, rig, portrait_ids)
+    print(f"stamped {path} with this code's fingerprint")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--stamp", action="store_true",
+                        help="only record this code's fingerprint in the existing data file (see stamp())")
+    if parser.parse_args().stamp:
+        return stamp(OUT)
     verts = canonical_mesh().vertices.astype(np.float64)
     hand = build_rig(verts).astype(np.float64)
     bs = Blendshapes()
-    # Start from the hand-made rig, not from a previous data file: reproducible.
-    faces = [Portrait(p, hand) for p in portraits()]
-    base = [bs(f.rest) for f in faces]
+    faces, base = tuning_faces(hand, bs)
     rig = hand.copy()
     mirror = mirror_map(verts)
     for k, name in enumerate(ARKIT_NAMES):
         if name.startswith(SKIP) or name.endswith("Right"):
             continue
-        field, before, after = calibrate(k, hand, verts, bs, faces, base)
-        # Keep the calibration only where the renders are *seen* to read better:
-        # a field tuned to the model alone can take odd shapes for nothing.
-        seen_hand, seen_cal = seen_rise(faces, k, hand[k]), seen_rise(faces, k, field)
-        keep = seen_cal >= seen_hand + 0.05
-        if keep:
-            rig[k] = field
-        print(f"{name:<20} model reading {before:+.2f} -> {after:+.2f}; renders read "
-              f"{seen_hand:+.2f} -> {seen_cal:+.2f}: {'calibrated' if keep else 'hand-made'}", flush=True)
+        rig[k] = stage2_field(k, hand, verts, bs, faces, base)
         if name.endswith("Left"):
             twin = name[:-4] + "Right"
             rig[ARKIT_NAMES.index(twin)] = rig[k][mirror] * np.array([-1, 1, 1])
     fit_gains(rig, faces)
-    # What it was built from: tests/test_rig_data.py fails when the code changes and this file does not.
-    np.savez_compressed(OUT, rig=rig.astype(np.float16), names=np.array(ARKIT_NAMES),
-                        code=np.array(build_digest(ROOT)), portraits=np.array(portrait_digests()))
+    save(OUT, rig, np.array(portrait_digests()))
     print(f"wrote {OUT} ({OUT.stat().st_size // 1024} KB) from {len(faces)} portraits")
 
 
