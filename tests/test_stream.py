@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -208,3 +209,29 @@ def test_example_client_streams_a_wav_and_prints_latency(server, tmp_path, speec
     bad = subprocess.run([sys.executable, str(ROOT / "examples" / "stream_client.py"), str(tmp_path / "nope.wav"),
                           "--url", server.url], capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "nope.wav" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_client_that_dies_mid_stream_leaves_the_server_serving(server, speeches):
+    """A browser tab closed or a process killed mid-sentence sends no close
+    frame: the server must drop that stream and go on with the next."""
+    import base64
+    import os
+    import socket
+    import struct
+
+    data = _pcm(speeches[0].audio)[:16000]
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall((f"GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nX-API-Key: sesame\r\n\r\n").encode())
+        assert sock.recv(1024).startswith(b"HTTP/1.1 101")
+        mask = os.urandom(4)
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+        sock.sendall(struct.pack("!BBH", 0x82, 0x80 | 126, len(payload)) + mask + payload)
+        # ... and the client is gone: no close frame, the socket just ends.
+    time.sleep(0.5)
+    assert server.proc.poll() is None
+    chunks = [_pcm(speeches[2].audio)[i:i + 1600] for i in range(0, 16000, 1600)]
+    replies, code, _ = asyncio.run(_talk(server.url.replace("http", "ws") + "/v1/stream",
+                                         chunks + [json.dumps({"end": True})], {"X-API-Key": "sesame"}))
+    assert code == 1000 and sum(len(r.get("frames", [])) for r in replies) == 12  # 0.5 s at 25 fps
