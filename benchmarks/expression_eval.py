@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import judges  # noqa: E402
 from portraits import PORTRAITS, load  # noqa: E402
 
-from emoface.drivers.emotion import label_expression  # noqa: E402
+from emoface.drivers.emotion import eased_expression, recipe_vector  # noqa: E402
 from emoface.media.audio import Speech, load_audio  # noqa: E402
 from emoface.motion import MotionTrack  # noqa: E402
 from emoface.options import EMOTIONS, MotionOptions, RenderOptions  # noqa: E402
@@ -56,7 +56,7 @@ def speech_track() -> MotionTrack:
 
 
 def with_emotion(track: MotionTrack, emotion: str, intensity: float) -> MotionTrack:
-    ex = label_expression(emotion, intensity, len(track), track.fps)
+    ex = eased_expression(recipe_vector(emotion), intensity, len(track), track.fps)
     return MotionTrack.from_layers(track.fps, track.layers["mouth"], track.layers["eyes"], ex, track.pose)
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 
-from emoface.drivers.emotion import RECIPES, label_expression
-from emoface.drivers.eyes import blink_layer, blink_times
+from emoface.drivers.emotion import RECIPES, eased_expression, recipe_vector
+from emoface.drivers.eyes import blink_curve, blink_times
 from emoface.drivers.features import speech_level
 from emoface.drivers.head import speech_head
 from emoface.motion import Blendshape
@@ -18,10 +18,14 @@ def test_blinks_are_human_paced_and_seeded():
     assert 100 < len(t) < 200  # about 15 a minute
     assert np.diff(t).min() >= 1.0
     np.testing.assert_array_equal(t, blink_times(600, 15, seed=4))
-    layer = blink_layer(10, 250, 25, 15, 4)
-    assert layer[:, Blendshape.EYE_BLINK_LEFT].max() == 1.0
-    assert (layer[:, Blendshape.EYE_BLINK_LEFT] > 0.5).mean() < 0.1  # eyes mostly open
-    assert blink_layer(10, 250, 25, 0, 4).max() == 0
+    curve = blink_curve(blink_times(10, 15, seed=4), 250, 25)
+    assert curve.max() == 1.0
+    assert (curve > 0.5).mean() < 0.1  # eyes mostly open
+    assert blink_curve(blink_times(10, 0, seed=4), 250, 25).max() == 0
+
+
+def label_expression(emotion, intensity, frames, fps):
+    return eased_expression(recipe_vector(emotion), intensity, frames, fps)
 
 
 def test_emotions_move_the_expected_channels():

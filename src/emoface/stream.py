@@ -140,10 +140,6 @@ class StreamSession:
         """Seconds of audio received."""
         return self._phones.now
 
-    @property
-    def frames_sent(self) -> int:
-        return self._sent
-
     @_named_as_sent
     def set_emotion(self, emotion: str, intensity: float | None = None) -> None:
         """From the next frame on, ease into ``emotion`` (a label or a

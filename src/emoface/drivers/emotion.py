@@ -71,12 +71,6 @@ def recipe_vector(emotion: str) -> np.ndarray:
     return out
 
 
-def label_expression(emotion: str, intensity: float, frames: int, fps: float,
-                     ease_seconds: float = 0.4) -> np.ndarray:
-    """Expression layer (frames, 52): ``emotion`` at ``intensity``, eased in."""
-    return eased_expression(recipe_vector(emotion), intensity, frames, fps, ease_seconds)
-
-
 def eased_expression(coeffs: np.ndarray, intensity: float, frames: int, fps: float,
                      ease_seconds: float = 0.4) -> np.ndarray:
     """Expression layer (frames, 52): coefficients (52,) at ``intensity``,

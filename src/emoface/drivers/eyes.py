@@ -64,16 +64,6 @@ def blink_curve(times: np.ndarray, frames: int, fps: float) -> np.ndarray:
     return out
 
 
-def blink_layer(duration: float, frames: int, fps: float, per_minute: float,
-                seed: int) -> np.ndarray:
-    """Eyes layer (frames, 52) with both lids blinking together."""
-    layer = np.zeros((frames, N_SHAPES), np.float32)
-    curve = blink_curve(blink_times(duration, per_minute, seed), frames, fps)
-    for n in ("eyeBlinkLeft", "eyeBlinkRight"):
-        layer[:, ARKIT_NAMES.index(n)] = curve
-    return layer
-
-
 def eyes_layer(duration: float, level: np.ndarray, fps: float, per_minute: float, seed: int,
                gaze: str = "camera") -> np.ndarray:
     """Eyes layer (frames, 52): gaze (drivers.gaze) and blinks, together.

@@ -71,8 +71,3 @@ class MeshPreview:
         covered = ids >= 0
         out[covered] = np.clip(face[covered] * shade[covered][:, None], 0, 255).astype(np.uint8)
         return out
-
-
-def preview_frames(track: MotionTrack, preview: MeshPreview):
-    for c, p in zip(track.coefficients, track.pose):
-        yield preview.frame(c, p)

@@ -28,14 +28,3 @@ FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365
 CHIN = 152
 NOSE_TIP = 1
 FOREHEAD = 10
-
-
-def mouth_inner_polygon() -> tuple[int, ...]:
-    """Inner lip contour as a closed polygon: upper left-to-right, lower back."""
-    return LIPS_UPPER_INNER + tuple(reversed(LIPS_LOWER_INNER[1:-1]))
-
-
-def eye_polygon(side: str) -> tuple[int, ...]:
-    """Eye opening contour, ``side`` 'left' or 'right'."""
-    up, lo = (LEFT_EYE_UPPER, LEFT_EYE_LOWER) if side == "left" else (RIGHT_EYE_UPPER, RIGHT_EYE_LOWER)
-    return up + tuple(reversed(lo[1:-1]))
