@@ -9,8 +9,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..motion import MotionTrack
-
 _LIGHT = np.array([0.3, 0.35, 1.0]) / np.linalg.norm([0.3, 0.35, 1.0])
 _SKIN = np.array([219, 173, 148], np.uint8)
 
