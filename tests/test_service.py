@@ -404,3 +404,14 @@ def test_a_job_failing_after_acceptance_names_the_fields_as_sent(tmp_path, input
         assert job["state"] == "failed" and "emotion" in job["error"] and "--" not in job["error"], job
     finally:
         srv.stop()
+
+
+def test_service_options_are_checked_where_they_are_declared():
+    from emoface.app.service import ServiceOptions
+    from emoface.errors import OptionError
+
+    with pytest.raises(OptionError, match="workers -1 is out of range"):
+        ServiceOptions(workers=-1)
+    with pytest.raises(OptionError, match="max-upload-mb 0 is out of range"):
+        ServiceOptions(max_upload_mb=0)
+    assert ServiceOptions(data_dir="jobs").data_dir == Path("jobs")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EmofaceError, OptionError
+from .app.settings import ServiceOptions
 from .options import MotionOptions, RenderOptions, option_types
 
 DEMO_TEXT = ("Hello! I am a portrait that learned to talk. "
@@ -150,15 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("serve", parents=[common], help="the REST service: jobs that survive a restart")
     v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     v.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    v.add_argument("--data-dir", dest="data_dir", type=Path, default=Path("emoface-data"),
-                   help="where jobs, inputs and results live (default: ./emoface-data)")
-    v.add_argument("--workers", type=int, default=1, help="jobs rendered at once (default: 1)")
-    v.add_argument("--api-key", dest="api_key", help="require this key (X-API-Key header); "
-                   "default: $EMOFACE_API_KEY, or none")
-    v.add_argument("--max-queue", dest="max_queue", type=int, default=100, help="queued jobs before 429")
-    v.add_argument("--max-upload-mb", dest="max_upload_mb", type=float, default=50.0, help="largest upload")
-    v.add_argument("--max-audio-seconds", dest="max_audio_seconds", type=float, default=300.0,
-                   help="longest speech a job may have")
+    _add_options(v, ServiceOptions)
 
     u = sub.add_parser("dub", parents=[common], help="re-sync the lips of a talking-head video to new speech")
     u.add_argument("--video", type=Path, required=True, help="video of a person talking (mp4, mov, mkv, webm, avi)")
@@ -213,17 +206,17 @@ def _run(argv: list[str] | None) -> int:
         elif ns.command == "serve":
             import os
 
-            from .app.service import ServiceOptions, serve
+            from .app.service import serve
 
-            if ns.workers < 0 or ns.max_queue < 1 or ns.max_upload_mb <= 0:
-                raise OptionError("--workers must be 0 or more, --max-queue 1 or more, --max-upload-mb above 0")
-            key = ns.api_key or os.environ.get("EMOFACE_API_KEY") or None
+            if ns.api_key is None:
+                ns.api_key = os.environ.get("EMOFACE_API_KEY") or None
+            opts = _options(ns, ServiceOptions)
+            key = opts.api_key
             if key is None and ns.host not in ("127.0.0.1", "localhost", "::1"):
                 print(f"emoface: warning: serving on {ns.host} without an API key: anyone who can reach this "
                       "machine can use it; give --api-key or set EMOFACE_API_KEY", file=sys.stderr)
             print(f"emoface: serving the API on http://{ns.host}:{ns.port} (docs at /docs)", file=sys.stderr)
-            serve(ServiceOptions(ns.data_dir, ns.workers, key, ns.max_queue, ns.max_upload_mb,
-                                 ns.max_audio_seconds), ns.host, ns.port)
+            serve(opts, ns.host, ns.port)
             return 0
         elif ns.command == "batch":
             return _batch(ns, bar)

@@ -22,18 +22,18 @@ LIPSYNC_MODES = ("auto", "phonetic", "acoustic")
 DERIVED_EMOTIONS = ("from-text", "auto")
 
 
-def _opt(default: Any, help: str, **meta: Any) -> Any:  # noqa: A002 - argparse's word
+def option(default: Any, help: str, **meta: Any) -> Any:  # noqa: A002 - argparse's word
     """An option's field. ``range=(lo, hi)`` and ``choices=`` are checked by
-    :func:`_check_declared` and published as CLI choices and in the API schema."""
+    :func:`check_declared` and published as CLI choices and in the API schema."""
     return field(default=default, metadata={"help": help, **meta})
 
 
-def _check_range(name: str, value: float, lo: float, hi: float) -> None:
+def check_range(name: str, value: float, lo: float, hi: float) -> None:
     if not (lo <= value <= hi):
         raise OptionError(Field(name), f" {value:g} is out of range; use {lo:g} to {hi:g}")
 
 
-def _check_declared(options: Any) -> None:
+def check_declared(options: Any) -> None:
     """The types, ranges and choices that the fields of ``options`` declare.
     A JSON body or a Python caller can send any type: "30" for a number is
     one clear line here, not a comparison failing deep inside."""
@@ -47,7 +47,7 @@ def _check_declared(options: Any) -> None:
         if not isinstance(value, wanted) or (isinstance(value, bool) and kind is not bool):
             raise OptionError(Field(f.name), f" {value!r} is not {_KIND_WORDS.get(kind, kind.__name__)}")
         if "range" in f.metadata and value is not None:
-            _check_range(f.name, value, *f.metadata["range"])
+            check_range(f.name, value, *f.metadata["range"])
         if "choices" in f.metadata and value not in f.metadata["choices"]:
             raise OptionError(Field(f.name), f" {value!r} is unknown; use one of "
                               f"{', '.join(f.metadata['choices'])}")
@@ -57,51 +57,51 @@ def _check_declared(options: Any) -> None:
 class MotionOptions:
     """How speech (and labels) become a MotionTrack."""
 
-    fps: float = _opt(25.0, "frames per second of the motion and video (24-60)", range=FPS_RANGE)
-    lipsync: str = _opt("auto", "mouth from phones (phonetic), from the spectrum for any language "
+    fps: float = option(25.0, "frames per second of the motion and video (24-60)", range=FPS_RANGE)
+    lipsync: str = option("auto", "mouth from phones (phonetic), from the spectrum for any language "
                                 "(acoustic), or phonetic unless recognition looks unreliable (auto)",
                        choices=LIPSYNC_MODES)
-    articulation: float = _opt(1.0, "scale of mouth movement: 0.5 mumbled, 1 natural, 1.5 exaggerated (0-2)",
+    articulation: float = option(1.0, "scale of mouth movement: 0.5 mumbled, 1 natural, 1.5 exaggerated (0-2)",
                                range=(0.0, 2.0))
-    emotion: str = _opt("neutral", "emotion: a label (" + ", ".join(EMOTIONS) + "), a mixture "
+    emotion: str = option("neutral", "emotion: a label (" + ", ".join(EMOTIONS) + "), a mixture "
                         "(happy@0.6+surprised@0.3), keyframes (0:neutral, 2.5:happy@0.8, 6:sad@0.5) "
                         "or a .json timeline; from-text: the spoken words set it, sentence by sentence; auto: the "
                         "voice's pitch, loudness and pace set it, phrase by phrase")
-    intensity: float = _opt(0.7, "emotion intensity, 0 (none) to 1 (full), for emotions given without @",
+    intensity: float = option(0.7, "emotion intensity, 0 (none) to 1 (full), for emotions given without @",
                             range=(0.0, 1.0))
-    emotion_ease: float = _opt(0.4, "seconds each change of emotion takes (0-5)", range=(0.0, 5.0))
-    emotion_text: str | None = _opt(None, "the emotion in words, e.g. \"nervous at first, then relieved\" "
+    emotion_ease: float = option(0.4, "seconds each change of emotion takes (0-5)", range=(0.0, 5.0))
+    emotion_text: str | None = option(None, "the emotion in words, e.g. \"nervous at first, then relieved\" "
                                           "(instead of --emotion; its words set the intensity)")
-    head_motion: float = _opt(1.0, "scale of head motion, whatever its source, 0 = still head (0-2)",
+    head_motion: float = option(1.0, "scale of head motion, whatever its source, 0 = still head (0-2)",
                               range=(0.0, 2.0))
-    blinks_per_minute: float = _opt(15.0, "average blink rate, 0 = never blink (0-60)", range=(0.0, 60.0))
-    gaze: str = _opt("camera", "eyes: hold the camera with small saccades and glances away at "
+    blinks_per_minute: float = option(15.0, "average blink rate, 0 = never blink (0-60)", range=(0.0, 60.0))
+    gaze: str = option("camera", "eyes: hold the camera with small saccades and glances away at "
                                "pauses (camera), look around more (wander), or keep still (still)",
                        choices=GAZE_MODES)
-    seed: int = _opt(0, "random seed for blinks, head sway and the --say voice (same seed, same result)")
-    max_audio_seconds: float = _opt(600.0, "refuse audio longer than this many seconds", range=(1.0, 24 * 3600.0))
-    mouth_from: str | None = _opt(None, "mouth source: speech (lip sync), a video, a track "
+    seed: int = option(0, "random seed for blinks, head sway and the --say voice (same seed, same result)")
+    max_audio_seconds: float = option(600.0, "refuse audio longer than this many seconds", range=(1.0, 24 * 3600.0))
+    mouth_from: str | None = option(None, "mouth source: speech (lip sync), a video, a track "
                                         "(.csv/.json/.npz) or none (default: auto, lip sync)", source=True)
-    eyes_from: str | None = _opt(None, "eyes source: blink (the blink model), a video, a track or none "
+    eyes_from: str | None = option(None, "eyes source: blink (the blink model), a video, a track or none "
                                        "(default: auto, the blink model)",
                                  source=True)
-    expression_from: str | None = _opt(None, "expression source: label (--emotion), a photo or a video "
+    expression_from: str | None = option(None, "expression source: label (--emotion), a photo or a video "
                                              "of anyone, a track or none (default: auto, --emotion)", source=True)
-    pose_from: str | None = _opt(None, "head pose source: speech (speech rhythm), a video, a track or none "
+    pose_from: str | None = option(None, "head pose source: speech (speech rhythm), a video, a track or none "
                                      "(default: auto, speech rhythm)",
                                  source=True)
-    motion_mode: str = _opt("relative", "how a driving video or track moves the portrait: as changes from "
+    motion_mode: str = option("relative", "how a driving video or track moves the portrait: as changes from "
                                         "the driver's reference frame onto the portrait's own pose and "
                                         "expression (relative), or as the face to show, for tracks made "
                                         "for 3D rigs (absolute)", choices=MOTION_MODES)
-    driver_reference: str = _opt("first", "the driver's frame that matches the portrait: a frame number "
+    driver_reference: str = option("first", "the driver's frame that matches the portrait: a frame number "
                                            "(0 is the first), first or neutral (its most neutral frame)")
-    mouth_gain: float = _opt(1.0, "scale of the mouth layer, whatever its source (0-2)", range=(0.0, 2.0))
-    expression_gain: float = _opt(1.0, "scale of the expression layer, whatever its source (0-2)",
+    mouth_gain: float = option(1.0, "scale of the mouth layer, whatever its source (0-2)", range=(0.0, 2.0))
+    expression_gain: float = option(1.0, "scale of the expression layer, whatever its source (0-2)",
                                   range=(0.0, 2.0))
 
     def __post_init__(self) -> None:
-        _check_declared(self)
+        check_declared(self)
         if self.emotion_text is not None:
             if self.emotion != "neutral":
                 raise OptionError("give ", Field("emotion"), " or ", Field("emotion_text"), ", not both")
@@ -142,14 +142,14 @@ class MotionOptions:
 class RenderOptions:
     """How a MotionTrack becomes a video of a portrait."""
 
-    size: int = _opt(512, "working resolution of the face crop in pixels (128-1024)", range=(128, 1024))
-    face: int | None = _opt(None, "which face to animate, 0 = leftmost; default the largest")
-    face_model: str | None = _opt(None, "path to face_landmarker.task (default: bundled)")
-    max_side: int = _opt(1920, "longest side of the output video in pixels (256-4096)", range=(256, 4096))
-    crf: int = _opt(18, "H.264 quality, 0 (lossless) to 51 (worst)", range=(0, 51))
+    size: int = option(512, "working resolution of the face crop in pixels (128-1024)", range=(128, 1024))
+    face: int | None = option(None, "which face to animate, 0 = leftmost; default the largest")
+    face_model: str | None = option(None, "path to face_landmarker.task (default: bundled)")
+    max_side: int = option(1920, "longest side of the output video in pixels (256-4096)", range=(256, 4096))
+    crf: int = option(18, "H.264 quality, 0 (lossless) to 51 (worst)", range=(0, 51))
 
     def __post_init__(self) -> None:
-        _check_declared(self)
+        check_declared(self)
         if self.face is not None and self.face < 0:
             raise OptionError(Field("face"), f" {self.face} is negative; faces count from 0, left to right")
 
@@ -205,4 +205,5 @@ def split(values: dict[str, Any], *classes: type) -> list[Any]:
     return [c(**{k: v for k, v in values.items() if k in n}) for c, n in zip(classes, names)]
 
 
-__all__ = ["EMOTIONS", "MotionOptions", "RenderOptions", "build", "option_types", "split", "dataclasses"]
+__all__ = ["EMOTIONS", "MotionOptions", "RenderOptions", "build", "check_declared", "check_range", "option", "option_types",
+           "split", "dataclasses"]

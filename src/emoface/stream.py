@@ -36,7 +36,7 @@ from .drivers.lipsync.phones import Phone, arpabet_segments
 from .drivers.lipsync.sphinx import RATE, PhoneStream, pcm16
 from .errors import EmofaceError, OptionError
 from .motion import ARKIT_NAMES, combine
-from .options import DERIVED_EMOTIONS, EMOTIONS, MotionOptions, _check_range, build, option_types
+from .options import DERIVED_EMOTIONS, EMOTIONS, MotionOptions, check_range, build, option_types
 
 LOOKAHEAD_RANGE = (0.06, 0.5)  # under 60 ms the loudness of a 25 fps frame is not in yet
 _CONTEXT_S = 0.6  # mouth frames decided before the newest ones, for coarticulation
@@ -90,7 +90,7 @@ class Frames:
 
 def check_stream_options(opts: MotionOptions, lookahead: float) -> None:
     """Refuse the options a live stream cannot honour, with what to do."""
-    _check_range("lookahead", lookahead, *LOOKAHEAD_RANGE)
+    check_range("lookahead", lookahead, *LOOKAHEAD_RANGE)
     if opts.lipsync == "acoustic":
         raise OptionError("lipsync acoustic is not available in a stream; use phonetic (the default)")
     if opts.emotion in DERIVED_EMOTIONS or opts.emotion_text is not None:
@@ -145,7 +145,7 @@ class StreamSession:
         """From the next frame on, ease into ``emotion`` (a label or a
         mixture such as ``happy@0.6+surprised@0.3``)."""
         intensity = self.opts.intensity if intensity is None else float(intensity)
-        _check_range("intensity", intensity, 0.0, 1.0)
+        check_range("intensity", intensity, 0.0, 1.0)
         if not isinstance(emotion, str) or not _MIXTURE.fullmatch(emotion.strip()):
             raise OptionError(f"emotion {emotion!r} is not a label or a mixture; use one of "
                               f"{', '.join(EMOTIONS)}, or a mixture such as happy@0.6+surprised@0.3")

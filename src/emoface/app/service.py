@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import shutil
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,19 +33,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from . import api_docs
 
 from .jobs import FORM_NAMES, STATES, JobStore, Workers  # noqa: F401 - STATES is part of the API
-
-
-@dataclass(frozen=True)
-class ServiceOptions:
-    """Limits and set-up of one server."""
-
-    data_dir: Path
-    workers: int = 1
-    api_key: str | None = None
-    max_queue: int = 100
-    max_upload_mb: float = 50.0
-    max_audio_seconds: float = 300.0
-    keep_hours: float = 24.0
+from .settings import ServiceOptions
 
 
 def build_service(opts: ServiceOptions):
