@@ -235,3 +235,19 @@ def test_a_client_that_dies_mid_stream_leaves_the_server_serving(server, speeche
     replies, code, _ = asyncio.run(_talk(server.url.replace("http", "ws") + "/v1/stream",
                                          chunks + [json.dumps({"end": True})], {"X-API-Key": "sesame"}))
     assert code == 1000 and sum(len(r.get("frames", [])) for r in replies) == 12  # 0.5 s at 25 fps
+
+
+def test_misuse_raises_emofaces_own_errors():
+    from emoface.errors import InputError, UsageError
+    from emoface.motion import combine, layer_mask
+
+    s = StreamSession()
+    with pytest.raises(InputError, match="whole 16-bit samples"):
+        s.feed(b"\x00" * 3)
+    s.end()
+    with pytest.raises(UsageError, match="the stream has ended"):
+        s.feed(b"\x00\x00")
+    with pytest.raises(OptionError, match="unknown layer"):
+        layer_mask("hair")
+    with pytest.raises(InputError, match="share shape"):
+        combine(np.zeros((3, 52)), np.zeros((4, 52)), np.zeros((3, 52)))

@@ -67,3 +67,7 @@ class ModelError(EmofaceError):
 
 class OutputError(EmofaceError):
     """The output path cannot be written."""
+
+
+class UsageError(EmofaceError):
+    """The API was used out of order: a live stream fed after its end."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .easing import smoothstep
-from .errors import InputError
+from .errors import InputError, OptionError
 
 SCHEMA_VERSION = 1
 
@@ -81,7 +81,7 @@ LAYER_OF: dict[str, str] = {n: _owner(n) for n in ARKIT_NAMES}
 def layer_mask(layer: str) -> np.ndarray:
     """Boolean mask (52,) of the channels ``layer`` may write."""
     if layer not in LAYERS:
-        raise ValueError(f"unknown layer {layer!r}; use one of {', '.join(LAYERS)}")
+        raise OptionError(f"unknown layer {layer!r}; use one of {', '.join(LAYERS)}")
     names = {n for n, owner in LAYER_OF.items() if owner == layer}
     if layer == "expression":
         names |= set(SHARED_MOUTH) | EXPRESSIVE_EXTRA
@@ -190,7 +190,7 @@ def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray,
     layers = [np.asarray(a, dtype=np.float32) for a in (mouth, eyes, expression)]
     shapes = {a.shape for a in layers}
     if len(shapes) != 1 or layers[0].ndim != 2 or layers[0].shape[1] != N_SHAPES:
-        raise ValueError(f"layers must share shape (T, {N_SHAPES}); got {sorted(shapes)}")
+        raise InputError(f"layers must share shape (T, {N_SHAPES}); got {sorted(shapes)}")
     m, e, x = (np.where(layer_mask(name), a, 0.0)
                for name, a in zip(LAYERS, layers))
     x = x.copy()

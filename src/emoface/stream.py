@@ -34,7 +34,7 @@ from .drivers.head import head_pose, idle_head
 from .drivers.lipsync import phonetic_mouth
 from .drivers.lipsync.phones import Phone, arpabet_segments
 from .drivers.lipsync.sphinx import RATE, PhoneStream, pcm16
-from .errors import EmofaceError, OptionError
+from .errors import EmofaceError, InputError, OptionError, UsageError
 from .motion import ARKIT_NAMES, combine
 from .options import DERIVED_EMOTIONS, EMOTIONS, MotionOptions, check_range, build, option_types
 
@@ -183,9 +183,9 @@ class StreamSession:
     def _take(self, pcm: bytes) -> float:
         """Audio in: kept, recognised, its loudness measured; its seconds."""
         if self._ended:
-            raise RuntimeError("the stream has ended")
+            raise UsageError("the stream has ended; start a new StreamSession")
         if len(pcm) % 2:
-            raise ValueError("PCM chunks hold whole 16-bit samples; got an odd number of bytes")
+            raise InputError("PCM chunks hold whole 16-bit samples; got an odd number of bytes")
         if not pcm:  # microphones and speech engines send empty buffers at start and end
             return 0.0
         samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0

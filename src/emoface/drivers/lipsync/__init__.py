@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...errors import OptionError
 from ...progress import Progress, quiet
 from .acoustic import acoustic_mouth
 from ..features import frame_times
@@ -97,7 +98,7 @@ def lipsync(signal: np.ndarray, rate: int, fps: float, level: np.ndarray, *,
     articulation : scale of mouth movement (1 = natural)
     """
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}")
+        raise OptionError(f"lip-sync mode {mode!r}: use one of {', '.join(MODES)}")
     if mode == "acoustic":
         return LipSync(acoustic_mouth(signal, rate, fps, level) * articulation, "acoustic",
                        reason="asked for")
