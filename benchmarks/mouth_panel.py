@@ -3,10 +3,15 @@ openings, mixed (docs/panels/mouths.png, the key apart; benchmarks/panel.py).
 
 Real mouths: frames of two clips the mouth bank was not built from (cap12's
 webcam speaker; PsychoPy's test movie, a bearded man). Renders: portraits the
-bank has never seen (Grace Hopper, Audrey Hepburn, Joe Biden, and the
-bearded man's first frame) with the jaw at 0.2-0.8.
+bank has never seen (Grace Hopper, Audrey Hepburn, the
+bearded man's first frame, a man smiling with his teeth) with the jaw at
+0.15-0.85.
 
-Run: .venv/bin/python benchmarks/mouth_panel.py  (after scripts/portraits.sh)
+With ``--sheet``: a contact sheet instead (docs/images/mouth_openings.png):
+each portrait's mouth at jawOpen 0.2, 0.5 and 0.8, beside real mouths whose
+jaw the tracker reads at the same openings (the capture's reading).
+
+Run: .venv/bin/python benchmarks/mouth_panel.py [NAME | --sheet]  (after scripts/portraits.sh)
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ def real_mouths(tracker: FaceTracker, video: str, count: int, seed: int) -> list
     return [found[k][1] for k in at]
 
 
-def rendered_mouths(path: Path, jaws: tuple[float, ...]) -> list[np.ndarray]:
+def rendered_mouths(path: Path | np.ndarray, jaws: tuple[float, ...]) -> list[np.ndarray]:
     r = prepare_portrait(path)
     tiles = []
     for jaw in jaws:
@@ -71,7 +76,61 @@ def rendered_mouths(path: Path, jaws: tuple[float, ...]) -> list[np.ndarray]:
     return tiles
 
 
+SHEET_JAWS = (0.2, 0.5, 0.8)
+SHEET_PORTRAITS = {"woman": "extra/audrey.jpg", "bearded man": "extra/walter.jpg",
+                   "toothy smile": "extra/feat_smile.jpg", "older face": "grace_hopper.jpg",
+                   "dark skin": "extra/rihanna.jpg", "astronaut": None, "older man, beard": "extra/sean_connery.jpg"}
+
+
+def real_at_openings(tracker: FaceTracker, jaws: tuple[float, ...]) -> list[np.ndarray]:
+    """For each opening, the real frame (of any clip) whose jaw the capture
+    reads nearest to it."""
+    from emoface.drivers.capture import _JAW_READ_GAIN
+
+    best: list[tuple[float, np.ndarray | None]] = [(np.inf, None)] * len(jaws)
+    for video in ("franck.mp4", "cap12.mp4", "cap13.mp4", "psychopy.mp4"):
+        _, frames = open_video(CACHE / "videos" / video)
+        for i, frame in enumerate(frames):
+            if i % 3:
+                continue
+            faces = tracker.track(frame)
+            if not faces:
+                continue
+            jaw = min(faces[0].score("jawOpen") * _JAW_READ_GAIN, 1.0)
+            for k, target in enumerate(jaws):
+                if abs(jaw - target) < best[k][0]:
+                    best[k] = (abs(jaw - target), mouth_tile(frame, faces[0].landmarks))
+    return [tile for _, tile in best]
+
+
+def openings_sheet(out: Path) -> Path:
+    import skimage.data
+
+    side = 180
+    fit = lambda t: cv2.resize(np.ascontiguousarray(t), (side, side), interpolation=cv2.INTER_AREA)  # noqa: E731
+    with FaceTracker(max_faces=1) as tracker:
+        rows = [("real", [fit(t) for t in real_at_openings(tracker, SHEET_JAWS)])]
+    for label, name in SHEET_PORTRAITS.items():
+        image = skimage.data.astronaut() if name is None else CACHE / name
+        rows.append((label, [fit(t) for t in rendered_mouths(image, SHEET_JAWS)]))
+    label_w = 150
+    sheet = np.full((28 + side * len(rows), label_w + side * len(SHEET_JAWS), 3), 255, np.uint8)
+    for k, jaw in enumerate(SHEET_JAWS):
+        cv2.putText(sheet, f"jawOpen {jaw:.1f}", (label_w + k * side + 40, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    for r, (label, tiles) in enumerate(rows):
+        y = 28 + r * side
+        cv2.putText(sheet, label, (6, y + side // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+        for k, tile in enumerate(tiles):
+            sheet[y:y + side, label_w + k * side:label_w + (k + 1) * side] = tile
+    cv2.imwrite(str(out), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    return out
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--sheet"]:
+        print(f"sheet: {openings_sheet(Path(__file__).resolve().parents[1] / 'docs/images/mouth_openings.png')}")
+        return
     first = CACHE / "videos" / "psychopy_first.png"
     _, frames = open_video(CACHE / "videos" / "psychopy.mp4")
     cv2.imwrite(str(first), cv2.cvtColor(next(frames), cv2.COLOR_RGB2BGR))
@@ -80,7 +139,7 @@ def main() -> None:
         real = real_mouths(tracker, "cap12.mp4", 5, 1) + real_mouths(tracker, "psychopy.mp4", 5, 2)
     made = []
     for path, jaws in ((CACHE / "grace_hopper.jpg", (0.3, 0.7)), (CACHE / "extra" / "audrey.jpg", (0.2, 0.6)),
-                       (CACHE / "biden.jpg", (0.4, 0.8)), (first, (0.25, 0.45, 0.65, 0.85))):
+                       (CACHE / "extra" / "feat_smile.jpg", (0.15, 0.5)), (first, (0.25, 0.45, 0.65, 0.85))):
         made += rendered_mouths(path, jaws)
     print(f"panel: {make_panel(sys.argv[1] if len(sys.argv) > 1 else 'mouths', real, made, seed=3)}")
 

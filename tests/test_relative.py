@@ -196,3 +196,25 @@ def test_an_eye_opening_past_the_photos_opens_wide():
     assert out[0, BLINK] == 0 and out[0, WIDE] == 0
     # From 0.4 closed to 0.1 above usual: half an opening of travel, as eyeWide.
     assert out[1, BLINK] == 0 and out[1, WIDE] == pytest.approx(1.0)
+
+
+def test_no_emotion_asked_keeps_the_photos_own_smile_and_both_paths_agree(alsa_wav):
+    """A neutral label means no emotion added, not a blank face: a smiling
+    photo keeps its smile while it speaks. The motion made in another
+    process (carried on the portrait afterwards) is the same motion."""
+    from emoface.media.audio import load_audio
+    from emoface.pipeline import carry_photo, keeps_photo, make_track
+
+    smile = ARKIT_NAMES.index("mouthSmileLeft")
+    baseline = np.zeros(len(ARKIT_NAMES), np.float32)
+    baseline[smile] = 0.8
+    speech = load_audio(alsa_wav)
+    opts = MotionOptions(lipsync="acoustic")
+    here = make_track(speech, opts, baseline=baseline)
+    assert keeps_photo(opts) and here.coefficients[:, smile].min() > 0.75
+    elsewhere = carry_photo(make_track(speech, opts), opts, baseline)
+    np.testing.assert_allclose(elsewhere.coefficients, here.coefficients, atol=1e-6)
+    # An emotion asked for is the face to show: the photo's smile gives way to it.
+    sad = MotionOptions(lipsync="acoustic", emotion="sad")
+    assert not keeps_photo(sad)
+    assert make_track(speech, sad, baseline=baseline).coefficients[-1, smile] < 0.1

@@ -35,7 +35,7 @@ from .media.audio import ANALYSIS_RATE, Audio, Speech, load_audio
 from .media.image import load_image
 from .media.video import even_size, write_video
 from .motion import LAYERS, MotionTrack, lip_aperture
-from .options import FPS_RANGE, MotionOptions, RenderOptions
+from .options import DERIVED_EMOTIONS, FPS_RANGE, MotionOptions, RenderOptions
 from .pose import rebase
 from .processes import may_fork
 from .progress import Progress, quiet
@@ -165,6 +165,7 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
             else resolver.layer("pose", sources["pose"]))
     progress("motion", 3, 3)
     relative = {k for k, src in sources.items() if k != "pose" and resolver.is_relative(src)}
+    relative |= {"expression"} if keeps_photo(opts) else set()
     return _with_gains(opts.fps, {"mouth": mouth, "eyes": eyes, "expression": expression}, pose, opts,
                        relative, baseline)
 
@@ -172,6 +173,27 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
 def _resolver(opts: MotionOptions, fps: float, frames: int, progress: Progress) -> Resolver:
     return Resolver(fps, frames, progress=progress,
                     reference=opts.reference if opts.motion_mode == "relative" else None)
+
+
+def keeps_photo(opts: MotionOptions) -> bool:
+    """Whether the portrait keeps its own expression under the motion: with
+    no emotion asked for (a neutral label), the face is the photo's, a smile
+    it holds included, not a blank one; the idle life then moves it as
+    changes, as a driving video's would."""
+    derived = opts.emotion_text is not None or opts.emotion in DERIVED_EMOTIONS
+    if derived or not opts.sources()["expression"].is_auto:
+        return False
+    return all(e == "neutral" or w == 0 for key in opts.emotion_keys() for e, w in key.mix)
+
+
+def carry_photo(track: MotionTrack, opts: MotionOptions, baseline: np.ndarray) -> MotionTrack:
+    """``track``, made without the portrait at hand (in another process),
+    as :func:`make_track` would have made it with the portrait's
+    ``baseline``."""
+    if not keeps_photo(opts) or not track.layers:
+        return track
+    carried = {k: np.clip(v, 0, 1) for k, v in onto_portrait(track.layers, {"expression"}, baseline).items()}
+    return MotionTrack.from_layers(track.fps, carried["mouth"], carried["eyes"], carried["expression"], track.pose)
 
 
 def _with_gains(fps: float, layers: dict[str, np.ndarray], pose: np.ndarray, opts: MotionOptions,
@@ -356,6 +378,7 @@ def _portrait_and_motion(image, speech: Speech, motion: MotionOptions, render: R
     job = worker.submit(_motion_job, speech, motion)
     renderer = prepare_portrait(image, render, progress)
     track, warned = job.result()
+    track = carry_photo(track, motion, renderer.baseline)
     import warnings
 
     for message in warned:  # the worker's warnings, shown here as the caller's

@@ -22,13 +22,18 @@ import cv2
 import numpy as np
 
 from ..face import regions as R
-from .mouth import smooth_lips
+from .mouth import _luma, smooth_lips
 
 DATA_FILE = Path(__file__).with_name("mouths.npz")
 #: The normalised patch: the mouth's corners at x = -1 and 1 of SPAN_X, its
 #: midline at y = 0, y down, both in half mouth-widths.
 SPAN_X, SPAN_Y = 1.25, 0.95
 PATCH = (96, 128)  # rows, columns
+#: The photo's own lips parted at least this much (gap over width) join the bank.
+OWN_MOUTH_MIN = 0.08
+OWN_MOUTH_REACH = 0.25
+HUE_SHARE = 0.35
+TEETH_SHADE = 0.8  # teeth behind the lips are lit less than the photo's lightest teeth  # how much of the lips' difference in hue the interior takes
 #: The inner-lip outline, corner to corner along the upper lip, back along the lower.
 OUTLINE = list(R.LIPS_UPPER_INNER) + list(R.LIPS_LOWER_INNER[-2:0:-1])
 _N_UPPER = len(R.LIPS_UPPER_INNER)
@@ -76,6 +81,7 @@ class MouthBank:
     outlines: np.ndarray  # (N, K, 2) float32, patch pixels
     apertures: np.ndarray  # (N,) float32, ascending
     lips: np.ndarray  # (N, 3) float32: each source's lip colour
+    own: np.ndarray | None = None  # (N,) bool: the portrait's own mouth, its teeth kept as they are
 
     def __post_init__(self) -> None:
         # Each source's lips as (u, v) curves in half mouth-widths, once.
@@ -84,6 +90,28 @@ class MouthBank:
         curves = [_lip_curves((own.astype(np.float64) + 0.5) / scale - [SPAN_X, SPAN_Y])
                   for own in self.outlines]
         object.__setattr__(self, "curves", curves)
+        own = self.own if self.own is not None else np.zeros(len(self.patches), bool)
+        object.__setattr__(self, "teeth", [_teeth(p, o, lip, keep) for p, o, lip, keep
+                                           in zip(self.patches, self.outlines, self.lips, own)])
+
+    def with_photo(self, image: np.ndarray, points: np.ndarray, lip: np.ndarray) -> "MouthBank":
+        """This bank plus the photo's own mouth, when its lips are parted on
+        something (teeth, tongue): at and near its own opening the portrait
+        shows its own teeth, the upper ones hanging from the upper lip and
+        the lower ones riding the jaw."""
+        outline = np.asarray(points, np.float64)[OUTLINE, :2]
+        opening = aperture(outline)
+        if opening < OWN_MOUTH_MIN:
+            return self
+        patch, polygon = normalise(image, points)
+        # Below its own opening and a little past it, the portrait's mouth is
+        # its own: other people's teeth take over only when it opens wider.
+        keep = self.apertures > opening + OWN_MOUTH_REACH
+        return MouthBank(np.concatenate([patch[None], self.patches[keep]]),
+                         np.concatenate([polygon[None], self.outlines[keep]]),
+                         np.append(opening, self.apertures[keep]).astype(np.float32),
+                         np.concatenate([np.asarray(lip, np.float32)[None], self.lips[keep]]),
+                         np.arange(1 + keep.sum()) == 0)
 
     def pick(self, opening: float) -> list[tuple[int, float]]:
         """The entry nearest an opening, or two cross-faded near the middle
@@ -111,7 +139,7 @@ class MouthBank:
         the teeth behind them, as lips do. ``colours`` are the portrait's
         (render.mouth.palette): its lips tint the teeth's light.
         """
-        lip, cavity, lip_inner = colours["lip"], colours["cavity"], colours["lip_inner"]
+        lip, cavity, lip_inner, teeth = colours["lip"], colours["cavity"], colours["lip_inner"], colours["teeth"]
         outline = np.asarray(outline, np.float64)
         n = _N_UPPER
         centre, along, down, half = _frame_of(outline)
@@ -147,8 +175,15 @@ class MouthBank:
                           s_bottom - inset - np.minimum(from_bottom, s_half))
             px = ((u + SPAN_X) * scale_u - 0.5).astype(np.float32)
             py = ((sv + SPAN_Y) * (rows / (2 * SPAN_Y)) - 0.5).astype(np.float32)
-            warped = cv2.remap(self.patches[index], px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            tint = np.clip(lip / np.maximum(self.lips[index], 1.0), 0.6, 1.6).astype(np.float32)
+            warped = cv2.remap(self.patches[index], px, py, cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+            weight_map, source_teeth = self.teeth[index]
+            enamel = cv2.remap(weight_map, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[..., None]
+            # Teeth take the portrait's teeth colour, in the mouth's shade,
+            # keeping half their own shading (all of it reads as metal).
+            shading = _luma(warped)[..., None] / max(float(_luma(source_teeth)), 1.0)
+            shading = np.clip(TEETH_SHADE * (1 + 0.5 * (shading - 1)), 0.4, 1.0)
+            warped = warped * _tint(lip, self.lips[index]) * (1 - enamel) + teeth * shading * enamel
             # Past the source's own opening: the cavity, deeper toward the
             # middle, reached softly (a hard edge there reads as a cut-out).
             past = np.where(upper, from_top, from_bottom) - s_half
@@ -156,7 +191,7 @@ class MouthBank:
             into = np.clip(past / soft, 0, 1)[..., None]
             shade = np.clip(1 - past / np.maximum(mid - top, 0.05), 0.55, 1)[..., None]
             deep = np.asarray(cavity, np.float32) * shade
-            layer += weight * (warped.astype(np.float32) * tint * (1 - into) + deep * into)
+            layer += weight * (warped * (1 - into) + deep * into)
         # The opening is the lips' own curve (not the landmarks' polygon), cut
         # softly, and the lips' wet inner edge rolls into shadow over the
         # teeth: a band darkened toward the lip's inner colour.
@@ -173,6 +208,37 @@ class MouthBank:
         roi = canvas[y0:y1, x0:x1].astype(np.float32)
         canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + layer * alpha + 0.5, 0, 255).astype(np.uint8)
         return True
+
+
+def _teeth(patch: np.ndarray, outline: np.ndarray, lip: np.ndarray, keep: bool = False
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Where a source mouth shows teeth ((rows, cols) weights, 0-1) and their
+    mean colour: inside the lips, what is far less red than the lips (the
+    tongue is as red as them) and not in the dark of the cavity. No teeth where the
+    teeth are the portrait's own (``keep``): they stay as photographed."""
+    if keep:
+        return np.zeros(patch.shape[:2], np.float32), np.full(3, 200, np.float32)
+    inside = np.zeros(patch.shape[:2], np.uint8)
+    cv2.fillPoly(inside, [np.round(outline).astype(np.int32)], 1)
+    rgb = patch.astype(np.float32)
+    lighter = np.clip((_luma(rgb) / max(float(_luma(lip)), 1.0) - 0.6) / 0.25, 0, 1)
+    redness = (rgb[..., 0] - rgb[..., 1]) / np.maximum(rgb[..., 0], 1.0)
+    lip_red = (lip[0] - lip[1]) / max(float(lip[0]), 1.0)
+    pale = np.clip((0.85 * lip_red - redness) / max(0.35 * lip_red, 0.05), 0, 1)
+    weight = cv2.GaussianBlur(lighter * pale * inside, (0, 0), 0.8).astype(np.float32)
+    mean = (rgb * weight[..., None]).sum(axis=(0, 1)) / max(float(weight.sum()), 1e-6)
+    return weight, mean.astype(np.float32) if weight.sum() > 1 else np.full(3, 200, np.float32)
+
+
+def _tint(lip: np.ndarray, source_lip: np.ndarray) -> np.ndarray:
+    """Per-channel gain from a source mouth's light to the portrait's, read
+    off the two lips: their brightness in full, their hue only in part, as
+    lips differ in colour (lipstick) more than the light does, and teeth
+    tinted the whole way turn red or yellow."""
+    ratio = np.maximum(lip, 1.0) / np.maximum(source_lip, 1.0)
+    level = float(np.clip(_luma(np.asarray(lip, np.float32)) / max(_luma(np.asarray(source_lip, np.float32)), 1.0),
+                          0.6, 1.6))
+    return np.clip(level * (ratio / ratio.mean()) ** HUE_SHARE, 0.5, 1.8).astype(np.float32)
 
 
 def _lip_curves(uv: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:

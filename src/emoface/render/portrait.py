@@ -288,6 +288,8 @@ class PortraitRenderer:
                                                   np.zeros(6, np.float32))[:468])
         inner = np.concatenate([lm[list(R.LIPS_UPPER_INNER), :2], lm[list(R.LIPS_LOWER_INNER[::-1]), :2]])
         self._colours = palette(self.image, lm[list(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER), :2], inner)
+        bank = default_bank()
+        self._bank = bank.with_photo(self.image, lm[:, :2], self._colours["lip"]) if bank is not None else None
 
     def _build_control_mesh(self, rest: np.ndarray, face_tris: np.ndarray) -> None:
         h, w = self.image.shape[:2]
@@ -390,11 +392,10 @@ class PortraitRenderer:
         # A mouth the frame leaves as photographed keeps the photo's own
         # interior (its teeth, its shadows): nothing is painted over it.
         if np.abs(coeffs[_MOUTH] - self.baseline[_MOUTH]).max() > 0.01:
-            bank = default_bank()
-            if bank is None or coeffs[_TONGUE] > 0.05:  # the bank's mouths keep their tongues in
+            if self._bank is None or coeffs[_TONGUE] > 0.05:  # the bank's mouths keep their tongues in
                 draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))
             else:
-                bank.draw(out, dst[OUTLINE], self._colours)
+                self._bank.draw(out, dst[OUTLINE], self._colours)
             mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
             cv2.fillPoly(changed, [mouth], 1)
         for eye in self._eyes:
