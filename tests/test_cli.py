@@ -208,19 +208,14 @@ def test_say_uses_the_synthesisers_phones(tmp_path):
 
 
 def test_unknown_emotion_and_usage_errors_exit_2(capsys, portrait_png, alsa_wav, tmp_path):
-    _fails(capsys, ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
-                    "-o", str(tmp_path / "x.mp4"), "--emotion", "elated"], tmp_path / "x.mp4",
-           "unknown emotion 'elated'; use one of neutral, happy")
-    _fails(capsys, ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
-                    "-o", str(tmp_path / "x.mp4"), "--emotion", "0:happy, 9:sad"], tmp_path / "x.mp4",
-           "keyframe at 9 s is past the end of the speech")
-    # The CLI names options as its flags.
-    _fails(capsys, ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
-                    "-o", str(tmp_path / "x.mp4"), "--intensity", "5"], tmp_path / "x.mp4",
-           "error: --intensity 5 is out of range; use 0 to 1")
-    _fails(capsys, ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
-                    "-o", str(tmp_path / "x.mp4"), "--emotion", "0:happy, 2:glum"], tmp_path / "x.mp4",
-           "error: --emotion '2:glum': unknown emotion 'glum'")
+    out = tmp_path / "x.mp4"
+    generate = ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav), "-o", str(out)]
+    for flags, message in ((["--emotion", "elated"], "unknown emotion 'elated'; use one of neutral, happy"),
+                           (["--emotion", "0:happy, 9:sad"], "keyframe at 9 s is past the end of the speech"),
+                           # The CLI names options as its flags.
+                           (["--intensity", "5"], "error: --intensity 5 is out of range; use 0 to 1"),
+                           (["--emotion", "0:happy, 2:glum"], "error: --emotion '2:glum': unknown emotion 'glum'")):
+        _fails(capsys, generate + flags, out, message)
     with pytest.raises(SystemExit) as e:
         run(["generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
              "-o", str(tmp_path / "x.mp4"), "--gaze", "cross-eyed"])
