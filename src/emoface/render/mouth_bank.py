@@ -31,9 +31,16 @@ SPAN_X, SPAN_Y = 1.25, 0.95
 PATCH = (96, 128)  # rows, columns
 #: The photo's own lips parted at least this much (gap over width) join the bank.
 OWN_MOUTH_MIN = 0.08
+#: For a photo in the bank, other mouths opened less than this far past its own are
+#: left out: its own serves there.
 OWN_MOUTH_REACH = 0.25
-HUE_SHARE = 0.35
-TEETH_SHADE = 0.8  # teeth behind the lips are lit less than the photo's lightest teeth  # how much of the lips' difference in hue the interior takes
+HUE_SHARE = 0.35  # how much of the lips' difference in hue the interior takes
+TEETH_SHADE = 0.8  # teeth behind the lips are lit less than the photo's lightest teeth
+#: A real mouth's fine detail (teeth edges, the lips' inner line) over the
+#: face's around it, in the same frame.
+MOUTH_DETAIL = 2.0
+#: Half mouth-widths past a source's inner lip line: its lips' edge never shows as a rim.
+INSET = 0.03
 #: The inner-lip outline, corner to corner along the upper lip, back along the lower.
 OUTLINE = list(R.LIPS_UPPER_INNER) + list(R.LIPS_LOWER_INNER[-2:0:-1])
 _N_UPPER = len(R.LIPS_UPPER_INNER)
@@ -139,7 +146,7 @@ class MouthBank:
         the teeth behind them, as lips do. ``colours`` are the portrait's
         (render.mouth.palette): its lips tint the teeth's light.
         """
-        lip, cavity, lip_inner, teeth = colours["lip"], colours["cavity"], colours["lip_inner"], colours["teeth"]
+        lip, cavity, teeth = colours["lip"], colours["cavity"], colours["teeth"]
         outline = np.asarray(outline, np.float64)
         n = _N_UPPER
         centre, along, down, half = _frame_of(outline)
@@ -161,7 +168,8 @@ class MouthBank:
         rows, cols = PATCH
         scale_u = cols / (2 * SPAN_X)  # patch pixels per half mouth-width
         layer = np.zeros(u.shape + (3,), np.float32)
-        for index, weight in self.pick(opening):
+        picked = self.pick(opening)
+        for index, weight in picked:
             up_s, lo_s = self.curves[index]
             s_top, s_bottom = np.interp(u, *up_s), np.interp(u, *lo_s)
             s_half = np.maximum((s_bottom - s_top) / 2, 0)
@@ -169,7 +177,7 @@ class MouthBank:
             from_bottom = bottom - v
             mid = (top + bottom) / 2
             # Inset: sample a little inside the source's lips, never the lip itself.
-            inset = 0.06 * s_half
+            inset = 0.06 * s_half + INSET
             upper = v <= mid
             sv = np.where(upper, s_top + inset + np.minimum(from_top, s_half),
                           s_bottom - inset - np.minimum(from_bottom, s_half))
@@ -193,21 +201,57 @@ class MouthBank:
             deep = np.asarray(cavity, np.float32) * shade
             layer += weight * (warped * (1 - into) + deep * into)
         # The opening is the lips' own curve (not the landmarks' polygon), cut
-        # softly, and the lips' wet inner edge rolls into shadow over the
-        # teeth: a band darkened toward the lip's inner colour.
+        # softly. (The real mouth's own shade under its lips is the edge: a
+        # band darkened on top of it read as a painted rim.)
         upper, lower = smooth_lips(outline[:n], np.concatenate([outline[:1], outline[n:][::-1], outline[n - 1:n]]))
         curve = np.concatenate([upper, lower[::-1][1:-1]]) - [x0, y0]
         mask = np.zeros(((y1 - y0) * 4, (x1 - x0) * 4), np.uint8)
         cv2.fillPoly(mask, [np.round(curve * 4 * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
         alpha = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
-        alpha = cv2.GaussianBlur(alpha, (0, 0), 0.6)[..., None]
-        edge = max(0.8, 0.035 * 2 * half)
-        inside = cv2.distanceTransform((alpha[..., 0] > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
-        band = np.clip(1 - inside / edge, 0, 1)[..., None] * 0.7
-        layer = layer * (1 - band) + np.asarray(lip_inner, np.float32) * band
+        # As soft as the face around it: a mouth sharper than a blurred or
+        # low-resolution face reads as pasted in.
+        inside = alpha > 0.5
+        own = self.own is not None and all(self.own[i] for i, _ in picked)  # the photo's own detail already
+        sigma = 0.0 if own else _matching_blur(layer, inside, _detail(canvas, (x0, y0, x1, y1), half))
+        if sigma:  # within the opening only: what lies outside it must not bleed in as a rim
+            weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), sigma)[..., None]
+            layer = cv2.GaussianBlur(layer * inside[..., None], (0, 0), sigma) / np.maximum(weight, 1e-3)
+        alpha = cv2.GaussianBlur(alpha, (0, 0), max(0.6, sigma))[..., None]
         roi = canvas[y0:y1, x0:x1].astype(np.float32)
         canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + layer * alpha + 0.5, 0, 255).astype(np.uint8)
         return True
+
+
+def _high_pass(grey: np.ndarray) -> np.ndarray:
+    return np.abs(grey - cv2.GaussianBlur(grey, (0, 0), 1.0))
+
+
+def _detail(canvas: np.ndarray, box: tuple[int, int, int, int], half: float) -> float:
+    """How much fine detail the face around a mouth box shows: the mean
+    high-pass of the canvas in a ring half a mouth wide around it."""
+    x0, y0, x1, y1 = box
+    m = max(4, int(half))
+    h, w = canvas.shape[:2]
+    a, b, c, d = max(y0 - m, 0), min(y1 + m, h), max(x0 - m, 0), min(x1 + m, w)
+    grey = _luma(canvas[a:b, c:d].astype(np.float32))
+    ring = np.ones(grey.shape, bool)
+    ring[y0 - a:y1 - a, x0 - c:x1 - c] = False
+    return float(_high_pass(grey)[ring].mean()) if ring.any() else 0.0
+
+
+def _matching_blur(layer: np.ndarray, inside: np.ndarray, detail: float) -> float:
+    """The least blur (Gaussian sigma, px) that brings the interior's fine
+    detail down to what a mouth shows in a face of this detail (teeth edges
+    are sharper than skin: MOUTH_DETAIL times the face's); 0 when it is no
+    sharper."""
+    if not inside.any():
+        return 0.0
+    grey = _luma(layer)
+    for sigma in (0.0, 0.5, 0.8, 1.2, 1.8, 2.5):
+        soft = cv2.GaussianBlur(grey, (0, 0), sigma) if sigma else grey
+        if _high_pass(soft)[inside].mean() <= MOUTH_DETAIL * detail:
+            return sigma
+    return 2.5
 
 
 def _teeth(patch: np.ndarray, outline: np.ndarray, lip: np.ndarray, keep: bool = False
