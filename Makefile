@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 RHUBARB_DIR := .cache/rhubarb
 
-.PHONY: demo test bench lipsync-eval stream-eval reenact-eval mouths rig expression-eval layers-eval time-eval install clean
+.PHONY: demo test test-fast bench lipsync-eval stream-eval reenact-eval mouths rig expression-eval layers-eval time-eval install clean
 
 $(BIN)/emoface: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,11 @@ demo: install
 test: install
 	bash scripts/test-media.sh
 	$(BIN)/python -m pytest -q tests
+
+# The suite less what renders, encodes or tracks a video (marked slow): about a minute.
+test-fast: install
+	bash scripts/test-media.sh
+	$(BIN)/python -m pytest -q -m "not slow" tests
 
 bench: install
 	bash scripts/test-media.sh

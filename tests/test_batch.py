@@ -46,6 +46,7 @@ def _states(results):
     return {r.output.name: r.state for r in results}
 
 
+@pytest.mark.slow
 def test_a_batch_renders_every_job_as_real_video_with_its_speech(pooled, alsa_wav):
     speech = load_audio(alsa_wav).duration
     for name in ("a", "b", "c"):
@@ -61,6 +62,7 @@ def test_a_batch_renders_every_job_as_real_video_with_its_speech(pooled, alsa_wa
     assert np.abs(a[10].astype(int) - c[10].astype(int)).mean() > 0.1  # only the emotion differs: it shows
 
 
+@pytest.mark.slow
 def test_a_rerun_skips_finished_jobs_and_a_changed_input_renders_again(pooled, tmp_path):
     folder = tmp_path / "moved"  # the manifests hash contents, not paths: a moved folder still resumes
     shutil.copytree(pooled.parent, folder)
@@ -79,6 +81,7 @@ def test_a_rerun_skips_finished_jobs_and_a_changed_input_renders_again(pooled, t
     assert (folder / "out" / "a.mp4").read_bytes() == before["a.mp4"]  # the same bytes again
 
 
+@pytest.mark.slow
 def test_ray_gives_the_same_bytes_as_the_process_pool(pooled, tmp_path, capsys):
     pytest.importorskip("ray")
     csv = tmp_path / "jobs.csv"
@@ -92,6 +95,7 @@ def test_ray_gives_the_same_bytes_as_the_process_pool(pooled, tmp_path, capsys):
         assert (tmp_path / "out" / f"{name}.mp4").read_bytes() == (pooled.parent / "out" / f"{name}.mp4").read_bytes()
 
 
+@pytest.mark.slow
 def test_a_workers_second_job_is_the_video_a_fresh_process_makes(pooled, tmp_path):
     """Nothing a render leaves behind in its process (OpenCV's random state:
     GrabCut) changes the next job: twins rendered in turn by one worker match."""
@@ -104,6 +108,7 @@ def test_a_workers_second_job_is_the_video_a_fresh_process_makes(pooled, tmp_pat
     assert (tmp_path / "1.mp4").read_bytes() == (pooled.parent / "out" / "c.mp4").read_bytes()
 
 
+@pytest.mark.slow
 def test_the_voice_is_the_same_for_the_same_seed():
     from emoface.media.tts import synthesize
 
@@ -161,6 +166,7 @@ def test_cells_are_typed_and_paths_read_from_the_csv_folder(tmp_path, portrait_p
     assert job.output == (csv.parent / "out" / "x.mp4").resolve() and job.say is None
 
 
+@pytest.mark.slow
 def test_a_job_that_fails_is_reported_and_the_others_finish(tmp_path, portrait_png, alsa_wav):
     from PIL import Image
 

@@ -17,6 +17,7 @@ def _write(path, frames, fps=24.0):
     return write_video(path, frames, fps)
 
 
+@pytest.mark.slow
 def test_every_frame_of_a_talking_head_is_read(franck_capture, franck_mp4):
     c = franck_capture
     assert c.fps == 24.0
@@ -64,6 +65,7 @@ def test_split_layers_keeps_speech_in_the_mouth_and_the_slow_smile_in_the_expres
     assert layers["expression"][:, SMILE].max() > 0.5
 
 
+@pytest.mark.slow
 def test_a_face_lost_for_a_few_frames_is_bridged(tmp_path, franck_mp4):
     from emoface.media.video import open_video
 

@@ -112,6 +112,7 @@ def test_blendshapes_then_render(tmp_path, portrait_png, alsa_wav):
     assert "30 fps" in _probe(out)
 
 
+@pytest.mark.slow
 def test_python_api_mirrors_the_cli(tmp_path, portrait_png, alsa_wav):
     import emoface
 
@@ -135,6 +136,7 @@ def _fails(capsys, args, out=None, expect=""):
     return err
 
 
+@pytest.mark.slow
 def test_bad_inputs_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav):
     out = tmp_path / "o.mp4"
     gen = ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav), "-o", str(out)]
@@ -177,6 +179,7 @@ def test_bad_inputs_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav):
                     str(tmp_path / "m.csv")], tmp_path / "m.csv", "--text is the transcript of --audio")
 
 
+@pytest.mark.slow
 def test_transcript_from_flag_file_or_beside_the_audio(tmp_path, librivox_wav):
     import shutil
 
@@ -199,6 +202,7 @@ def test_transcript_from_flag_file_or_beside_the_audio(tmp_path, librivox_wav):
     assert track.channel("mouthClose").max() > 0  # the m of "man" closes the lips
 
 
+@pytest.mark.slow
 def test_say_uses_the_synthesisers_phones(tmp_path):
     import emoface
 
@@ -226,11 +230,13 @@ def test_unknown_emotion_and_usage_errors_exit_2(capsys, portrait_png, alsa_wav,
     assert e.value.code == 2
 
 
+@pytest.mark.slow
 def test_module_entry_point_prints_help():
     r = subprocess.run([sys.executable, "-m", "emoface", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "generate" in r.stdout
 
 
+@pytest.mark.slow
 def test_transcript_that_cannot_be_aligned_warns_in_one_line_and_goes_on(tmp_path, capsys):
     hiss = (np.random.default_rng(0).standard_normal(16000) * 1e-3).astype(np.float32)
     sf.write(tmp_path / "hiss.wav", hiss, 16000)
@@ -242,6 +248,7 @@ def test_transcript_that_cannot_be_aligned_warns_in_one_line_and_goes_on(tmp_pat
     assert out.exists()
 
 
+@pytest.mark.slow
 def test_capture_writes_live_link_curves_and_render_replays_a_video(tmp_path, franck_mp4, portrait_png,
                                                                       librivox_wav):
     from emoface.export import load_track
@@ -262,6 +269,7 @@ def test_capture_writes_live_link_curves_and_render_replays_a_video(tmp_path, fr
     assert abs(load_audio(out).duration - len(frames) / 24) < 0.1
 
 
+@pytest.mark.slow
 def test_generate_takes_each_layer_from_its_own_source(tmp_path, franck_mp4, portrait_png, alsa_wav):
     out = tmp_path / "mixed.mp4"
     assert run(["--quiet", "generate", "--image", str(portrait_png), "--audio", str(alsa_wav),
@@ -270,6 +278,7 @@ def test_generate_takes_each_layer_from_its_own_source(tmp_path, franck_mp4, por
     assert abs(_video_duration(out) - load_audio(alsa_wav).duration) < 0.1
 
 
+@pytest.mark.slow
 def test_bad_sources_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav, franck_mp4):
     import skimage.data
 
@@ -307,6 +316,7 @@ def test_bad_sources_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav, fran
     _fails(capsys, gen + ["--pose-from", str(franck_mp4), "--driver-reference", "-2"], out, "--driver-reference")
 
 
+@pytest.mark.slow
 def test_a_driving_video_with_sound_gives_the_render_its_sound(tmp_path, franck_mp4, portrait_png, librivox_wav):
     import emoface
     from emoface.media.video import open_video, write_video

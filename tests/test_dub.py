@@ -24,6 +24,7 @@ def dubbed(tmp_path_factory, franck_mp4, librivox_wav):
     return dub(franck_mp4, librivox_wav, output=out)
 
 
+@pytest.mark.slow
 def test_the_lips_follow_the_new_speech(dubbed, librivox_wav, franck_capture):
     speech = make_track(load_audio(librivox_wav), MotionOptions(fps=24)).layers["mouth"][:, JAW]
     seen = capture_video(dubbed.path).coefficients[:, JAW]
@@ -34,6 +35,7 @@ def test_the_lips_follow_the_new_speech(dubbed, librivox_wav, franck_capture):
     assert np.corrcoef(franck_capture.coefficients[:n, JAW], speech[:n])[0, 1] < 0.3
 
 
+@pytest.mark.slow
 def test_everything_but_the_mouth_is_the_video_itself(dubbed, franck_mp4, franck_capture):
     out = _frames(dubbed.path)
     src = _frames(franck_mp4, len(out))
@@ -55,6 +57,7 @@ def test_the_output_lasts_as_long_as_the_new_speech(dubbed, librivox_wav):
     assert abs(load_audio(dubbed.path).duration - audio.duration) < 0.1
 
 
+@pytest.mark.slow
 def test_a_video_shorter_than_the_speech_plays_forward_and_back(tmp_path, franck_mp4, librivox_wav):
     short = write_video(tmp_path / "short.mp4", [f.astype(np.uint8) for f in _frames(franck_mp4, 36)], 24)
     with pytest.warns(UserWarning, match="plays forward and back"):

@@ -77,6 +77,7 @@ def test_a_keyframe_past_the_speech_is_an_error(alsa_wav):
         make_track(load_audio(alsa_wav), MotionOptions(emotion="0:happy, 30:sad"))
 
 
+@pytest.mark.slow
 def test_lips_close_on_every_bilabial_as_the_emotion_changes_mid_word():
     """Surprise (a dropped jaw) arriving at the very start of a 'b': the
     closure wins, before, during and after the change."""

@@ -24,6 +24,7 @@ def test_astronaut_is_tracked_with_golden_values(astronaut_face):
     assert abs(yaw) < 10 and abs(roll) < 10
 
 
+@pytest.mark.slow
 def test_face_in_a_large_photo_is_found_and_mapped_back(astronaut):
     big = np.full((3000, 4096, 3), 90, np.uint8)
     big[2300:2812, 3400:3912] = astronaut

@@ -52,6 +52,7 @@ def glb(tmp_path_factory, talk, astronaut, astronaut_face):
     return path
 
 
+@pytest.mark.slow
 def test_the_khronos_validator_finds_no_errors(glb, talk, tmp_path):
     report = _validate(glb)
     assert report["errors"] == 0 and report["warnings"] == 0, report["messages"]
@@ -95,6 +96,7 @@ def test_the_jaw_target_opens_the_mouth_and_the_photo_is_the_texture(glb):
     assert tex.shape[0] == tex.shape[1] >= 512 and tex.std() > 20  # a picture, not a flat colour
 
 
+@pytest.mark.slow
 def test_export_3d_from_the_cli_and_its_mistakes(tmp_path, capsys, alsa_wav, portrait_png):
     from emoface.cli import run
 
@@ -118,6 +120,7 @@ def test_a_long_track_stays_compact(talk):
     assert size < 200_000 + len(long) * (52 * 2 + 16 + 12 + 4) * 1.05
 
 
+@pytest.mark.slow
 def test_generate_writes_the_video_and_the_3d_face_of_the_same_motion(tmp_path, alsa_wav, portrait_png):
     from emoface.pipeline import generate
 
@@ -142,6 +145,7 @@ def test_three_js_loads_it_and_the_jaw_moves_with_the_speech(glb, talk):
     assert np.corrcoef(jaw, expect)[0, 1] > 0.95  # and opens where the speech opens
 
 
+@pytest.mark.slow
 def test_a_preview_video_of_the_3d_face_opens_its_mouth_with_the_speech(tmp_path, alsa_wav, portrait_png):
     from emoface.cli import run
     from emoface.export import load_track

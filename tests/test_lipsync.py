@@ -42,6 +42,7 @@ def _run(audio: Audio, **kw) -> tuple[LipSync, np.ndarray]:
     return lipsync(signal, 16000, FPS, level, **kw), level
 
 
+@pytest.mark.slow
 def test_synthesised_speech_closes_every_bilabial_and_opens_vowels(piper_speech):
     res, _ = _run(piper_speech.audio, phones=piper_speech.phones, alphabet="ipa")
     assert res.method == "synthesis"
@@ -61,6 +62,7 @@ def test_transcript_alignment_scores_against_the_synthesisers_truth(piper_speech
     assert s["openness_r"] > 0.5  # seeded voice: r 0.68 (other seeds 0.38-0.68)
 
 
+@pytest.mark.slow
 def test_free_speech_recognition_on_real_recordings(librivox_wav):
     text = "he was not an ill disposed young man"
     audio = load_audio(librivox_wav)
@@ -117,6 +119,7 @@ def test_arpabet_diphthongs_glide():
     assert [s.viseme for s in segs] == ["aa", "I"] and segs[0].end == pytest.approx(0.12)
 
 
+@pytest.mark.slow
 def test_unknown_words_are_spelled_and_aligned(librivox_wav):
     assert spell("zorbly").split()[0] == "Z"
     assert words_of("It's 2 o'clock!") == ["it's", "two", "o'clock"]
@@ -131,6 +134,7 @@ def test_empty_or_mismatched_transcript_is_a_clear_error(librivox_wav):
         align(signal, "?!")
 
 
+@pytest.mark.slow
 def test_long_audio_is_cut_in_pauses_and_joins_seamlessly(librivox_wav):
     x = load_audio(librivox_wav).mono(16000)
     signal = np.concatenate([x, x, x, x])  # 12 s
@@ -179,6 +183,7 @@ def test_acoustic_mode_opens_on_speech_and_rests_in_silence(alsa_wav):
     assert jaw[25:-25].max() > 0.3
 
 
+@pytest.mark.slow
 def test_the_same_speech_gives_the_same_mouth(librivox_wav):
     """pocketsphinx dithers its input; a fixed seed keeps the phones, and so
     the mouth, identical from run to run."""

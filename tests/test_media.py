@@ -93,6 +93,7 @@ def test_atomic_output_never_leaves_partial_files(tmp_path):
             pass
 
 
+@pytest.mark.slow
 def test_an_image_over_the_pixel_cap_is_refused_not_decoded(tmp_path):
     """Pillow itself only refuses beyond twice its limit; emoface refuses at it."""
     Image.new("RGB", (9000, 8000)).save(tmp_path / "huge.png")

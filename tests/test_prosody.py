@@ -1,6 +1,7 @@
 """--emotion auto: the voice's pitch, loudness and pace set the emotion and the head's energy."""
 
 import numpy as np
+import pytest
 from emoface.drivers.prosody import head_energy, read_voice, voice_timeline
 from emoface.media.audio import Audio, load_audio
 from emoface.options import MotionOptions
@@ -29,6 +30,7 @@ def test_excited_speech_reads_more_aroused_than_calm_speech_of_the_same_words():
     assert max(p.range_st for p in excited) > max(p.range_st for p in calm)
 
 
+@pytest.mark.slow
 def test_auto_gives_excited_speech_a_stronger_face_and_a_livelier_head():
     te = _measures()
     *_, calm_face, calm_head = te.auto_reading(_voice(**CALM))
@@ -70,6 +72,7 @@ def _polish():
     return te
 
 
+@pytest.mark.slow
 def test_real_acted_anger_reads_more_aroused_than_the_same_words_said_neutrally():
     """Real recordings: five men, six words, five takes each, neutral and acted angry."""
     te = _polish()
@@ -82,6 +85,7 @@ def test_real_acted_anger_reads_more_aroused_than_the_same_words_said_neutrally(
     assert len(wins) >= 140 and np.mean(wins) >= 0.6  # measured 0.68 (docs/expression.md)
 
 
+@pytest.mark.slow
 def test_real_acted_anger_gives_a_stronger_face_and_a_livelier_head_than_neutral_speech():
     te = _polish()
     calm, angry = [[te.auto_reading(te.polish_clip(te.polish_words(spk, code)))[2:] for spk in range(1, 6)]
@@ -91,6 +95,7 @@ def test_real_acted_anger_gives_a_stronger_face_and_a_livelier_head_than_neutral
         assert np.mean(a) > np.mean(c) and sum(x > y for x, y in zip(a, c)) >= 4, measure  # 5 of 5 measured
 
 
+@pytest.mark.slow
 def test_held_out_real_speech_emo_db_excited_takes_read_above_calm_takes_of_the_same_sentence():
     """Emo-DB's actor 03: sentence a01 neutral / happy / angry, a04 bored / fearful (none tuned on)."""
     te = _polish()

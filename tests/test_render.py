@@ -138,6 +138,7 @@ def test_background_stays_still_when_the_head_turns(renderer, yaw):
     assert diff[renderer.head > 0.99].mean() > 10
 
 
+@pytest.mark.slow
 def test_a_steady_turn_reads_as_a_steady_turn(renderer):
     """Constant yaw steps read back as even, monotonic steps: no jitter or
     flicker in what the tracker (a viewer's proxy) sees."""
@@ -207,6 +208,7 @@ def test_gaze_moves_the_iris_inside_the_eye(renderer):
     assert out.score("eyeLookOutLeft") > base.score("eyeLookOutLeft") + 0.25
 
 
+@pytest.mark.slow
 def test_wide_eyes_open_further(renderer):
     """dlib's 68-point model (not MediaPipe, whose lid landmarks hardly move
     here) measures the lid-to-lid opening of both eyes."""

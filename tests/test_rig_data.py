@@ -35,6 +35,7 @@ def recorded() -> dict:
         return dict(data)
 
 
+@pytest.mark.slow
 def test_rig_data_matches_what_the_build_inputs_do(build, recorded):
     off = build.check_mismatches(recorded, build.fingerprint())
     assert not off, STALE.format("\n".join(off))

@@ -104,6 +104,7 @@ def test_a_job_goes_through_and_its_results_download(tmp_path, inputs):
         srv.stop()
 
 
+@pytest.mark.slow
 def test_bad_requests_get_clear_answers(tmp_path, inputs):
     srv = Server(tmp_path / "data", "--workers", "0", "--max-upload-mb", "2", "--api-key", "s3cret").start()
     key = {"X-API-Key": "s3cret"}
@@ -132,6 +133,7 @@ def test_bad_requests_get_clear_answers(tmp_path, inputs):
         srv.stop()
 
 
+@pytest.mark.slow
 def test_option_errors_name_the_json_keys_sent_not_the_cli_flags(tmp_path, inputs):
     srv = Server(tmp_path / "data", "--workers", "0").start()
     try:
@@ -147,6 +149,7 @@ def test_option_errors_name_the_json_keys_sent_not_the_cli_flags(tmp_path, input
         srv.stop()
 
 
+@pytest.mark.slow
 def test_speech_and_pictures_over_the_limits_are_refused(tmp_path, inputs):
     from PIL import Image
 
@@ -163,6 +166,7 @@ def test_speech_and_pictures_over_the_limits_are_refused(tmp_path, inputs):
         srv.stop()
 
 
+@pytest.mark.slow
 def test_a_full_queue_answers_429(tmp_path, inputs):
     srv = Server(tmp_path / "data", "--workers", "0", "--max-queue", "2").start()
     try:
@@ -213,6 +217,7 @@ def test_start_up_removes_what_killed_jobs_half_wrote(tmp_path):
     assert sorted(p.name for p in job.iterdir()) == ["image.png"]
 
 
+@pytest.mark.slow
 def test_a_failed_job_names_the_upload_as_the_user_sent_it(tmp_path):
     import io
 
@@ -285,6 +290,7 @@ def _get(url: str) -> tuple[bytes, dict[str, str]]:
         return r.read(), {k.lower(): v for k, v in r.headers.items()}
 
 
+@pytest.mark.slow
 def test_the_api_pages_load_only_their_own_assets(tmp_path):
     import re
 
@@ -305,6 +311,7 @@ def test_the_api_pages_load_only_their_own_assets(tmp_path):
         srv.stop()
 
 
+@pytest.mark.slow
 def test_the_schema_documents_every_option_answer_and_error(tmp_path):
     from dataclasses import fields
 
@@ -366,6 +373,7 @@ def test_the_schema_documents_every_option_answer_and_error(tmp_path):
     assert set(schemas["MotionTrack"]["properties"]) == set(json.loads((tmp_path / "t.json").read_text()))
 
 
+@pytest.mark.slow
 def test_the_api_page_renders_in_chromium_with_no_network(tmp_path):
     import shutil
 
@@ -393,6 +401,7 @@ def test_the_api_page_renders_in_chromium_with_no_network(tmp_path):
     assert (tmp_path / "docs.png").stat().st_size > 50_000
 
 
+@pytest.mark.slow
 def test_a_job_failing_after_acceptance_names_the_fields_as_sent(tmp_path, inputs):
     """A keyframe past the end of the speech is found only when the job runs:
     the job's error still speaks the API's names, not the CLI's flags."""

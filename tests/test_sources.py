@@ -20,6 +20,7 @@ def speech(librivox_wav):
     return load_audio(librivox_wav)
 
 
+@pytest.mark.slow
 def test_pose_from_a_video_follows_the_video(speech, franck_mp4, franck_capture):
     opts = MotionOptions(pose_from=str(franck_mp4), head_motion=1.0)
     track = make_track(speech, opts)
@@ -48,6 +49,7 @@ def test_a_short_source_plays_back_and_forth_and_says_so(tmp_path, speech, franc
     assert step <= np.abs(np.diff(clip.pose, axis=0)).max() * 1.05 + 1e-6
 
 
+@pytest.mark.slow
 def test_mouth_from_a_video_replaces_lip_sync(speech, franck_mp4, franck_capture):
     track = make_track(speech, MotionOptions(mouth_from=str(franck_mp4)))
     jaw = track.layers["mouth"][:, JAW]
@@ -64,6 +66,7 @@ def test_mouth_from_a_video_replaces_lip_sync(speech, franck_mp4, franck_capture
     assert not silent.layers["mouth"].any()
 
 
+@pytest.mark.slow
 def test_expression_from_a_photo_of_someone_else(speech, laugh_png):
     track = make_track(speech, MotionOptions(expression_from=str(laugh_png), intensity=1.0))
     x = track.layers["expression"]
@@ -75,6 +78,7 @@ def test_expression_from_a_photo_of_someone_else(speech, laugh_png):
     assert not x[:, ARKIT_NAMES.index("eyeBlinkLeft")].any()
 
 
+@pytest.mark.slow
 def test_expression_from_a_video_carries_its_slow_smile_not_its_speech(speech, franck_mp4):
     track = make_track(speech, MotionOptions(expression_from=str(franck_mp4)))
     x = track.layers["expression"]
@@ -82,6 +86,7 @@ def test_expression_from_a_video_carries_its_slow_smile_not_its_speech(speech, f
     assert not x[:, JAW].any()
 
 
+@pytest.mark.slow
 def test_gains_scale_each_layer_whatever_its_source(speech, franck_mp4):
     base = make_track(speech, MotionOptions(expression_from=str(franck_mp4)))
     g = make_track(speech, MotionOptions(expression_from=str(franck_mp4), expression_gain=0.5,
@@ -90,6 +95,7 @@ def test_gains_scale_each_layer_whatever_its_source(speech, franck_mp4):
     assert np.allclose(g.layers["mouth"], 0.5 * base.layers["mouth"], atol=1e-6)
 
 
+@pytest.mark.slow
 def test_retarget_changes_only_what_is_asked(speech, franck_mp4):
     track = make_track(speech, MotionOptions(emotion="sad", intensity=1.0))
     assert retarget(track, MotionOptions()) is track

@@ -55,6 +55,7 @@ def _stream(session: StreamSession, data: bytes, sizes=(640,)) -> tuple[np.ndarr
     return _feed(session, data, sizes)[:2]
 
 
+@pytest.mark.slow
 def test_streamed_lips_close_on_bilabials_and_open_on_vowels(speeches):
     rows = []
     for sp in speeches:
@@ -69,6 +70,7 @@ def test_streamed_lips_close_on_bilabials_and_open_on_vowels(speeches):
     assert s["openness_r"] > 0.5 and abs(s["offset_ms"]) <= 40
 
 
+@pytest.mark.slow
 def test_chunk_sizes_and_frame_rates_give_every_frame_once(speeches):
     data = _pcm(speeches[0].audio)
     for fps, sizes in ((30.0, (1600, 320, 3200)), (60.0, (960,))):
@@ -96,6 +98,7 @@ def test_emotion_set_mid_stream_eases_in(speeches):
         session.set_emotion("0:happy, 2:sad")
 
 
+@pytest.mark.slow
 def test_silence_keeps_the_mouth_shut_and_the_head_breathing():
     session = StreamSession(MotionOptions(fps=FPS))
     _, coeffs, pose = _feed(session, bytes(16000 * 2 * 6))  # six seconds of digital silence
@@ -163,6 +166,7 @@ async def _talk(url, messages, headers=None):
         return replies, ws.close_code, ws.close_reason
 
 
+@pytest.mark.slow
 def test_websocket_streams_frames_and_answers_bad_messages(server, speeches):
     data = _pcm(speeches[2].audio)
     chunks = [data[i:i + 1600] for i in range(0, len(data), 1600)]  # 50 ms
@@ -198,6 +202,7 @@ def test_websocket_refuses_bad_options_and_a_missing_key(server):
     assert code == 1000
 
 
+@pytest.mark.slow
 def test_example_client_streams_a_wav_and_prints_latency(server, tmp_path, speeches):
     wav = tmp_path / "speech.wav"
     speeches[3].audio.write_wav(wav)
@@ -211,6 +216,7 @@ def test_example_client_streams_a_wav_and_prints_latency(server, tmp_path, speec
     assert bad.returncode != 0 and "nope.wav" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow
 def test_a_client_that_dies_mid_stream_leaves_the_server_serving(server, speeches):
     """A browser tab closed or a process killed mid-sentence sends no close
     frame: the server must drop that stream and go on with the next."""

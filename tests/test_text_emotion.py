@@ -54,6 +54,7 @@ def test_overjoyed_smiles_and_grieving_frowns(alsa_wav):
     assert grief[frown] > joy[frown] + 0.3
 
 
+@pytest.mark.slow
 def test_the_spoken_words_set_the_emotion_sentence_by_sentence():
     from emoface.media.tts import synthesize
     from emoface.pipeline import make_track
