@@ -87,8 +87,8 @@ def run(photo: np.ndarray, audio: Audio) -> dict[str, float]:
 
 
 # Stages of the face-crop render, by the functions that do them.
-STAGES = {"mesh warp": ("warp",), "mouth interior": ("draw_interior",),
-          "eyes (gaze, lids, lashes)": ("draw_gaze", "draw_lid", "draw_lashes"),
+STAGES = {"mesh warp": ("warp",), "mouth interior": ("draw_interior", "mouth_bank.py:draw"),
+          "eyes (gaze, lids, lashes)": ("draw_gaze", "draw_lid"),
           "expression detail (creases)": ("detail.py:apply",),
           "rig and pose": ("vertices",)}
 

@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from doc_sections import splice  # noqa: E402
-from test_service import Server  # noqa: E402  (the tests' real-server helper)
+from support.server import Server  # noqa: E402  (the tests' real-server helper)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -83,7 +83,7 @@ def latency(signal: np.ndarray, configs: list[tuple[float, float]], busy: bool =
     import tempfile
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_service import Server  # the tests' real-server helper
+    from support.server import Server  # the tests' real-server helper
 
     sys.path.insert(0, str(ROOT / "examples"))
     from stream_client import stream

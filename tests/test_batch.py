@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 import soundfile as sf
-from test_cli import _frames, _probe
+from support import media
 
 from emoface.app.batch import MANIFEST_SUFFIX, format_table, read_jobs, run_batch
 from emoface.cli import run
@@ -51,14 +51,14 @@ def test_a_batch_renders_every_job_as_real_video_with_its_speech(pooled, alsa_wa
     speech = load_audio(alsa_wav).duration
     for name in ("a", "b", "c"):
         out = pooled.parent / "out" / f"{name}.mp4"
-        info = _probe(out)
+        info = media.probe(out)
         assert "Video: h264" in info and "Audio: aac" in info and "320x" in info
-        meta, frames = _frames(out)
+        meta, frames = media.frames(out)
         assert abs(load_audio(out).duration - len(frames) / meta["fps"]) < 0.1
         if name != "b":  # b speaks its text with the built-in voice
             assert abs(len(frames) / meta["fps"] - speech) <= 1 / 25 + 1e-6
         assert (out.parent / (out.name + MANIFEST_SUFFIX)).is_file()
-    a, c = (_frames(pooled.parent / "out" / f"{n}.mp4")[1] for n in ("a", "c"))
+    a, c = (media.frames(pooled.parent / "out" / f"{n}.mp4")[1] for n in ("a", "c"))
     assert np.abs(a[10].astype(int) - c[10].astype(int)).mean() > 0.1  # only the emotion differs: it shows
 
 

@@ -8,30 +8,14 @@ import pytest
 import soundfile as sf
 
 from emoface.cli import run
+from support import media
 from emoface.media.audio import load_audio
 
 FFMPEG = None
 
 
-def _probe(path):
-    import imageio_ffmpeg
-
-    r = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
-                       capture_output=True, text=True)
-    return r.stderr
-
-
-def _frames(path):
-    import imageio_ffmpeg
-
-    reader = imageio_ffmpeg.read_frames(str(path))
-    meta = next(reader)
-    w, h = meta["size"]
-    return meta, [np.frombuffer(f, np.uint8).reshape(h, w, 3) for f in reader]
-
-
 def _video_duration(path):
-    meta, frames = _frames(path)
+    meta, frames = media.frames(path)
     return len(frames) / meta["fps"]
 
 
@@ -50,7 +34,7 @@ def talking(tmp_path_factory, librivox_wav):
 
 @pytest.mark.slow
 def test_generate_writes_h264_aac_with_matching_durations(talking, librivox_wav):
-    info = _probe(talking)
+    info = media.probe(talking)
     assert "Video: h264" in info and "yuv420p" in info and "Audio: aac" in info
     assert "25 fps" in info
     audio = load_audio(librivox_wav).duration
@@ -66,7 +50,7 @@ def test_an_independent_detector_sees_the_lips_follow_the_speech(talking, libriv
 
     detector = dlib.get_frontal_face_detector()
     predictor = dlib.shape_predictor(frm.pose_predictor_model_location())
-    meta, frames = _frames(talking)
+    meta, frames = media.frames(talking)
     gaps = []
     for f in frames:
         box = detector(f, 1)
@@ -92,7 +76,7 @@ def test_silence_gives_a_still_closed_mouth(tmp_path, portrait_png):
     assert run(["--quiet", "generate", "--image", str(portrait_png), "--audio",
                 str(tmp_path / "silence.wav"), "-o", str(out), "--head-motion", "0",
                 "--blinks-per-minute", "0"]) == 0
-    meta, frames = _frames(out)
+    meta, frames = media.frames(out)
     assert len(frames) == 50
     diffs = [np.abs(frames[i].astype(int) - frames[0].astype(int)).mean() for i in (10, 49)]
     assert max(diffs) < 1.0
@@ -109,7 +93,7 @@ def test_blendshapes_then_render(tmp_path, portrait_png, alsa_wav):
     out = tmp_path / "r.mp4"
     assert run(["--quiet", "render", "--image", str(portrait_png), "--motion", str(csv),
                 "--audio", str(alsa_wav), "-o", str(out)]) == 0
-    assert "30 fps" in _probe(out)
+    assert "30 fps" in media.probe(out)
 
 
 @pytest.mark.slow
@@ -262,9 +246,9 @@ def test_capture_writes_live_link_curves_and_render_replays_a_video(tmp_path, fr
     out = tmp_path / "reenact.mp4"
     assert run(["--quiet", "render", "--image", str(portrait_png), "--motion", str(franck_mp4),
                 "--audio", str(librivox_wav), "--head-motion", "0.5", "-o", str(out)]) == 0
-    meta, frames = _frames(out)
+    meta, frames = media.frames(out)
     assert meta["fps"] == 24.0 and abs(len(frames) - len(track)) <= 1
-    assert "Audio: aac" in _probe(out)
+    assert "Audio: aac" in media.probe(out)
     # 3 s of speech under 12 s of motion: padded with silence to the video's length.
     assert abs(load_audio(out).duration - len(frames) / 24) < 0.1
 
@@ -326,7 +310,7 @@ def test_a_driving_video_with_sound_gives_the_render_its_sound(tmp_path, franck_
     clip = [f for i, f in enumerate(frames) if i < round(talk.duration * 24)]
     driving = write_video(tmp_path / "with_sound.mp4", clip, 24, talk)
     out = emoface.render(str(portrait_png), driving, output=tmp_path / "o.mp4")
-    assert "Audio: aac" in _probe(out)
+    assert "Audio: aac" in media.probe(out)
     assert abs(load_audio(out).duration - talk.duration) < 0.1
 
 

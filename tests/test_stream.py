@@ -144,7 +144,7 @@ def test_a_streams_errors_name_the_keys_it_was_sent_not_cli_flags():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from test_service import Server
+    from support.server import Server
 
     srv = Server(tmp_path_factory.mktemp("stream"), "--api-key", "sesame").start()
     yield srv
