@@ -282,6 +282,9 @@ def _batch(ns: argparse.Namespace, bar: _Bar) -> int:
 
 
 def main() -> None:
+    from .processes import keep_frame_buffers
+
+    keep_frame_buffers()  # a program's choice, made at its entry (renders 40 % faster on glibc)
     sys.exit(run())
 
 

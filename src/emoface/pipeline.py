@@ -11,7 +11,6 @@ which feeds the CLI's progress bar, an API caller or a UI alike.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor
@@ -37,16 +36,13 @@ from .media.video import even_size, write_video
 from .motion import LAYERS, MotionTrack, lip_aperture
 from .options import DERIVED_EMOTIONS, FPS_RANGE, MotionOptions, RenderOptions
 from .pose import rebase
-from .processes import may_fork
+from .processes import RunSettings, fork_is_safe
 from .progress import Progress, quiet
 from .relative import changes, onto_portrait, reference_index
 from .sources import VIDEO_SUFFIXES, Resolver, load_motion
 
-#: Frames rendered at once (:func:`frames_of`).
-RENDER_THREADS = min(2, os.cpu_count() or 1)
 #: Clips up to this long prepare the portrait and the motion side by side
-#: (:func:`generate`), unless this is off (a batch's workers keep to one core).
-OVERLAP_MOTION = True
+#: (:func:`generate`), unless the run settings say otherwise.
 _OVERLAP_UP_TO_S = 60.0
 
 if TYPE_CHECKING:  # the renderer pulls in OpenCV and MediaPipe; motion-only use skips them
@@ -266,10 +262,10 @@ def prepare_portrait(image: str | Path | np.ndarray, ropts: RenderOptions = Rend
 
 
 def frames_of(renderer: PortraitRenderer, track: MotionTrack,
-              progress: Progress = quiet) -> Iterator[np.ndarray]:
+              progress: Progress = quiet, threads: int = RunSettings.threads) -> Iterator[np.ndarray]:
     """Rendered RGB frames of ``track``, in order, a few at a time (memory
     stays flat). Frames are independent and most of a frame's time is spent
-    in OpenCV and numpy, which release the GIL, so two render at once."""
+    in OpenCV and numpy, which release the GIL, so ``threads`` render at once."""
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
@@ -282,18 +278,18 @@ def frames_of(renderer: PortraitRenderer, track: MotionTrack,
             done += 1
             progress("rendering", done, total)
 
-    with ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="emoface-render") as pool:
+    with ThreadPoolExecutor(threads, thread_name_prefix="emoface-render") as pool:
         for i in range(total):
             pending.append(pool.submit(renderer.render, track.coefficients[i], track.pose[i]))
-            yield from hand_on(RENDER_THREADS)  # the oldest frame, once the others are in flight
+            yield from hand_on(threads)  # the oldest frame, once the others are in flight
         yield from hand_on(0)
 
 
 def render_video(renderer: PortraitRenderer, track: MotionTrack, output: str | Path,
                  audio: Audio | None = None, ropts: RenderOptions = RenderOptions(),
-                 progress: Progress = quiet) -> Path:
+                 progress: Progress = quiet, run: RunSettings = RunSettings()) -> Path:
     """Render ``track`` on the prepared portrait into an mp4 (audio muxed)."""
-    return write_video(output, frames_of(renderer, track, progress), track.fps, audio, ropts.crf,
+    return write_video(output, frames_of(renderer, track, progress, run.threads), track.fps, audio, ropts.crf,
                        duration=len(track) / track.fps)
 
 
@@ -301,7 +297,8 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
              output: str | Path, say: str | None = None, text: str | Path | None = None,
              motion: MotionOptions = MotionOptions(), render: RenderOptions = RenderOptions(),
              glb: str | Path | None = None, preview: str | Path | None = None, side_by_side: bool = False,
-             motion_worker: Executor | None = None, progress: Progress = quiet) -> Result:
+             motion_worker: Executor | None = None, progress: Progress = quiet,
+             run: RunSettings = RunSettings()) -> Result:
     """Portrait + speech -> talking video (and, with ``glb``, the same motion
     as an animated 3D face textured with the portrait; with ``preview``, a
     video of that 3D face, ``side_by_side`` with the portrait's).
@@ -320,6 +317,8 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
     motion_worker : a one-process pool, optional
         A long-lived server's worker (the web page keeps one): the motion is
         made there while this process prepares the portrait.
+    run : how this job uses the machine (render threads, the motion beside
+        the portrait); a batch's workers each take a share.
 
     Returns
     -------
@@ -333,8 +332,8 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
     if preview is not None:
         _check_mp4(preview, "--preview-3d")
     speech = load_speech(audio, say, text, motion)
-    renderer, track = _portrait_and_motion(image, speech, motion, render, progress, motion_worker)
-    path = render_video(renderer, track, output, speech.audio, render, progress)
+    renderer, track = _portrait_and_motion(image, speech, motion, render, progress, motion_worker, run)
+    path = render_video(renderer, track, output, speech.audio, render, progress, run)
     if glb is not None or preview is not None:
         from .export.gltf_face import save_glb
 
@@ -348,7 +347,8 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
 
 
 def _portrait_and_motion(image, speech: Speech, motion: MotionOptions, render: RenderOptions,
-                         progress: Progress, worker: Executor | None = None) -> tuple[PortraitRenderer, MotionTrack]:
+                         progress: Progress, worker: Executor | None = None,
+                         run: RunSettings = RunSettings()) -> tuple[PortraitRenderer, MotionTrack]:
     """The prepared portrait and the motion, side by side where that is safe:
     the motion in another process while this one starts the tracker and
     sets up the renderer, which hides the motion's time, a tenth of a 5 s
@@ -359,13 +359,11 @@ def _portrait_and_motion(image, speech: Speech, motion: MotionOptions, render: R
     other, the portrait first, so a bad photo fails before a long clip's
     motion."""
     import multiprocessing
-    import threading
 
     # A driving video's layers need the tracker; the worker is kept for speech alone.
     from_speech = all(src.is_auto for src in motion.sources().values())
-    fork = (worker is None and speech.audio.duration <= _OVERLAP_UP_TO_S and OVERLAP_MOTION and from_speech
-            and may_fork() and threading.current_thread() is threading.main_thread()
-            and threading.active_count() == 1
+    fork = (worker is None and speech.audio.duration <= _OVERLAP_UP_TO_S and run.overlap_motion and from_speech
+            and fork_is_safe()
             and "mediapipe" not in sys.modules)  # its native threads must not be forked mid-flight
     if fork:
         from concurrent.futures import ProcessPoolExecutor

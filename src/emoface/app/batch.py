@@ -283,16 +283,16 @@ def _write_manifest(job: Job, digest: str) -> None:
 def render_job(job: Job) -> tuple[float, str | None]:
     """Render one job (in a worker); returns (seconds, error or None). Never raises."""
     from .. import pipeline
+    from ..processes import RunSettings
 
     # A worker has its share of the cores: frames render on that many
     # threads, and the motion is not forked off beside the portrait.
-    pipeline.RENDER_THREADS = max(1, int(os.environ.get(_THREAD_VARS[0], "1")))
-    pipeline.OVERLAP_MOTION = False
+    run = RunSettings(threads=max(1, int(os.environ.get(_THREAD_VARS[0], "1"))), overlap_motion=False)
     start = time.perf_counter()
     try:
         motion, render = split(_as_given({**job.options, **job.files}), MotionOptions, RenderOptions)
         pipeline.generate(job.image, job.audio, output=job.output, say=job.say, text=job.transcript,
-                          motion=motion, render=render)
+                          motion=motion, render=render, run=run)
         error = None
     except EmofaceError as err:
         error = err.named(_COLUMN_NAMES)

@@ -231,6 +231,9 @@ def run(folder: Path, job_id: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    from ..processes import keep_frame_buffers
+
+    keep_frame_buffers()  # this process's entry: its heap is ours to set
     signal.signal(signal.SIGTERM, _stopped)
     run(Path(argv[0]), argv[1])
     return 0

@@ -20,7 +20,7 @@ from ..motion import ARKIT_NAMES, LAYER_OF, lip_aperture
 from .mouth import draw_interior, palette
 from ..geometry import umeyama
 from .portrait import feather, lip_seal, mouth_span_triangles, seal_weight
-from .warp import keep_frame_buffers, warp
+from .warp import warp
 
 _TONGUE = ARKIT_NAMES.index("tongueOut")
 # Only the mouth layer's channels are redrawn; the eyes and brows stay the
@@ -46,7 +46,6 @@ class MouthRedrawer:
 
     def __init__(self, reference: np.ndarray, landmarks: np.ndarray,
                  rig: np.ndarray | None = None) -> None:
-        keep_frame_buffers()
         mesh = canonical_mesh()
         self._canon = mesh.vertices
         self._rig = default_rig() if rig is None else np.asarray(rig, np.float32)

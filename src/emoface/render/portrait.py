@@ -34,7 +34,7 @@ from .detail import DetailLayer
 from .eyes import draw_gaze, draw_lid, make_eyes
 from .mouth import draw_interior, palette
 from .mouth_bank import OUTLINE, default_bank
-from .warp import Region, keep_frame_buffers, warp
+from .warp import Region, warp
 
 _TONGUE = ARKIT_NAMES.index("tongueOut")
 _MOUTH = layer_mask("mouth")
@@ -255,7 +255,6 @@ class PortraitRenderer:
 
     def __init__(self, photo: np.ndarray, face: FaceObservation, size: int = 512,
                  rig: np.ndarray | None = None) -> None:
-        keep_frame_buffers()
         self.photo = photo
         self.crop = c = face_crop(photo.shape, face, size)
         wsize = (max(2, round((c.x1 - c.x0) * c.scale)), max(2, round((c.y1 - c.y0) * c.scale)))

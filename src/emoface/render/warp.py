@@ -1,42 +1,18 @@
 """Forward mesh warp: rasterise the moved mesh, each triangle sampling the photo
 at its source position (an exact piecewise-affine map, no approximate inverse).
 
-Pure numpy + OpenCV; the one piece of state is the process-wide heap
-setting of :func:`keep_frame_buffers`.
+Pure numpy + OpenCV. (Its speed depends on the heap setting a program's
+entry makes: emoface.processes.keep_frame_buffers.)
 """
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from dataclasses import dataclass
-from functools import lru_cache
 
 import cv2
 import numpy as np
 
 SUBPIXEL_BITS = 4
-
-
-@lru_cache(maxsize=1)
-def keep_frame_buffers() -> bool:
-    """Keep per-frame buffers (a few MB each, freed and re-made every frame)
-    on the heap instead of fresh mmaps.
-
-    With glibc's default thresholds each such buffer can come back as a
-    new mapping whose pages fault in again; measured on a 512 px crop, that
-    was 40 % of the render time, depending on what the process had done
-    before. Process-wide but harmless: freed memory is reused, not grown.
-    Returns whether the setting applied (glibc only).
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc malloc.h
-    return bool(libc.mallopt(m_mmap_threshold, 64 << 20)) and bool(libc.mallopt(m_trim_threshold, 128 << 20))
 
 
 def triangle_affines(dst: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.ndarray:

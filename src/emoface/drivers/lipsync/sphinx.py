@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from ...errors import InputError
-from ...processes import may_fork
+from ...processes import fork_is_safe
 from ...progress import Progress, quiet
 from .phones import Phone
 
@@ -136,7 +136,7 @@ def recognize(signal: np.ndarray, progress: Progress = quiet,
     else:
         # Forking is fastest to start, but a forked worker carries the parent's
         # pages in its resident set; for long audio spawn clean workers instead.
-        method = "fork" if len(signal) < SPAWN_AFTER_S * RATE and may_fork() else "spawn"
+        method = "fork" if len(signal) < SPAWN_AFTER_S * RATE and fork_is_safe() else "spawn"
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
             for i, part in enumerate(pool.map(_allphone_chunk, jobs)):
                 phones += part
