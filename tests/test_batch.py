@@ -59,7 +59,9 @@ def test_a_batch_renders_every_job_as_real_video_with_its_speech(pooled, alsa_wa
             assert abs(len(frames) / meta["fps"] - speech) <= 1 / 25 + 1e-6
         assert (out.parent / (out.name + MANIFEST_SUFFIX)).is_file()
     a, c = (media.frames(pooled.parent / "out" / f"{n}.mp4")[1] for n in ("a", "c"))
-    assert np.abs(a[10].astype(int) - c[10].astype(int)).mean() > 0.1  # only the emotion differs: it shows
+    # Only the emotion differs, and it shows: measured 0.54 grey levels a
+    # pixel over the whole frame (the face is a small part of it).
+    assert np.abs(a[10].astype(int) - c[10].astype(int)).mean() > 0.3
 
 
 @pytest.mark.slow
