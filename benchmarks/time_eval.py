@@ -216,8 +216,8 @@ def gaze_rows() -> tuple[list[str], np.ndarray, np.ndarray, dict]:
     ends = np.array([a for a, _ in pauses(level, FPS)])
     rows, keep = [], {}
     for mode in ("camera", "wander"):
-        g = gaze_path(level, FPS, mode, seed=0)
-        layer = eyes_layer(audio.duration, level, FPS, 15.0, 0, mode)
+        g = gaze_path(level, fps=FPS, mode=mode, seed=0)
+        layer = eyes_layer(audio.duration, level, fps=FPS, per_minute=15.0, seed=0, gaze=mode)
         blink = layer[:, ARKIT_NAMES.index("eyeBlinkLeft")]
         onsets = np.flatnonzero((blink[1:] > 0.9) & (blink[:-1] <= 0.9)) + 1
         near = np.mean([np.abs(ends - k).min() <= 0.3 * FPS for k in onsets]) if len(onsets) else float("nan")

@@ -14,14 +14,14 @@ def test_silent_signal_gives_zero_level():
 
 
 def test_blinks_are_human_paced_and_seeded():
-    t = blink_times(600, 15, seed=4)
+    t = blink_times(600, per_minute=15, seed=4)
     assert 100 < len(t) < 200  # about 15 a minute
     assert np.diff(t).min() >= 1.0
-    np.testing.assert_array_equal(t, blink_times(600, 15, seed=4))
-    curve = blink_curve(blink_times(10, 15, seed=4), 250, 25)
+    np.testing.assert_array_equal(t, blink_times(600, per_minute=15, seed=4))
+    curve = blink_curve(blink_times(10, per_minute=15, seed=4), 250, 25)
     assert curve.max() == 1.0
     assert (curve > 0.5).mean() < 0.1  # eyes mostly open
-    assert blink_curve(blink_times(10, 0, seed=4), 250, 25).max() == 0
+    assert blink_curve(blink_times(10, per_minute=0, seed=4), 250, 25).max() == 0
 
 
 def label_expression(emotion, intensity, frames, fps):
@@ -40,7 +40,7 @@ def test_emotions_move_the_expected_channels():
 
 def test_head_moves_with_speech_and_is_still_when_asked():
     level = np.concatenate([np.zeros(50), np.tile([0, 1, 1, 0.5, 0], 40)])
-    pose = speech_head(level, 25, 1.0, 0)
+    pose = speech_head(level, fps=25, amount=1.0, seed=0)
     assert np.abs(pose[:, :3]).max() < 8  # degrees: natural, not wild
     assert pose[50:, :3].std() > 0.3
-    assert not speech_head(level, 25, 0.0, 0).any()
+    assert not speech_head(level, fps=25, amount=0.0, seed=0).any()

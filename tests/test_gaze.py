@@ -22,19 +22,19 @@ def _speech_level(seconds=60.0, seed=0):
 
 def test_camera_gaze_holds_the_camera_and_wander_looks_away_more():
     level = _speech_level()
-    cam, wan = gaze_path(level, FPS, "camera", 1), gaze_path(level, FPS, "wander", 1)
+    cam, wan = gaze_path(level, fps=FPS, mode="camera", seed=1), gaze_path(level, fps=FPS, mode="wander", seed=1)
     assert 0.6 < cam.on_camera.mean() < 0.95
     assert wan.on_camera.mean() < cam.on_camera.mean() - 0.1
     # Fixations last a few hundred ms to a couple of seconds; most saccades are small.
     fix = np.diff(cam.saccades) / FPS
     assert 0.2 < np.median(fix) < 1.5
     assert np.median(cam.sizes) < 3.0 and cam.sizes.max() > 5.0
-    assert not gaze_path(level, FPS, "still", 1).angles.any()
+    assert not gaze_path(level, fps=FPS, mode="still", seed=1).angles.any()
 
 
 def test_glances_away_start_at_phrase_ends():
     level = _speech_level()
-    g = gaze_path(level, FPS, "camera", 2)
+    g = gaze_path(level, fps=FPS, mode="camera", seed=2)
     starts = np.flatnonzero(np.diff(g.on_camera.astype(int)) == -1) + 1
     ends = [a for a, _ in pauses(level, FPS)]
     near = [min(abs(s - e) for e in ends) <= 1 for s in starts]
@@ -52,7 +52,7 @@ def test_the_upper_lid_follows_the_eye_down_and_both_eyes_turn_together():
 
 def test_blinks_keep_their_rate_and_gather_at_phrase_ends():
     level = _speech_level(300.0)
-    layer = eyes_layer(300.0, level, FPS, 15.0, 3)
+    layer = eyes_layer(300.0, level, fps=FPS, per_minute=15.0, seed=3)
     blink = layer[:, ARKIT_NAMES.index("eyeBlinkLeft")]
     onsets = np.flatnonzero((blink[1:] > 0.9) & (blink[:-1] <= 0.9))
     assert 10 <= len(onsets) / 5 <= 20  # about 15 a minute
@@ -60,8 +60,8 @@ def test_blinks_keep_their_rate_and_gather_at_phrase_ends():
     assert quiet[onsets].mean() > quiet.mean() + 0.1  # likelier in pauses than by chance
     assert (np.diff(onsets) / FPS >= 0.9).all()
     # Seeded: same seed, same eyes.
-    assert np.array_equal(layer, eyes_layer(300.0, level, FPS, 15.0, 3))
-    assert not blink_times(10.0, 0.0, 0, [(5.0, 1.0)]).size
+    assert np.array_equal(layer, eyes_layer(300.0, level, fps=FPS, per_minute=15.0, seed=3))
+    assert not blink_times(10.0, per_minute=0.0, seed=0, cues=[(5.0, 1.0)]).size
 
 
 def test_a_glance_away_moves_the_rendered_iris(tmp_path, astronaut, astronaut_face):

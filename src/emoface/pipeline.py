@@ -143,7 +143,8 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
     else:
         mouth = resolver.layer("mouth", sources["mouth"])
     progress("motion", 1, 3)
-    eyes = (eyes_layer(audio.duration, level, opts.fps, opts.blinks_per_minute, opts.seed, opts.gaze)
+    eyes = (eyes_layer(audio.duration, level, fps=opts.fps, per_minute=opts.blinks_per_minute, seed=opts.seed,
+                       gaze=opts.gaze)
             if sources["eyes"].is_auto else resolver.layer("eyes", sources["eyes"]))
     energy = np.ones(frames, np.float32)
     if sources["expression"].is_auto and opts.emotion == "auto":
@@ -157,7 +158,7 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
                   if sources["expression"].is_auto
                   else resolver.layer("expression", sources["expression"], opts.intensity))
     progress("motion", 2, 3)
-    pose = (speech_head(level, opts.fps, 1.0, opts.seed) * energy[:, None] if sources["pose"].is_auto
+    pose = (speech_head(level, fps=opts.fps, seed=opts.seed) * energy[:, None] if sources["pose"].is_auto
             else resolver.layer("pose", sources["pose"]))
     progress("motion", 3, 3)
     relative = {k for k, src in sources.items() if k != "pose" and resolver.is_relative(src)}

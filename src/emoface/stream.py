@@ -130,7 +130,7 @@ class StreamSession:
         self._talk_peak = self._nod_peak = 0.3
         self._quiet = 0.0  # seconds of silence at the end of the audio so far
         idle_frames = int(_IDLE_SPAN_S * self.fps)
-        self._idle_head = idle_head(idle_frames, self.fps, opts.seed, loop=True)
+        self._idle_head = idle_head(idle_frames, fps=self.fps, seed=opts.seed, loop=True)
         self._idle_gain, self._idle_brow = idle_variation(idle_frames, len(ARKIT_NAMES), self.fps, opts.seed)
         self._eyes: dict[int, np.ndarray] = {}
         self._ended = False
@@ -262,9 +262,9 @@ class StreamSession:
         for block in np.unique(frames // span):
             if block not in self._eyes:
                 self._eyes = {b: v for b, v in self._eyes.items() if b >= block - 1}
-                self._eyes[block] = eyes_layer(_EYES_SPAN_S, np.ones(span, np.float32), self.fps,
-                                               self.opts.blinks_per_minute, self.opts.seed + 7919 * int(block),
-                                               self.opts.gaze)
+                self._eyes[block] = eyes_layer(_EYES_SPAN_S, np.ones(span, np.float32), fps=self.fps,
+                                               per_minute=self.opts.blinks_per_minute,
+                                               seed=self.opts.seed + 7919 * int(block), gaze=self.opts.gaze)
             here = frames // span == block
             out[here] = self._eyes[block][frames[here] % span]
         return out

@@ -15,7 +15,7 @@ from ..motion import ARKIT_NAMES, N_SHAPES
 CLOSE_S, HOLD_S, OPEN_S = 0.08, 0.04, 0.16
 
 
-def blink_times(duration: float, per_minute: float, seed: int,
+def blink_times(duration: float, *, per_minute: float, seed: int,
                 cues: list[tuple[float, float]] | None = None) -> np.ndarray:
     """Blink onsets in seconds.
 
@@ -64,7 +64,7 @@ def blink_curve(times: np.ndarray, frames: int, fps: float) -> np.ndarray:
     return out
 
 
-def eyes_layer(duration: float, level: np.ndarray, fps: float, per_minute: float, seed: int,
+def eyes_layer(duration: float, level: np.ndarray, *, fps: float, per_minute: float, seed: int,
                gaze: str = "camera") -> np.ndarray:
     """Eyes layer (frames, 52): gaze (drivers.gaze) and blinks, together.
 
@@ -75,12 +75,12 @@ def eyes_layer(duration: float, level: np.ndarray, fps: float, per_minute: float
     from .gaze import gaze_coefficients, gaze_path, pauses
 
     frames = len(level)
-    path = gaze_path(level, fps, gaze, seed)
+    path = gaze_path(level, fps=fps, mode=gaze, seed=seed)
     cues = [(a / fps, 0.4) for a, _ in pauses(level, fps)]
     cues += [(k / fps, float(np.clip((size - 8.0) / 25.0, 0, 0.9)))
              for k, size in zip(path.saccades, path.sizes) if size > 8.0]
     layer = gaze_coefficients(path.angles)
-    curve = blink_curve(blink_times(duration, per_minute, seed, cues), frames, fps)
+    curve = blink_curve(blink_times(duration, per_minute=per_minute, seed=seed, cues=cues), frames, fps)
     for n in ("eyeBlinkLeft", "eyeBlinkRight"):
         k = ARKIT_NAMES.index(n)
         layer[:, k] = np.maximum(layer[:, k], curve)

@@ -71,7 +71,7 @@ def _saccade_frames(size_deg: float, fps: float) -> int:
     return max(1, int(round((0.021 + 0.0022 * size_deg) * fps)))
 
 
-def gaze_path(level: np.ndarray, fps: float, mode: str = "camera", seed: int = 0) -> Gaze:
+def gaze_path(level: np.ndarray, *, fps: float, mode: str = "camera", seed: int = 0) -> Gaze:
     """Gaze angles for speech with per-frame ``level`` in [0, 1]."""
     frames = len(level)
     angles = np.zeros((frames, 2))

@@ -16,7 +16,7 @@ def _sway(frames: int, fps: float, rng: np.random.Generator, seconds: float) -> 
     return x / (np.abs(x).max() + 1e-9)
 
 
-def speech_head(level: np.ndarray, fps: float, amount: float, seed: int) -> np.ndarray:
+def speech_head(level: np.ndarray, *, fps: float, amount: float = 1.0, seed: int = 0) -> np.ndarray:
     """Pose (frames, 6) from per-frame speech level in [0, 1].
 
     ``amount`` scales everything; 0 gives a still head.
@@ -27,11 +27,11 @@ def speech_head(level: np.ndarray, fps: float, amount: float, seed: int) -> np.n
     talking = gaussian_filter1d(level.astype(float), 0.5 * fps)
     rise = np.clip(np.gradient(gaussian_filter1d(level.astype(float), 0.06 * fps)), 0, None)
     nod = gaussian_filter1d(rise, 0.08 * fps)
-    return head_pose(idle_head(frames, fps, seed), talking / (talking.max() + 1e-9),
+    return head_pose(idle_head(frames, fps=fps, seed=seed), talking / (talking.max() + 1e-9),
                      nod / (nod.max() + 1e-9)) * np.float32(amount)
 
 
-def idle_head(frames: int, fps: float, seed: int, loop: bool = False) -> np.ndarray:
+def idle_head(frames: int, *, fps: float, seed: int, loop: bool = False) -> np.ndarray:
     """The seeded, speech-independent part of head motion, (frames, 4): sway
     in yaw, pitch and roll (each peaking at 1) and the breath (-1..1). The
     sway loops (the last frame runs smoothly into the first); with ``loop``
