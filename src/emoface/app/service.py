@@ -236,8 +236,6 @@ def build_service(opts: ServiceOptions):
     return app
 
 
-
-
 async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
     """One live stream (protocol: docs/stream.md). A bad message is answered
     with ``{"error": ...}`` and the stream goes on; bad options close it
