@@ -304,6 +304,9 @@ def render_job(job: Job) -> tuple[float, str | None]:
 def render_shipped(job: Job, roles: tuple[str, ...], *blobs: bytes) -> tuple[float, str | None, bytes | None]:
     """:func:`render_job` on a machine that may not share the driver's disk:
     the inputs come as bytes (by role) and the mp4 goes back as bytes."""
+    from ..processes import keep_frame_buffers
+
+    keep_frame_buffers()  # a Ray worker runs our jobs: set its heap as the CLI's is
     with tempfile.TemporaryDirectory(prefix="emoface-job-") as tmp:
         paths = {}
         for role, blob in zip(roles, blobs):
@@ -320,7 +323,10 @@ def render_shipped(job: Job, roles: tuple[str, ...], *blobs: bytes) -> tuple[flo
 def _worker_init(threads: int) -> None:
     import cv2
 
+    from ..processes import keep_frame_buffers
+
     cv2.setNumThreads(threads)
+    keep_frame_buffers()  # a spawned worker's entry: its heap is ours to set
 
 
 @contextlib.contextmanager
