@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 RHUBARB_DIR := .cache/rhubarb
 
-.PHONY: demo test test-fast bench lipsync-eval stream-eval reenact-eval mouths rig expression-eval layers-eval time-eval install clean
+.PHONY: demo test test-fast live-eval bench lipsync-eval stream-eval reenact-eval mouths rig expression-eval layers-eval time-eval install clean
 
 $(BIN)/emoface: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,9 @@ stream-eval: install
 # Self-reenactment on real talking video (first frame as portrait, the clip as
 # driver, each frame against the real one), with the oracle warp's ceiling and
 # a blind panel sheet: docs/reenact.md, docs/panels/reenact.png.
+live-eval: install
+	$(BIN)/python benchmarks/live_eval.py
+
 reenact-eval: install
 	bash scripts/portraits.sh
 	$(BIN)/python benchmarks/reenact_eval.py --ceiling --panel reenact

@@ -1,0 +1,105 @@
+"""A live talking portrait: speech in, frames of the face out, as the voice
+arrives.
+
+:class:`LiveSession` joins the two halves the offline path already has: the
+live stream's motion (:class:`emoface.stream.StreamSession`, phones
+recognised as they are spoken) and the portrait renderer that draws every
+offline video. Each chunk of 16 kHz PCM pushed in returns the frames whose
+moments it completed, each with its own slice of that audio, so picture and
+sound stay together to the sample. While nobody speaks, push silence (or
+:meth:`LiveSession.idle`): the face blinks, looks about, breathes and holds
+its emotion.
+
+>>> live = LiveSession("me.jpg")
+>>> for frame in live.push_audio(chunk):     # 16-bit mono PCM at 16 kHz
+...     show(frame.image); play(frame.audio)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .drivers.lipsync.sphinx import RATE
+from .options import MotionOptions, RenderOptions
+from .progress import Progress, quiet
+from .stream import Frames, StreamSession
+
+if TYPE_CHECKING:  # the renderer pulls in OpenCV and MediaPipe
+    from .render import PortraitRenderer
+
+
+@dataclass(frozen=True, eq=False)
+class LiveFrame:
+    """One frame of a live session: its number from the session's start, the
+    moment it shows (seconds), the picture (H, W, 3) RGB uint8, and the
+    speech that plays with it (16-bit mono PCM at 16 kHz, 1/fps seconds)."""
+
+    index: int
+    time: float
+    image: np.ndarray
+    audio: bytes
+
+
+class LiveSession:
+    """A portrait that talks as speech arrives (see the module's text).
+
+    ``motion`` takes the live stream's options (an emotion label, mixture or
+    keyframes; gains; blinks, gaze, seed); ``lookahead`` is how far behind
+    the voice the face runs (the recogniser needs a little of what follows
+    a sound to name it).
+    """
+
+    def __init__(self, portrait: str | Path | np.ndarray, motion: MotionOptions = MotionOptions(),
+                 render: RenderOptions = RenderOptions(), lookahead: float = 0.1,
+                 progress: Progress = quiet) -> None:
+        from .pipeline import prepare_portrait
+
+        self._motion = StreamSession(motion, lookahead)  # options first: a bad one fails before the tracker runs
+        self.renderer: PortraitRenderer = prepare_portrait(portrait, render, progress)
+        self._pcm = bytearray()  # pushed audio not yet handed out with a frame
+        self._pcm_start = 0  # the sample index of _pcm[0]
+
+    @property
+    def fps(self) -> float:
+        return self._motion.fps
+
+    def push_audio(self, pcm16: bytes) -> list[LiveFrame]:
+        """Feed speech (any chunk size, whole samples); the frames it completes."""
+        frames = self._motion.feed(pcm16)
+        self._pcm += pcm16
+        return self._drawn(frames)
+
+    def idle(self, seconds: float) -> list[LiveFrame]:
+        """``seconds`` of silence: the face listening, blinking, breathing."""
+        return self.push_audio(bytes(2 * round(seconds * RATE)))
+
+    def set_emotion(self, emotion: str, intensity: float | None = None) -> None:
+        """From the next frame on, ease into ``emotion`` (a label or a mixture
+        such as ``happy@0.6+surprised@0.3``)."""
+        self._motion.set_emotion(emotion, intensity)
+
+    def end(self) -> list[LiveFrame]:
+        """The last frames, those the look-ahead was still waiting on."""
+        return self._drawn(self._motion.end())
+
+    def _drawn(self, frames: Frames) -> list[LiveFrame]:
+        out = []
+        for k in range(len(frames)):
+            index = frames.first + k
+            image = self.renderer.render(frames.coefficients[k], frames.pose[k])
+            out.append(LiveFrame(index, index / frames.fps, image, self._audio_of(index, frames.fps)))
+        return out
+
+    def _audio_of(self, index: int, fps: float) -> bytes:
+        """The frame's own stretch of the pushed speech (zeros past its end,
+        for the frames end() flushes), dropped once handed out."""
+        a, b = round(index * RATE / fps), round((index + 1) * RATE / fps)
+        lo, hi = 2 * (a - self._pcm_start), 2 * (b - self._pcm_start)
+        chunk = bytes(self._pcm[max(lo, 0):hi])
+        del self._pcm[:max(hi, 0)]
+        self._pcm_start = max(self._pcm_start, b)
+        return chunk + bytes(2 * (b - a) - len(chunk))
