@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import MISSING, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import EmofaceError, OptionError
 from .app.settings import ServiceOptions
@@ -100,8 +101,45 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
     sub = p.add_subparsers(dest="command", required=True)
+    for name, command in COMMANDS.items():
+        command.arguments(sub.add_parser(name, parents=[common], help=command.help))
+    return p
 
-    g = sub.add_parser("generate", parents=[common], help="portrait + speech -> talking video (mp4)")
+
+def run(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status. Warnings print as one line each."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _warn
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
+    from . import pipeline  # noqa: F401  (loaded before the arguments are parsed, as it always was)
+
+    ns = build_parser().parse_args(argv)
+    bar = _Bar(not ns.quiet)
+    try:
+        out = COMMANDS[ns.command].run(ns, bar)
+    except EmofaceError as err:
+        bar.close()
+        print(f"emoface: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        bar.close()
+        print("emoface: interrupted; no output written", file=sys.stderr)
+        return 130
+    if isinstance(out, int):  # serve, ui and batch: their own exit status, nothing to print
+        return out
+    bar.close()
+    print(out)
+    return 0
+
+
+# Each command: `_<name>_args` adds its flags to its parser, and `_<name>`
+# runs it: (parsed arguments, progress bars) -> the file it wrote, printed on
+# success; or an exit status, for the commands that report for themselves.
+
+def _generate_args(g: argparse.ArgumentParser) -> None:
     g.add_argument("--image", type=Path, required=True, help="portrait photo (jpg, png, webp)")
     _speech_args(g)
     g.add_argument("-o", "--output", type=Path, required=True, help="mp4 to write")
@@ -114,12 +152,31 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(g, MotionOptions)
     _add_options(g, RenderOptions)
 
-    b = sub.add_parser("blendshapes", parents=[common], help="speech -> ARKit-52 motion (csv, json, npz)")
+
+def _generate(ns: argparse.Namespace, bar: _Bar) -> Path:
+    from . import pipeline
+
+    return pipeline.generate(ns.image, ns.audio, output=ns.output, say=ns.say, text=ns.text,
+                             motion=_options(ns, MotionOptions), render=_options(ns, RenderOptions),
+                             glb=ns.glb, preview=ns.preview_3d, side_by_side=ns.side_by_side,
+                             progress=bar).path
+
+
+def _blendshapes_args(b: argparse.ArgumentParser) -> None:
     _speech_args(b)
     b.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json, .npz or .npy (EmoTalk: frames x 52)")
     _add_options(b, MotionOptions)
 
-    r = sub.add_parser("render", parents=[common], help="a saved motion track, or a driving video, onto a portrait")
+
+def _blendshapes(ns: argparse.Namespace, bar: _Bar) -> Path:
+    from . import pipeline
+
+    pipeline.blendshapes(ns.audio, output=ns.output, say=ns.say, text=ns.text,
+                         motion=_options(ns, MotionOptions), progress=bar)
+    return ns.output
+
+
+def _render_args(r: argparse.ArgumentParser) -> None:
     r.add_argument("--image", type=Path, required=True, help="portrait photo (jpg, png, webp) to move")
     r.add_argument("--motion", type=Path, required=True,
                    help="track saved by `emoface blendshapes` or `capture` (.csv, .json, .npz, .npy), "
@@ -130,12 +187,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(r, MotionOptions, RETARGET_OPTIONS)
     _add_options(r, RenderOptions)
 
-    c = sub.add_parser("capture", parents=[common], help="a video of a face -> ARKit-52 motion (csv, json, npz)")
+
+def _render(ns: argparse.Namespace, bar: _Bar) -> Path:
+    from . import pipeline
+
+    return pipeline.render(ns.image, ns.motion, output=ns.output, audio=ns.audio,
+                           motion=_options(ns, MotionOptions), options=_options(ns, RenderOptions),
+                           progress=bar)
+
+
+def _capture_args(c: argparse.ArgumentParser) -> None:
     c.add_argument("video", type=Path, help="any video with a visible face (a webcam recording too)")
     c.add_argument("-o", "--output", type=Path, required=True, help=".csv (Live Link Face), .json, .npz or .npy (EmoTalk: frames x 52)")
     c.add_argument("--face-model", dest="face_model", help="path to face_landmarker.task (default: bundled)")
 
-    x = sub.add_parser("export-3d", parents=[common], help="a motion track -> animated glTF face (.glb)")
+
+def _capture(ns: argparse.Namespace, bar: _Bar) -> Path:
+    from . import pipeline
+
+    pipeline.capture(ns.video, output=ns.output, face_model=ns.face_model, progress=bar)
+    return ns.output
+
+
+def _export_3d_args(x: argparse.ArgumentParser) -> None:
     x.add_argument("--motion", type=Path, required=True,
                    help="track (.csv, .json, .npz, .npy) or a driving video")
     x.add_argument("--image", type=Path, help="portrait to texture the face with (default: plain skin)")
@@ -144,122 +218,79 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--audio", type=Path, help="speech to mux into the preview")
     _add_options(x, RenderOptions, ("face", "face_model"))
 
-    w = sub.add_parser("ui", parents=[common], help="the web page: upload, pick an emotion, generate, download")
-    w.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
-    w.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
 
-    v = sub.add_parser("serve", parents=[common], help="the REST service: jobs that survive a restart")
-    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
-    v.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+def _export_3d(ns: argparse.Namespace, bar: _Bar) -> Path:
+    from . import pipeline
+
+    ropts = _options(ns, RenderOptions)
+    return pipeline.export_3d(ns.motion, output=ns.output, image=ns.image, face=ropts.face,
+                              face_model=ropts.face_model, preview=ns.preview_3d, audio=ns.audio,
+                              progress=bar)
+
+
+def _address_args(p: argparse.ArgumentParser, port: int) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    p.add_argument("--port", type=int, default=port, help=f"port (default: {port})")
+
+
+def _ui_args(w: argparse.ArgumentParser) -> None:
+    _address_args(w, 7860)
+
+
+def _ui(ns: argparse.Namespace, bar: _Bar) -> int:  # noqa: ARG001
+    """`emoface ui`: the web page, until stopped."""
+    from .app.ui import serve
+
+    print(f"emoface: serving on http://{ns.host}:{ns.port} (Ctrl-C stops)", file=sys.stderr)
+    serve(ns.host, ns.port)
+    return 0
+
+
+def _serve_args(v: argparse.ArgumentParser) -> None:
+    _address_args(v, 8000)
     _add_options(v, ServiceOptions)
 
-    u = sub.add_parser("dub", parents=[common], help="re-sync the lips of a talking-head video to new speech")
+
+def _serve(ns: argparse.Namespace, bar: _Bar) -> int:  # noqa: ARG001
+    """`emoface serve`: the REST service, until stopped."""
+    import os
+
+    from .app.service import serve
+
+    if ns.api_key is None:
+        ns.api_key = os.environ.get("EMOFACE_API_KEY") or None
+    opts = _options(ns, ServiceOptions)
+    if opts.api_key is None and ns.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"emoface: warning: serving on {ns.host} without an API key: anyone who can reach this "
+              "machine can use it; give --api-key or set EMOFACE_API_KEY", file=sys.stderr)
+    print(f"emoface: serving the API on http://{ns.host}:{ns.port} (docs at /docs)", file=sys.stderr)
+    serve(opts, ns.host, ns.port)
+    return 0
+
+
+def _dub_args(u: argparse.ArgumentParser) -> None:
     u.add_argument("--video", type=Path, required=True, help="video of a person talking (mp4, mov, mkv, webm, avi)")
     _speech_args(u)
     u.add_argument("-o", "--output", type=Path, required=True, help="mp4 to write")
     _add_options(u, MotionOptions, DUB_OPTIONS)
     _add_options(u, RenderOptions, ("crf", "face_model"))
 
-    k = sub.add_parser("batch", parents=[common], help="many generate jobs from a CSV, in parallel "
-                       "(a process pool, or a Ray cluster); a rerun skips finished jobs")
+
+def _dub(ns: argparse.Namespace, bar: _Bar) -> Path:
+    from . import pipeline
+
+    return pipeline.dub(ns.video, ns.audio, output=ns.output, say=ns.say, text=ns.text,
+                        motion=_options(ns, MotionOptions), render=_options(ns, RenderOptions),
+                        progress=bar).path
+
+
+def _batch_args(k: argparse.ArgumentParser) -> None:
     k.add_argument("jobs", type=Path, help="CSV, one row per job: image, audio or text (words to speak), "
                    "output (.mp4), and any generate option as a column (emotion, seed, size...); "
                    "paths relative to the CSV's folder")
     k.add_argument("--workers", type=int, help="jobs rendered at once (default: one per core)")
     k.add_argument("--ray", metavar="ADDRESS", help="run the jobs on the Ray cluster at ADDRESS "
                    "(ray://HOST:10001), or `local` to start Ray on this machine; needs emoface[batch]")
-
-    d = sub.add_parser("demo", parents=[common], help="render the built-in example (astronaut portrait + synthetic speech)")
-    d.add_argument("-o", "--output", type=Path, default=Path("out/demo.mp4"))
-    _add_options(d, MotionOptions)
-    _add_options(d, RenderOptions)
-    return p
-
-
-def run(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status. Warnings print as one line each."""
-    with warnings.catch_warnings():
-        warnings.showwarning = _warn
-        return _run(argv)
-
-
-def _run(argv: list[str] | None) -> int:
-    from . import pipeline
-
-    ns = build_parser().parse_args(argv)
-    bar = _Bar(not ns.quiet)
-    try:
-        if ns.command == "generate":
-            res = pipeline.generate(ns.image, ns.audio, output=ns.output, say=ns.say, text=ns.text,
-                                    motion=_options(ns, MotionOptions),
-                                    render=_options(ns, RenderOptions), glb=ns.glb, preview=ns.preview_3d,
-                                    side_by_side=ns.side_by_side, progress=bar)
-            out = res.path
-        elif ns.command == "blendshapes":
-            pipeline.blendshapes(ns.audio, output=ns.output, say=ns.say, text=ns.text,
-                                 motion=_options(ns, MotionOptions), progress=bar)
-            out = ns.output
-        elif ns.command == "render":
-            out = pipeline.render(ns.image, ns.motion, output=ns.output, audio=ns.audio,
-                                  motion=_options(ns, MotionOptions),
-                                  options=_options(ns, RenderOptions), progress=bar)
-        elif ns.command == "serve":
-            import os
-
-            from .app.service import serve
-
-            if ns.api_key is None:
-                ns.api_key = os.environ.get("EMOFACE_API_KEY") or None
-            opts = _options(ns, ServiceOptions)
-            key = opts.api_key
-            if key is None and ns.host not in ("127.0.0.1", "localhost", "::1"):
-                print(f"emoface: warning: serving on {ns.host} without an API key: anyone who can reach this "
-                      "machine can use it; give --api-key or set EMOFACE_API_KEY", file=sys.stderr)
-            print(f"emoface: serving the API on http://{ns.host}:{ns.port} (docs at /docs)", file=sys.stderr)
-            serve(opts, ns.host, ns.port)
-            return 0
-        elif ns.command == "batch":
-            return _batch(ns, bar)
-        elif ns.command == "ui":
-            from .app.ui import serve
-
-            print(f"emoface: serving on http://{ns.host}:{ns.port} (Ctrl-C stops)", file=sys.stderr)
-            serve(ns.host, ns.port)
-            return 0
-        elif ns.command == "export-3d":
-            ropts = _options(ns, RenderOptions)
-            out = pipeline.export_3d(ns.motion, output=ns.output, image=ns.image, face=ropts.face,
-                                     face_model=ropts.face_model, preview=ns.preview_3d, audio=ns.audio,
-                                     progress=bar)
-        elif ns.command == "dub":
-            out = pipeline.dub(ns.video, ns.audio, output=ns.output, say=ns.say, text=ns.text,
-                               motion=_options(ns, MotionOptions), render=_options(ns, RenderOptions),
-                               progress=bar).path
-        elif ns.command == "capture":
-            pipeline.capture(ns.video, output=ns.output, face_model=ns.face_model, progress=bar)
-            out = ns.output
-        else:  # demo
-            import skimage.data
-
-            ns.output.parent.mkdir(parents=True, exist_ok=True)
-            mopts = _options(ns, MotionOptions)
-            if mopts.emotion == "neutral":
-                mopts = MotionOptions(**{**{f.name: getattr(mopts, f.name) for f in fields(mopts)},
-                                         "emotion": "happy", "intensity": 0.5})
-            out = pipeline.generate(skimage.data.astronaut(), output=ns.output, say=DEMO_TEXT,
-                                    motion=mopts, render=_options(ns, RenderOptions),
-                                    progress=bar).path
-    except EmofaceError as err:
-        bar.close()
-        print(f"emoface: error: {err}", file=sys.stderr)
-        return err.exit_code
-    except KeyboardInterrupt:
-        bar.close()
-        print("emoface: interrupted; no output written", file=sys.stderr)
-        return 130
-    bar.close()
-    print(out)
-    return 0
 
 
 def _batch(ns: argparse.Namespace, bar: _Bar) -> int:
@@ -279,6 +310,50 @@ def _batch(ns: argparse.Namespace, bar: _Bar) -> int:
         print(f"emoface: error: {failed} of {len(results)} jobs failed; fix them and run again "
               "(finished jobs are skipped)", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _demo_args(d: argparse.ArgumentParser) -> None:
+    d.add_argument("-o", "--output", type=Path, default=Path("out/demo.mp4"))
+    _add_options(d, MotionOptions)
+    _add_options(d, RenderOptions)
+
+
+def _demo(ns: argparse.Namespace, bar: _Bar) -> Path:
+    """The built-in example; a neutral emotion (the default) becomes a mild smile."""
+    import skimage.data
+
+    from . import pipeline
+
+    ns.output.parent.mkdir(parents=True, exist_ok=True)
+    mopts = _options(ns, MotionOptions)
+    if mopts.emotion == "neutral":
+        mopts = MotionOptions(**{**{f.name: getattr(mopts, f.name) for f in fields(mopts)},
+                                 "emotion": "happy", "intensity": 0.5})
+    return pipeline.generate(skimage.data.astronaut(), output=ns.output, say=DEMO_TEXT,
+                             motion=mopts, render=_options(ns, RenderOptions), progress=bar).path
+
+
+class _Command(NamedTuple):
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, _Bar], Path | int]
+
+
+#: The subcommands, in the order `emoface --help` lists them: what each is
+#: for, its flags, and what runs it.
+COMMANDS: dict[str, _Command] = {
+    "generate": _Command("portrait + speech -> talking video (mp4)", _generate_args, _generate),
+    "blendshapes": _Command("speech -> ARKit-52 motion (csv, json, npz)", _blendshapes_args, _blendshapes),
+    "render": _Command("a saved motion track, or a driving video, onto a portrait", _render_args, _render),
+    "capture": _Command("a video of a face -> ARKit-52 motion (csv, json, npz)", _capture_args, _capture),
+    "export-3d": _Command("a motion track -> animated glTF face (.glb)", _export_3d_args, _export_3d),
+    "ui": _Command("the web page: upload, pick an emotion, generate, download", _ui_args, _ui),
+    "serve": _Command("the REST service: jobs that survive a restart", _serve_args, _serve),
+    "dub": _Command("re-sync the lips of a talking-head video to new speech", _dub_args, _dub),
+    "batch": _Command("many generate jobs from a CSV, in parallel "
+                      "(a process pool, or a Ray cluster); a rerun skips finished jobs", _batch_args, _batch),
+    "demo": _Command("render the built-in example (astronaut portrait + synthetic speech)", _demo_args, _demo),
+}
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +36,12 @@ class _Blob:
         self.data = bytearray()
         self.views: list[dict] = []
 
+    def pad(self) -> None:
+        """Zeros up to the next 4-byte boundary."""
+        self.data += bytes(-len(self.data) % 4)
+
     def view(self, raw: bytes, target: int | None = None) -> int:
-        while len(self.data) % 4:
-            self.data.append(0)
+        self.pad()
         view = {"buffer": 0, "byteOffset": len(self.data), "byteLength": len(raw)}
         if target:
             view["target"] = target
@@ -157,102 +161,146 @@ def _png(rgb: np.ndarray) -> bytes:
     return cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))[1].tobytes()
 
 
+#: The skin's surface: a plain colour, or the photo (texture 0).
+_SKIN_COLOUR = {"baseColorFactor": [0.86, 0.68, 0.58, 1.0], "metallicFactor": 0.0, "roughnessFactor": 0.7}
+_SKIN_TEXTURE = {"baseColorTexture": {"index": 0}, "metallicFactor": 0.0, "roughnessFactor": 0.75}
+#: The materials after the skin's: the mouth cavity's and the eyeballs'.
+_MOUTH_AND_EYE = [
+    {"name": "mouth", "doubleSided": True,
+     "pbrMetallicRoughness": {"baseColorFactor": [0.18, 0.05, 0.05, 1.0], "metallicFactor": 0.0,
+                              "roughnessFactor": 0.9}},
+    {"name": "eye", "pbrMetallicRoughness": {"baseColorFactor": [1, 1, 1, 1], "metallicFactor": 0.0,
+                                             "roughnessFactor": 0.25}},
+]
+
+
 def build_glb(track: MotionTrack, photo: np.ndarray | None = None, landmarks: np.ndarray | None = None,
               rig: np.ndarray | None = None) -> bytes:
     """The GLB file's bytes for ``track`` (and a face ``photo`` with its
     tracked ``landmarks`` (478, 3) in photo pixels, for the texture)."""
-    from ..face.mesh import canonical_mesh
-    from ..face.rig import default_rig
-    from ..pose import rotation_from_angles
-    from ..render.portrait import mouth_span_triangles
-
-    mesh = canonical_mesh()
-    rig = default_rig() if rig is None else np.asarray(rig, np.float32)
-    tris = mesh.triangles[~mouth_span_triangles(mesh.triangles)].astype(np.uint32)
-    b = _Builder()
-    rest = mesh.vertices.astype(np.float32)
-    normals = _normals(rest, tris)
-    uv = mesh.uv.astype(np.float32)
-
+    face = _face_geometry(rig)
     textured = photo is not None and landmarks is not None
-    face_attr = {"POSITION": b.accessor(rest * CM, "VEC3", _ARRAY, bounds=True),
-                 "NORMAL": b.accessor(normals, "VEC3", _ARRAY)}
-    if textured:
-        face_attr["TEXCOORD_0"] = b.accessor(uv, "VEC2", _ARRAY)
-    face_targets = [{"POSITION": b.sparse_target(rig[k] * CM)} for k in range(len(ARKIT_NAMES))]
-    cav_pts, cav_faces, cav_rig = _cavity(rest, rig)
-    cav_targets = [{"POSITION": b.sparse_target(cav_rig[k] * CM)} for k in range(len(ARKIT_NAMES))]
-
-    images, textures = [], []
-    material_face: dict = {"name": "skin", "pbrMetallicRoughness": {"baseColorFactor": [0.86, 0.68, 0.58, 1.0],
-                                                                     "metallicFactor": 0.0, "roughnessFactor": 0.7}}
-    if textured:
-        images.append({"bufferView": b.blob.view(_png(face_texture(photo, landmarks, uv, tris.astype(np.int64)))),
-                       "mimeType": "image/png"})
-        textures.append({"source": 0, "sampler": 0})
-        material_face["pbrMetallicRoughness"] = {"baseColorTexture": {"index": 0}, "metallicFactor": 0.0,
-                                                 "roughnessFactor": 0.75}
-    materials = [material_face,
-                 {"name": "mouth", "doubleSided": True,
-                  "pbrMetallicRoughness": {"baseColorFactor": [0.18, 0.05, 0.05, 1.0], "metallicFactor": 0.0,
-                                           "roughnessFactor": 0.9}},
-                 {"name": "eye", "pbrMetallicRoughness": {"baseColorFactor": [1, 1, 1, 1], "metallicFactor": 0.0,
-                                                          "roughnessFactor": 0.25}}]
-    prims = [{"attributes": face_attr, "indices": b.accessor(tris.reshape(-1), "SCALAR", _ELEMENTS),
-              "material": 0, "targets": face_targets},
-             {"attributes": {"POSITION": b.accessor(cav_pts * CM, "VEC3", _ARRAY, bounds=True)},
-              "indices": b.accessor(cav_faces.reshape(-1), "SCALAR", _ELEMENTS), "material": 1,
-              "targets": cav_targets}]
-    eye_prims = []
-    from ..face import regions as R
-
-    for contour in (R.LEFT_EYE_UPPER + R.LEFT_EYE_LOWER, R.RIGHT_EYE_UPPER + R.RIGHT_EYE_LOWER):
-        centre = rest[list(contour)].mean(axis=0) + np.array([0, 0, -1.15])
-        pts, nrm, col, faces = _sphere(centre, 1.2)
-        eye_prims.append({"attributes": {"POSITION": b.accessor(pts * CM, "VEC3", _ARRAY, bounds=True),
-                                         "NORMAL": b.accessor(nrm, "VEC3", _ARRAY),
-                                         "COLOR_0": b.accessor(col, "VEC4", _ARRAY)},
-                          "indices": b.accessor(faces.reshape(-1), "SCALAR", _ELEMENTS), "material": 2})
-
-    n = len(track)
-    times = (np.arange(n) / track.fps).astype(np.float32)
-    t_in = b.accessor(times, "SCALAR", bounds=True)
-    weights = np.round(np.clip(track.coefficients, 0, 1) * 65535).astype(np.uint16).reshape(-1)
-    w_out = b.accessor(weights, "SCALAR", normalized=True)
-    rots = np.array([_quaternion(rotation_from_angles(*p[:3])) for p in track.pose.astype(np.float64)], np.float32)
-    r_out = b.accessor(rots, "VEC4")
-    moves = (track.pose[:, 3:6] * CM).astype(np.float32)
-    m_out = b.accessor(moves, "VEC3")
-
+    b = _Builder()
+    # The binary chunk is laid out in the order of these calls.
+    attributes = _vertex_attributes(b, face, textured)
+    targets = _morph_targets(b, face)
+    skin, texture = _texture(b, face, photo, landmarks) if textured else (_SKIN_COLOUR, {})
+    meshes = _meshes(b, face, attributes, targets)
+    animation = _animation(b, track)
+    b.blob.pad()
     doc = {
         "asset": {"version": "2.0", "generator": "emoface"},
         "scene": 0, "scenes": [{"nodes": [0]}],
         "nodes": [{"name": "head", "children": [1, 2]},
                   {"name": "face", "mesh": 0},
                   {"name": "eyes", "mesh": 1}],
-        "meshes": [{"name": "face", "primitives": prims, "weights": [0.0] * len(ARKIT_NAMES),
-                    "extras": {"targetNames": list(ARKIT_NAMES)}},
-                   {"name": "eyes", "primitives": eye_prims}],
-        "materials": materials,
-        "animations": [{"name": "talk", "samplers": [
-            {"input": t_in, "output": w_out, "interpolation": "LINEAR"},
-            {"input": t_in, "output": r_out, "interpolation": "LINEAR"},
-            {"input": t_in, "output": m_out, "interpolation": "LINEAR"}],
-            "channels": [{"sampler": 0, "target": {"node": 1, "path": "weights"}},
-                         {"sampler": 1, "target": {"node": 0, "path": "rotation"}},
-                         {"sampler": 2, "target": {"node": 0, "path": "translation"}}]}],
+        "meshes": meshes,
+        "materials": [{"name": "skin", "pbrMetallicRoughness": skin}, *_MOUTH_AND_EYE],
+        "animations": [animation],
         "accessors": b.accessors,
         "bufferViews": b.blob.views,
-        "buffers": [{"byteLength": 0}],
+        "buffers": [{"byteLength": len(b.blob.data)}],
+        **texture,
     }
-    if images:
-        doc.update(images=images, textures=textures, samplers=[{"magFilter": 9729, "minFilter": 9987}])
-    while len(b.blob.data) % 4:
-        b.blob.data.append(0)
-    doc["buffers"][0]["byteLength"] = len(b.blob.data)
+    return _glb(doc, bytes(b.blob.data))
+
+
+@dataclass(frozen=True, eq=False)
+class _FaceGeometry:
+    """The face mesh in centimetres, its rig, and the mouth cavity behind the lips."""
+
+    rest: np.ndarray  # (468, 3) float32
+    tris: np.ndarray  # (T, 3) uint32, the span across the mouth left open
+    uv: np.ndarray  # (468, 2) float32
+    rig: np.ndarray  # (52, 468, 3): each shape's vertex offsets
+    cavity: tuple[np.ndarray, np.ndarray, np.ndarray]  # points, triangles, (52, points, 3) offsets
+
+
+def _face_geometry(rig: np.ndarray | None) -> _FaceGeometry:
+    from ..face.mesh import canonical_mesh
+    from ..face.rig import default_rig
+    from ..render.portrait import mouth_span_triangles
+
+    mesh = canonical_mesh()
+    rig = default_rig() if rig is None else np.asarray(rig, np.float32)
+    rest = mesh.vertices.astype(np.float32)
+    tris = mesh.triangles[~mouth_span_triangles(mesh.triangles)].astype(np.uint32)
+    return _FaceGeometry(rest, tris, mesh.uv.astype(np.float32), rig, _cavity(rest, rig))
+
+
+def _vertex_attributes(b: _Builder, face: _FaceGeometry, textured: bool) -> dict:
+    """The face's positions and normals, and its UVs when it has a texture."""
+    attributes = {"POSITION": b.accessor(face.rest * CM, "VEC3", _ARRAY, bounds=True),
+                  "NORMAL": b.accessor(_normals(face.rest, face.tris), "VEC3", _ARRAY)}
+    if textured:
+        attributes["TEXCOORD_0"] = b.accessor(face.uv, "VEC2", _ARRAY)
+    return attributes
+
+
+def _morph_targets(b: _Builder, face: _FaceGeometry) -> tuple[list[dict], list[dict]]:
+    """The 52 shapes as sparse morph targets: the face's, then the cavity's."""
+    return tuple([{"POSITION": b.sparse_target(shapes[k] * CM)} for k in range(len(ARKIT_NAMES))]
+                 for shapes in (face.rig, face.cavity[2]))
+
+
+def _texture(b: _Builder, face: _FaceGeometry, photo: np.ndarray, landmarks: np.ndarray) -> tuple[dict, dict]:
+    """The photo as the skin: the skin's material, and the document's
+    images, textures and samplers."""
+    png = _png(face_texture(photo, landmarks, face.uv, face.tris.astype(np.int64)))
+    return _SKIN_TEXTURE, {"images": [{"bufferView": b.blob.view(png), "mimeType": "image/png"}],
+                           "textures": [{"source": 0, "sampler": 0}],
+                           "samplers": [{"magFilter": 9729, "minFilter": 9987}]}
+
+
+def _meshes(b: _Builder, face: _FaceGeometry, attributes: dict,
+            targets: tuple[list[dict], list[dict]]) -> list[dict]:
+    """The face mesh (the skin, and the cavity behind the lips, both with
+    the morph targets) and the eyes mesh (two eyeballs)."""
+    from ..face import regions as R
+
+    cav_pts, cav_faces, _ = face.cavity
+    prims = [{"attributes": attributes, "indices": b.accessor(face.tris.reshape(-1), "SCALAR", _ELEMENTS),
+              "material": 0, "targets": targets[0]},
+             {"attributes": {"POSITION": b.accessor(cav_pts * CM, "VEC3", _ARRAY, bounds=True)},
+              "indices": b.accessor(cav_faces.reshape(-1), "SCALAR", _ELEMENTS), "material": 1,
+              "targets": targets[1]}]
+    eyes = [_eyeball(b, face.rest[list(contour)].mean(axis=0) + np.array([0, 0, -1.15]))
+            for contour in (R.LEFT_EYE_UPPER + R.LEFT_EYE_LOWER, R.RIGHT_EYE_UPPER + R.RIGHT_EYE_LOWER)]
+    return [{"name": "face", "primitives": prims, "weights": [0.0] * len(ARKIT_NAMES),
+             "extras": {"targetNames": list(ARKIT_NAMES)}},
+            {"name": "eyes", "primitives": eyes}]
+
+
+def _eyeball(b: _Builder, centre: np.ndarray) -> dict:
+    pts, nrm, col, faces = _sphere(centre, 1.2)
+    return {"attributes": {"POSITION": b.accessor(pts * CM, "VEC3", _ARRAY, bounds=True),
+                           "NORMAL": b.accessor(nrm, "VEC3", _ARRAY),
+                           "COLOR_0": b.accessor(col, "VEC4", _ARRAY)},
+            "indices": b.accessor(faces.reshape(-1), "SCALAR", _ELEMENTS), "material": 2}
+
+
+def _animation(b: _Builder, track: MotionTrack) -> dict:
+    """The morph weights (node 1) and the head's rotation and translation
+    (node 0), one key a frame, linear between."""
+    from ..pose import rotation_from_angles
+
+    times = (np.arange(len(track)) / track.fps).astype(np.float32)
+    t_in = b.accessor(times, "SCALAR", bounds=True)
+    weights = np.round(np.clip(track.coefficients, 0, 1) * 65535).astype(np.uint16).reshape(-1)
+    rots = np.array([_quaternion(rotation_from_angles(*p[:3])) for p in track.pose.astype(np.float64)], np.float32)
+    outputs = [b.accessor(weights, "SCALAR", normalized=True), b.accessor(rots, "VEC4"),
+               b.accessor((track.pose[:, 3:6] * CM).astype(np.float32), "VEC3")]
+    channels = [(1, "weights"), (0, "rotation"), (0, "translation")]
+    return {"name": "talk",
+            "samplers": [{"input": t_in, "output": out, "interpolation": "LINEAR"} for out in outputs],
+            "channels": [{"sampler": i, "target": {"node": node, "path": path}}
+                         for i, (node, path) in enumerate(channels)]}
+
+
+def _glb(doc: dict, body: bytes) -> bytes:
+    """The binary glTF container: the header, the JSON chunk, the binary chunk."""
     text = json.dumps(doc, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 4)
-    body = bytes(b.blob.data)
     total = 12 + 8 + len(text) + 8 + len(body)
     return (struct.pack("<III", 0x46546C67, 2, total) + struct.pack("<II", len(text), 0x4E4F534A) + text
             + struct.pack("<II", len(body), 0x004E4942) + body)
