@@ -39,6 +39,9 @@ TEETH_SHADE = 0.8  # teeth behind the lips are lit less than the photo's lightes
 #: A real mouth's fine detail (teeth edges, the lips' inner line) over the
 #: face's around it, in the same frame.
 MOUTH_DETAIL = 2.0
+#: The opening's edge fades over this share of the mouth's width: lips curl
+#: in, they are not cut.
+EDGE_SOFTNESS = 0.015
 #: Half mouth-widths past a source's inner lip line: its lips' edge never shows as a rim.
 INSET = 0.03
 #: The inner-lip outline, corner to corner along the upper lip, back along the lower.
@@ -146,9 +149,7 @@ class MouthBank:
         the teeth behind them, as lips do. ``colours`` are the portrait's
         (render.mouth.palette): its lips tint the teeth's light.
         """
-        lip, cavity, teeth = colours["lip"], colours["cavity"], colours["teeth"]
         outline = np.asarray(outline, np.float64)
-        n = _N_UPPER
         centre, along, down, half = _frame_of(outline)
         opening = aperture(outline)
         if opening * 2 * half < 0.8:
@@ -165,49 +166,9 @@ class MouthBank:
         rel_outline = (outline - centre) / half
         up_d, lo_d = _lip_curves(np.column_stack([rel_outline @ along, rel_outline @ down]))
         top, bottom = np.interp(u, *up_d), np.interp(u, *lo_d)
-        rows, cols = PATCH
-        scale_u = cols / (2 * SPAN_X)  # patch pixels per half mouth-width
-        layer = np.zeros(u.shape + (3,), np.float32)
         picked = self.pick(opening)
-        for index, weight in picked:
-            up_s, lo_s = self.curves[index]
-            s_top, s_bottom = np.interp(u, *up_s), np.interp(u, *lo_s)
-            s_half = np.maximum((s_bottom - s_top) / 2, 0)
-            from_top = v - top
-            from_bottom = bottom - v
-            mid = (top + bottom) / 2
-            # Inset: sample a little inside the source's lips, never the lip itself.
-            inset = 0.06 * s_half + INSET
-            upper = v <= mid
-            sv = np.where(upper, s_top + inset + np.minimum(from_top, s_half),
-                          s_bottom - inset - np.minimum(from_bottom, s_half))
-            px = ((u + SPAN_X) * scale_u - 0.5).astype(np.float32)
-            py = ((sv + SPAN_Y) * (rows / (2 * SPAN_Y)) - 0.5).astype(np.float32)
-            warped = cv2.remap(self.patches[index], px, py, cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-            weight_map, source_teeth = self.teeth[index]
-            enamel = cv2.remap(weight_map, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[..., None]
-            # Teeth take the portrait's teeth colour, in the mouth's shade,
-            # keeping half their own shading (all of it reads as metal).
-            shading = _luma(warped)[..., None] / max(float(_luma(source_teeth)), 1.0)
-            shading = np.clip(TEETH_SHADE * (1 + 0.5 * (shading - 1)), 0.4, 1.0)
-            warped = warped * _tint(lip, self.lips[index]) * (1 - enamel) + teeth * shading * enamel
-            # Past the source's own opening: the cavity, deeper toward the
-            # middle, reached softly (a hard edge there reads as a cut-out).
-            past = np.where(upper, from_top, from_bottom) - s_half
-            soft = np.maximum(0.35 * s_half, 0.03)
-            into = np.clip(past / soft, 0, 1)[..., None]
-            shade = np.clip(1 - past / np.maximum(mid - top, 0.05), 0.55, 1)[..., None]
-            deep = np.asarray(cavity, np.float32) * shade
-            layer += weight * (warped * (1 - into) + deep * into)
-        # The opening is the lips' own curve (not the landmarks' polygon), cut
-        # softly. (The real mouth's own shade under its lips is the edge: a
-        # band darkened on top of it read as a painted rim.)
-        upper, lower = smooth_lips(outline[:n], np.concatenate([outline[:1], outline[n:][::-1], outline[n - 1:n]]))
-        curve = np.concatenate([upper, lower[::-1][1:-1]]) - [x0, y0]
-        mask = np.zeros(((y1 - y0) * 4, (x1 - x0) * 4), np.uint8)
-        cv2.fillPoly(mask, [np.round(curve * 4 * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
-        alpha = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+        layer = sum(weight * self._interior(index, u, v, top, bottom, colours) for index, weight in picked)
+        alpha = _opening(outline - [x0, y0], (y1 - y0, x1 - x0))
         # As soft as the face around it: a mouth sharper than a blurred or
         # low-resolution face reads as pasted in.
         inside = alpha > 0.5
@@ -216,10 +177,58 @@ class MouthBank:
         if sigma:  # within the opening only: what lies outside it must not bleed in as a rim
             weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), sigma)[..., None]
             layer = cv2.GaussianBlur(layer * inside[..., None], (0, 0), sigma) / np.maximum(weight, 1e-3)
-        alpha = cv2.GaussianBlur(alpha, (0, 0), max(0.6, sigma))[..., None]
+        alpha = cv2.GaussianBlur(alpha, (0, 0), max(0.6, sigma, EDGE_SOFTNESS * 2 * half))[..., None]
         roi = canvas[y0:y1, x0:x1].astype(np.float32)
         canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + layer * alpha + 0.5, 0, 255).astype(np.uint8)
         return True
+
+    def _interior(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray,
+                  colours: dict[str, np.ndarray]) -> np.ndarray:
+        """Entry ``index`` drawn between the moved lips ``top`` and ``bottom``
+        (per pixel, the mouth frame's u, v): RGB float32."""
+        rows, cols = PATCH
+        up_s, lo_s = self.curves[index]
+        s_top, s_bottom = np.interp(u, *up_s), np.interp(u, *lo_s)
+        s_half = np.maximum((s_bottom - s_top) / 2, 0)
+        from_top = v - top
+        from_bottom = bottom - v
+        mid = (top + bottom) / 2
+        # Inset: sample a little inside the source's lips, never the lip itself.
+        inset = 0.06 * s_half + INSET
+        upper = v <= mid
+        sv = np.where(upper, s_top + inset + np.minimum(from_top, s_half),
+                      s_bottom - inset - np.minimum(from_bottom, s_half))
+        px = ((u + SPAN_X) * cols / (2 * SPAN_X) - 0.5).astype(np.float32)
+        py = ((sv + SPAN_Y) * (rows / (2 * SPAN_Y)) - 0.5).astype(np.float32)
+        warped = cv2.remap(self.patches[index], px, py, cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        weight_map, source_teeth = self.teeth[index]
+        enamel = cv2.remap(weight_map, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[..., None]
+        # Teeth take the portrait's teeth colour, in the mouth's shade,
+        # keeping half their own shading (all of it reads as metal).
+        shading = _luma(warped)[..., None] / max(float(_luma(source_teeth)), 1.0)
+        shading = np.clip(TEETH_SHADE * (1 + 0.5 * (shading - 1)), 0.4, 1.0)
+        warped = warped * _tint(colours["lip"], self.lips[index]) * (1 - enamel) + colours["teeth"] * shading * enamel
+        # Past the source's own opening: the cavity, deeper toward the
+        # middle, reached softly (a hard edge there reads as a cut-out).
+        past = np.where(upper, from_top, from_bottom) - s_half
+        soft = np.maximum(0.35 * s_half, 0.03)
+        into = np.clip(past / soft, 0, 1)[..., None]
+        shade = np.clip(1 - past / np.maximum(mid - top, 0.05), 0.55, 1)[..., None]
+        deep = np.asarray(colours["cavity"], np.float32) * shade
+        return (warped * (1 - into) + deep * into).astype(np.float32)
+
+
+def _opening(outline: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Coverage (shape) of the opening: the lips' own smoothed curve, not the
+    landmarks' polygon, anti-aliased. (The real mouth's own shade under its
+    lips is the edge: a band darkened on top of it read as a painted rim.)"""
+    n = _N_UPPER
+    upper, lower = smooth_lips(outline[:n], np.concatenate([outline[:1], outline[n:][::-1], outline[n - 1:n]]))
+    curve = np.concatenate([upper, lower[::-1][1:-1]])
+    mask = np.zeros((shape[0] * 4, shape[1] * 4), np.uint8)
+    cv2.fillPoly(mask, [np.round(curve * 4 * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
+    return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
 
 
 def _high_pass(grey: np.ndarray) -> np.ndarray:
