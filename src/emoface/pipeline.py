@@ -29,16 +29,17 @@ from .drivers.lipsync import lipsync
 from .drivers.prosody import head_energy, read_voice, voice_timeline
 from .errors import Field, InputError
 from .export import save_track
+from .gains import Gains, with_gains
 from .media.atomic import check_writable
 from .media.audio import ANALYSIS_RATE, Audio, Speech, load_audio
 from .media.image import load_image
 from .media.video import even_size, write_video
-from .motion import LAYERS, MotionTrack, lip_aperture
+from .motion import LAYERS, MotionTrack, layer_mask, lip_aperture
 from .options import DERIVED_EMOTIONS, FPS_RANGE, MotionOptions, RenderOptions
 from .pose import rebase
 from .processes import RunSettings, fork_is_safe
 from .progress import Progress, quiet
-from .relative import changes, onto_portrait, reference_index
+from .relative import changes, reference_index
 from .sources import VIDEO_SUFFIXES, Resolver, load_motion
 
 #: Clips up to this long prepare the portrait and the motion side by side
@@ -128,20 +129,8 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
 
         warnings.warn("the audio is silent: the mouth stays closed; give a recording of speech",
                       stacklevel=2)
-    if sources["mouth"].is_auto:
-        sync = lipsync(signal, ANALYSIS_RATE, opts.fps, level, mode=opts.lipsync,
-                       text=speech.text, phones=speech.phones, alphabet=speech.alphabet,
-                       articulation=opts.articulation, progress=progress)
-        mouth = sync.layer
-        # Say how the mouth was made: a progress step names the method, and
-        # falling back from phones to the spectrum is worth a warning.
-        progress(f"lip sync: {sync.method}", 1, 1)
-        if opts.lipsync == "auto" and sync.method == "acoustic":
-            import warnings
-
-            warnings.warn(f"lip sync from the spectrum (--lipsync acoustic): {sync.reason}", stacklevel=2)
-    else:
-        mouth = resolver.layer("mouth", sources["mouth"])
+    mouth = (_speech_mouth(speech, signal, level, opts, progress) if sources["mouth"].is_auto
+             else resolver.layer("mouth", sources["mouth"]))
     progress("motion", 1, 3)
     eyes = (eyes_layer(audio.duration, level, fps=opts.fps, per_minute=opts.blinks_per_minute, seed=opts.seed,
                        gaze=opts.gaze)
@@ -163,8 +152,25 @@ def make_track(speech: Speech | Audio, opts: MotionOptions = MotionOptions(),
     progress("motion", 3, 3)
     relative = {k for k, src in sources.items() if k != "pose" and resolver.is_relative(src)}
     relative |= {"expression"} if keeps_photo(opts) else set()
-    return _with_gains(opts.fps, {"mouth": mouth, "eyes": eyes, "expression": expression}, pose, opts,
-                       relative, baseline)
+    return with_gains(opts.fps, {"mouth": mouth, "eyes": eyes, "expression": expression}, pose, opts,
+                      relative, baseline)
+
+
+def _speech_mouth(speech: Speech, signal: np.ndarray, level: np.ndarray, opts: MotionOptions,
+                  progress: Progress) -> np.ndarray:
+    """make_track's mouth layer from the speech (lip sync)."""
+    sync = lipsync(signal, ANALYSIS_RATE, opts.fps, level, mode=opts.lipsync,
+                   text=speech.text, phones=speech.phones, alphabet=speech.alphabet,
+                   articulation=opts.articulation, progress=progress)
+    # Say how the mouth was made: a progress step names the method, and
+    # falling back from phones to the spectrum is worth a warning.
+    progress(f"lip sync: {sync.method}", 1, 1)
+    if opts.lipsync == "auto" and sync.method == "acoustic":
+        import warnings
+
+        warnings.warn(f"lip sync from the spectrum (--lipsync acoustic): {sync.reason}",
+                      stacklevel=3)  # make_track's caller
+    return sync.layer
 
 
 def _resolver(opts: MotionOptions, fps: float, frames: int, progress: Progress) -> Resolver:
@@ -189,20 +195,7 @@ def carry_photo(track: MotionTrack, opts: MotionOptions, baseline: np.ndarray) -
     ``baseline``."""
     if not keeps_photo(opts) or not track.layers:
         return track
-    carried = {k: np.clip(v, 0, 1) for k, v in onto_portrait(track.layers, {"expression"}, baseline).items()}
-    return MotionTrack.from_layers(track.fps, carried["mouth"], carried["eyes"], carried["expression"], track.pose)
-
-
-def _with_gains(fps: float, layers: dict[str, np.ndarray], pose: np.ndarray, opts: MotionOptions,
-                relative: set[str] = frozenset(), baseline: np.ndarray | None = None) -> MotionTrack:
-    """Gains on the layers (on a relative layer's changes, not on the
-    portrait's own face under them), then the relative ones carried on the
-    portrait (emoface.relative.onto_portrait)."""
-    scaled = {"mouth": layers["mouth"] * np.float32(opts.mouth_gain), "eyes": layers["eyes"],
-              "expression": layers["expression"] * np.float32(opts.expression_gain)}
-    carried = {k: np.clip(v, 0, 1) for k, v in onto_portrait(scaled, set(relative), baseline).items()}
-    return MotionTrack.from_layers(fps, carried["mouth"], carried["eyes"], carried["expression"],
-                                   pose * np.float32(opts.head_motion))
+    return with_gains(track.fps, track.layers, track.pose, relative={"expression"}, baseline=baseline)
 
 
 def retarget(track: MotionTrack, opts: MotionOptions = MotionOptions(),
@@ -235,7 +228,7 @@ def retarget(track: MotionTrack, opts: MotionOptions = MotionOptions(),
         layers[layer] = resolver.layer(layer, source, opts.intensity)
         if not resolver.is_relative(source):
             moved.discard(layer)
-    return _with_gains(track.fps, layers, pose, opts, moved, baseline)
+    return with_gains(track.fps, layers, pose, opts, moved, baseline)
 
 
 def prepare_portrait(image: str | Path | np.ndarray, ropts: RenderOptions = RenderOptions(),
@@ -469,7 +462,6 @@ def dub(video: str | Path, audio: str | Path | None = None, *, output: str | Pat
 
     from .filters import ping_pong
     from .media.video import open_video
-    from .motion import combine, layer_mask
     from .render.dub import MouthRedrawer
 
     _check_mp4(output, "-o")
@@ -485,9 +477,10 @@ def dub(video: str | Path, audio: str | Path | None = None, *, output: str | Pat
         warnings.warn(f"{video}: {n_src / cap.fps:.1f} s of video under {n_out / fps:.1f} s of speech; "
                       "it plays forward and back to cover it", stacklevel=2)
     own = cap.coefficients[at]
-    layers = split_layers(cap.coefficients, cap.fps)
-    target = combine(np.clip(mouth * motion.mouth_gain, 0, 1), layers["eyes"][at],
-                     layers["expression"][at], fps)
+    shown = {k: v[at] for k, v in split_layers(cap.coefficients, cap.fps).items()}
+    # The new mouth over the video's own eyes and expression, as they are.
+    target = with_gains(fps, shown | {"mouth": mouth}, np.zeros((n_out, 6), np.float32),
+                        Gains(mouth_gain=motion.mouth_gain)).coefficients
     # Lip, teeth and mouth colours from the frame where the mouth is most open.
     widest = int(np.argmax(np.where(cap.found, lip_aperture(cap.coefficients), -1)))
     info, frames = open_video(video)

@@ -22,21 +22,21 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from .drivers.emotion import Key, apply_idle, idle_variation, parse_emotion, timeline_expression
+from .drivers.emotion import Key, apply_idle, idle_variation, parse_mixture, timeline_expression
 from .drivers.eyes import eyes_layer
 from .drivers.features import SILENCE_DBFS, frame_rms, level_from_db
-from .drivers.head import head_pose, idle_head
+from .drivers.head import CausalHead
 from .drivers.lipsync import phonetic_mouth
 from .drivers.lipsync.phones import Phone, arpabet_segments
 from .drivers.lipsync.sphinx import RATE, PhoneStream, pcm16
 from .errors import EmofaceError, InputError, OptionError, UsageError
-from .motion import ARKIT_NAMES, combine
-from .options import DERIVED_EMOTIONS, EMOTIONS, MotionOptions, check_range, build, option_types
+from .gains import with_gains
+from .motion import ARKIT_NAMES
+from .options import DERIVED_EMOTIONS, MotionOptions, check_range, build, option_types
 
 LOOKAHEAD_RANGE = (0.06, 0.5)  # under 60 ms the loudness of a 25 fps frame is not in yet
 _CONTEXT_S = 0.6  # mouth frames decided before the newest ones, for coarticulation
@@ -47,7 +47,6 @@ _EYES_SPAN_S = 60.0  # gaze and blinks are planned this far ahead
 _RESTART_AFTER_S = 5.0  # the recogniser restarts at the first pause after this
 _RESTART_HARD_S = 15.0  # ... and here in any case
 _PAUSE_S = 0.25
-_MIXTURE = re.compile(r"[a-z]+(@[0-9.]+)?(\+[a-z]+(@[0-9.]+)?)*")
 
 
 def _named_as_sent(func):
@@ -126,11 +125,9 @@ class StreamSession:
         self._level = np.zeros(0, np.float32)  # per frame, from frame self._level0 on
         self._level0 = 0
         self._sent = 0  # frames sent
-        self._talk = self._rise = self._nod = 0.0
-        self._talk_peak = self._nod_peak = 0.3
         self._quiet = 0.0  # seconds of silence at the end of the audio so far
         idle_frames = int(_IDLE_SPAN_S * self.fps)
-        self._idle_head = idle_head(idle_frames, fps=self.fps, seed=opts.seed, loop=True)
+        self._head = CausalHead(idle_frames, fps=self.fps, seed=opts.seed)
         self._idle_gain, self._idle_brow = idle_variation(idle_frames, len(ARKIT_NAMES), self.fps, opts.seed)
         self._eyes: dict[int, np.ndarray] = {}
         self._ended = False
@@ -146,10 +143,7 @@ class StreamSession:
         mixture such as ``happy@0.6+surprised@0.3``)."""
         intensity = self.opts.intensity if intensity is None else float(intensity)
         check_range("intensity", intensity, 0.0, 1.0)
-        if not isinstance(emotion, str) or not _MIXTURE.fullmatch(emotion.strip()):
-            raise OptionError(f"emotion {emotion!r} is not a label or a mixture; use one of "
-                              f"{', '.join(EMOTIONS)}, or a mixture such as happy@0.6+surprised@0.3")
-        mix = parse_emotion(emotion.strip(), intensity)[0].mix
+        mix = parse_mixture(emotion, intensity)
         t = self._sent / self.fps
         # A key the face has fully eased into hides every key before it; a
         # message overrides keys the starting timeline had planned for later.
@@ -250,11 +244,13 @@ class StreamSession:
         expression = timeline_expression(tuple(self._keys), len(frames), fps, self.opts.emotion_ease, first=w0)
         idx = frames % len(self._idle_gain)
         expression = apply_idle(expression, self._idle_gain[idx], self._idle_brow[idx])
-        coeffs = combine(np.clip(mouth * self.opts.mouth_gain, 0, 1), eyes,
-                         np.clip(expression * self.opts.expression_gain, 0, 1), fps)[first - w0:]
-        pose = self._pose(level[first - w0: ready - w0], frames[first - w0:])
+        # Frames before ``first`` (sent already, context for the mouth) get
+        # no pose here: the head's filters take each frame once.
+        pose = np.concatenate([np.zeros((first - w0, 6), np.float32),
+                               self._head.pose(level[first - w0: ready - w0], frames[first - w0:])])
+        track = with_gains(fps, {"mouth": mouth, "eyes": eyes, "expression": expression}, pose, self.opts)
         self._sent = ready
-        return Frames(fps, first, coeffs, pose)
+        return Frames(fps, first, track.coefficients[first - w0:], track.pose[first - w0:])
 
     def _eyes_at(self, frames: np.ndarray) -> np.ndarray:
         span = int(_EYES_SPAN_S * self.fps)
@@ -268,23 +264,6 @@ class StreamSession:
             here = frames // span == block
             out[here] = self._eyes[block][frames[here] % span]
         return out
-
-    def _pose(self, level: np.ndarray, frames: np.ndarray) -> np.ndarray:
-        # One-pole filters stand in for the offline Gaussians, which look
-        # ahead: talking over ~0.5 s, stress rises over ~0.06 and 0.08 s.
-        fps = self.fps
-        a_talk, a_rise, a_nod = (1 - math.exp(-1 / (s * fps)) for s in (0.5, 0.06, 0.08))
-        talking, nod = np.zeros(len(level)), np.zeros(len(level))
-        for i, lv in enumerate(level):
-            self._talk += a_talk * (lv - self._talk)
-            before = self._rise
-            self._rise += a_rise * (lv - self._rise)
-            self._nod += a_nod * (max(self._rise - before, 0.0) - self._nod)
-            self._talk_peak = max(self._talk_peak * 0.9995, self._talk)
-            self._nod_peak = max(self._nod_peak * 0.9995, self._nod, 1e-3)
-            talking[i], nod[i] = self._talk / self._talk_peak, self._nod / self._nod_peak
-        idle = self._idle_head[frames % len(self._idle_head)]
-        return head_pose(idle, talking, nod) * np.float32(self.opts.head_motion)
 
 
 @_named_as_sent

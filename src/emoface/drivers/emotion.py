@@ -182,6 +182,17 @@ def parse_emotion(spec: str, intensity: float = 1.0) -> tuple[Key, ...]:
     return tuple(keys)
 
 
+def parse_mixture(spec: object, intensity: float = 1.0) -> tuple[tuple[str, float], ...]:
+    """A label or a mixture alone (``happy@0.6+surprised@0.3``), as a live
+    stream's emotion message gives it: no keyframes and no file. The
+    mixture of :func:`parse_emotion`'s one key."""
+    text = spec.strip() if isinstance(spec, str) else ""
+    if not text or ":" in text or text.lower().endswith(".json"):
+        raise OptionError(_EMOTION, f" {spec!r} is not a label or a mixture; use one of {', '.join(RECIPES)}, "
+                                    "or a mixture such as happy@0.6+surprised@0.3")
+    return parse_emotion(text, intensity)[0].mix
+
+
 def timeline_expression(keys: tuple[Key, ...], frames: int, fps: float,
                         ease_seconds: float = 0.4, first: int = 0) -> np.ndarray:
     """Expression layer (frames, 52) of an emotion timeline: the face starts

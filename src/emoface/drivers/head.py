@@ -7,8 +7,14 @@ falls with the breath, most visibly in pauses. Sway is band-limited noise
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
+
+# Time constants (seconds) of how the head follows the loudness: talking
+# over ~0.5 s; stress is a rise in loudness over ~0.06 s, nodded over ~0.08 s.
+_TALK_S, _RISE_S, _NOD_S = 0.5, 0.06, 0.08
 
 
 def _sway(frames: int, fps: float, rng: np.random.Generator, seconds: float) -> np.ndarray:
@@ -24,11 +30,45 @@ def speech_head(level: np.ndarray, *, fps: float, amount: float = 1.0, seed: int
     frames = len(level)
     if amount <= 0 or frames == 0:
         return np.zeros((frames, 6), np.float32)
-    talking = gaussian_filter1d(level.astype(float), 0.5 * fps)
-    rise = np.clip(np.gradient(gaussian_filter1d(level.astype(float), 0.06 * fps)), 0, None)
-    nod = gaussian_filter1d(rise, 0.08 * fps)
+    talking = gaussian_filter1d(level.astype(float), _TALK_S * fps)
+    rise = np.clip(np.gradient(gaussian_filter1d(level.astype(float), _RISE_S * fps)), 0, None)
+    nod = gaussian_filter1d(rise, _NOD_S * fps)
     return head_pose(idle_head(frames, fps=fps, seed=seed), talking / (talking.max() + 1e-9),
                      nod / (nod.max() + 1e-9)) * np.float32(amount)
+
+
+class CausalHead:
+    """:func:`speech_head` made causal, for a live stream: one frame's pose
+    at a time, from the loudness so far.
+
+    One-pole filters with the same time constants stand in for the offline
+    Gaussians, which look ahead; talking and nodding are measured against
+    slowly decaying peaks instead of the whole clip's. The idle part is
+    :func:`idle_head` over ``span`` frames, looped (frame ``k`` shows
+    ``k % span``).
+    """
+
+    def __init__(self, span: int, *, fps: float, seed: int) -> None:
+        self._idle = idle_head(span, fps=fps, seed=seed, loop=True)
+        self._fps = fps
+        self._talk = self._rise = self._nod = 0.0
+        self._talk_peak = self._nod_peak = 0.3
+
+    def pose(self, level: np.ndarray, frames: np.ndarray) -> np.ndarray:
+        """Pose (len(frames), 6) of the next ``frames`` (indices since the
+        start), from their loudness ``level`` in [0, 1]; each frame once, in order."""
+        fps = self._fps
+        a_talk, a_rise, a_nod = (1 - math.exp(-1 / (s * fps)) for s in (_TALK_S, _RISE_S, _NOD_S))
+        talking, nod = np.zeros(len(level)), np.zeros(len(level))
+        for i, lv in enumerate(level):
+            self._talk += a_talk * (lv - self._talk)
+            before = self._rise
+            self._rise += a_rise * (lv - self._rise)
+            self._nod += a_nod * (max(self._rise - before, 0.0) - self._nod)
+            self._talk_peak = max(self._talk_peak * 0.9995, self._talk)
+            self._nod_peak = max(self._nod_peak * 0.9995, self._nod, 1e-3)
+            talking[i], nod[i] = self._talk / self._talk_peak, self._nod / self._nod_peak
+        return head_pose(self._idle[frames % len(self._idle)], talking, nod)
 
 
 def idle_head(frames: int, *, fps: float, seed: int, loop: bool = False) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from ..face import regions as R
 from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
-from ..motion import ARKIT_NAMES, LAYER_OF, lip_aperture
+from ..motion import ARKIT_NAMES, layer_mask, lip_aperture
 from .mouth import draw_interior, palette
 from ..geometry import umeyama
 from .portrait import feather, lip_seal, mouth_span_triangles, seal_weight
@@ -25,7 +25,7 @@ from .warp import warp
 _TONGUE = ARKIT_NAMES.index("tongueOut")
 # Only the mouth layer's channels are redrawn; the eyes and brows stay the
 # frame's own (and so need no lid or iris drawing).
-_MOUTH = np.array([LAYER_OF[n] == "mouth" for n in ARKIT_NAMES])
+_MOUTH = layer_mask("mouth")
 # Faces narrower than this (pixels) are redrawn enlarged to it; the still
 # renderer's 512 px crop holds a face of about this size.
 _WORK_FACE_PX = 320.0
