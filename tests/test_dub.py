@@ -86,3 +86,14 @@ def test_dub_refuses_bad_inputs_in_one_line(tmp_path, capsys, librivox_wav, fran
     assert run(["--quiet", "dub", "--video", str(franck_mp4), "--audio", str(tmp_path / "x.wav"),
                 "-o", str(out)]) == 2
     assert "x.wav: audio file not found" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_mouth_gain_applies_once(tmp_path, franck_mp4, librivox_wav):
+    """--mouth-gain 0.5 halves the dubbed jaw; applied twice it quartered it."""
+    short = write_video(tmp_path / "short.mp4", [f.astype(np.uint8) for f in _frames(franck_mp4, 60)], 24)
+    full = dub(short, librivox_wav, output=tmp_path / "a.mp4").track.coefficients[:, JAW]
+    half = dub(short, librivox_wav, output=tmp_path / "b.mp4",
+               motion=MotionOptions(mouth_gain=0.5)).track.coefficients[:, JAW]
+    speaking = full > 0.1
+    assert 0.4 < np.median(half[speaking] / full[speaking]) < 0.6

@@ -478,9 +478,9 @@ def dub(video: str | Path, audio: str | Path | None = None, *, output: str | Pat
                       "it plays forward and back to cover it", stacklevel=2)
     own = cap.coefficients[at]
     shown = {k: v[at] for k, v in split_layers(cap.coefficients, cap.fps).items()}
-    # The new mouth over the video's own eyes and expression, as they are.
-    target = with_gains(fps, shown | {"mouth": mouth}, np.zeros((n_out, 6), np.float32),
-                        Gains(mouth_gain=motion.mouth_gain)).coefficients
+    # The new mouth (make_track has applied its gain) over the video's own
+    # eyes and expression, as they are.
+    target = with_gains(fps, shown | {"mouth": mouth}, np.zeros((n_out, 6), np.float32), Gains()).coefficients
     # Lip, teeth and mouth colours from the frame where the mouth is most open.
     widest = int(np.argmax(np.where(cap.found, lip_aperture(cap.coefficients), -1)))
     info, frames = open_video(video)
