@@ -240,11 +240,9 @@ async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
     """One live stream (protocol: docs/stream.md). A bad message is answered
     with ``{"error": ...}`` and the stream goes on; bad options close it
     (1008, the reason says which)."""
-    from ..drivers.lipsync.sphinx import RATE
     from ..errors import EmofaceError
     from ..stream import StreamSession, stream_options
 
-    max_chunk = 2 * RATE  # bytes: one second of 16-bit PCM
     await ws.accept()
     query = dict(ws.query_params)
     if opts.api_key:
@@ -258,48 +256,61 @@ async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
     except EmofaceError as err:
         await ws.close(1008, close_reason(str(err)))
         return
-
-    async def send(frames) -> None:
-        if len(frames):
-            await ws.send_text(json.dumps(frames.message()))
-
     try:
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
             if message.get("bytes") is not None:
-                data = message["bytes"]
-                if not data:
-                    await ws.send_text(json.dumps({"error": "an empty chunk: send 16-bit mono PCM at 16 kHz, "
-                                                            "whole samples; the stream goes on"}))
-                    continue
-                if len(data) % 2 or len(data) > max_chunk:
-                    await ws.send_text(json.dumps({"error": f"a chunk of {len(data)} bytes: send 16-bit mono "
-                                                            "PCM at 16 kHz, whole samples, at most 1 s a chunk"}))
-                    continue
-                await send(await asyncio.to_thread(session.feed, data))
-                continue
-            try:
-                control = json.loads(message.get("text") or "")
-                if not isinstance(control, dict):
-                    raise ValueError("not an object")
-            except ValueError:
-                await ws.send_text(json.dumps({"error": 'text messages are JSON objects: {"emotion": "happy", '
-                                                        '"intensity": 0.7} or {"end": true}'}))
-                continue
-            if control.get("end"):
-                await send(await asyncio.to_thread(session.end))
-                await ws.close(1000, "end of stream")
+                await _audio(ws, session, message["bytes"])
+            elif await _control(ws, session, message.get("text") or ""):
                 return
-            try:
-                if "emotion" not in control:
-                    raise ValueError(f"unknown message {sorted(control)}; send emotion (and intensity) or end")
-                session.set_emotion(control["emotion"], control.get("intensity"))
-            except (EmofaceError, ValueError, TypeError) as err:
-                await ws.send_text(json.dumps({"error": str(err)}))
     except WebSocketDisconnect:
         return
+
+
+async def _send_frames(ws: WebSocket, frames) -> None:
+    if len(frames):
+        await ws.send_text(json.dumps(frames.message()))
+
+
+async def _audio(ws: WebSocket, session, data: bytes) -> None:
+    """A chunk of speech: its frames, or what is wrong with it."""
+    from ..drivers.lipsync.sphinx import RATE
+
+    if not data:
+        await ws.send_text(json.dumps({"error": "an empty chunk: send 16-bit mono PCM at 16 kHz, "
+                                                "whole samples; the stream goes on"}))
+    elif len(data) % 2 or len(data) > 2 * RATE:  # at most one second of 16-bit PCM
+        await ws.send_text(json.dumps({"error": f"a chunk of {len(data)} bytes: send 16-bit mono "
+                                                "PCM at 16 kHz, whole samples, at most 1 s a chunk"}))
+    else:
+        await _send_frames(ws, await asyncio.to_thread(session.feed, data))
+
+
+async def _control(ws: WebSocket, session, text: str) -> bool:
+    """A text message: an emotion to ease into, or the end (True: closed)."""
+    from ..errors import EmofaceError
+
+    try:
+        control = json.loads(text)
+        if not isinstance(control, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        await ws.send_text(json.dumps({"error": 'text messages are JSON objects: {"emotion": "happy", '
+                                                '"intensity": 0.7} or {"end": true}'}))
+        return False
+    if control.get("end"):
+        await _send_frames(ws, await asyncio.to_thread(session.end))
+        await ws.close(1000, "end of stream")
+        return True
+    try:
+        if "emotion" not in control:
+            raise ValueError(f"unknown message {sorted(control)}; send emotion (and intensity) or end")
+        session.set_emotion(control["emotion"], control.get("intensity"))
+    except (EmofaceError, ValueError, TypeError) as err:
+        await ws.send_text(json.dumps({"error": str(err)}))
+    return False
 
 
 def close_reason(text: str, limit: int = 123) -> str:
