@@ -177,7 +177,9 @@ class MouthBank:
         if sigma:  # within the opening only: what lies outside it must not bleed in as a rim
             weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), sigma)[..., None]
             layer = cv2.GaussianBlur(layer * inside[..., None], (0, 0), sigma) / np.maximum(weight, 1e-3)
-        alpha = cv2.GaussianBlur(alpha, (0, 0), max(0.6, sigma, EDGE_SOFTNESS * 2 * half))[..., None]
+        # Another's mouth fades in at its edge; the photo's own meets its lips as photographed.
+        edge = 0.6 if own else max(0.6, sigma, EDGE_SOFTNESS * 2 * half)
+        alpha = cv2.GaussianBlur(alpha, (0, 0), edge)[..., None]
         roi = canvas[y0:y1, x0:x1].astype(np.float32)
         canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + layer * alpha + 0.5, 0, 255).astype(np.uint8)
         return True
