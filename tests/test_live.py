@@ -89,3 +89,12 @@ def test_a_bad_option_fails_before_the_portrait_is_read():
 
     with pytest.raises(OptionError, match="lookahead"):
         LiveSession("no-such-file.jpg", lookahead=5.0)
+
+
+def test_a_portrait_that_cannot_be_read_is_one_clear_error(tmp_path):
+    from emoface.errors import InputError
+    from emoface.live import LiveSession
+
+    (tmp_path / "notes.jpg").write_text("not a picture")
+    with pytest.raises(InputError, match="notes.jpg"):
+        LiveSession(tmp_path / "notes.jpg")

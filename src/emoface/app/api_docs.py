@@ -169,18 +169,22 @@ def job_id() -> Any:
     return PathParam(description="the id that POST /v1/videos answered")
 
 
-#: What GET /v1/jobs/{id}/result answers, by format: the schema's copy of the
-#: endpoint's table of media types, with what each file is.
-_RESULTS = {"mp4": ("video/mp4", "the video"), "csv": ("text/csv", "the ARKit-52 track (Live Link Face)"),
+#: What GET /v1/jobs/{id}/result answers, by format: the media type and what
+#: the file is (the endpoint serves from this table, the schema documents it).
+RESULTS = {"mp4": ("video/mp4", "the video"), "csv": ("text/csv", "the ARKit-52 track (Live Link Face)"),
             "glb": ("model/gltf-binary", "the animated 3D face (only when the job was submitted with glb=true)")}
 RESULT = {200: {"description": "the file, as an attachment named {id}.{format}",
-                "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind, _ in _RESULTS.values()}}}
+                "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind, _ in RESULTS.values()}}}
+
+
+#: The longest speech POST /v1/blendshapes answers synchronously.
+BLENDSHAPES_MAX_S = 60.0
 
 
 def result_format() -> Any:
     """The result's ``format`` query parameter."""
-    return Query("mp4", description="; ".join(f"{name}: {what}" for name, (_, what) in _RESULTS.items()),
-                 json_schema_extra={"enum": list(_RESULTS)})
+    return Query("mp4", description="; ".join(f"{name}: {what}" for name, (_, what) in RESULTS.items()),
+                 json_schema_extra={"enum": list(RESULTS)})
 
 
 def _assets() -> Path:

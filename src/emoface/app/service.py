@@ -176,7 +176,7 @@ def build_service(opts: ServiceOptions):
         row = _job(job_id)
         if row["state"] != "done":
             raise HTTPException(409, f"job is {row['state']}, not done")
-        kinds = {"mp4": "video/mp4", "csv": "text/csv", "glb": "model/gltf-binary"}
+        kinds = {name: media for name, (media, _) in api_docs.RESULTS.items()}
         if format not in kinds:
             raise HTTPException(422, f"format {format!r}: use one of {', '.join(kinds)}")
         path = store.dir(job_id) / f"result.{format}"
@@ -194,21 +194,25 @@ def build_service(opts: ServiceOptions):
             workers.cancel.add(job_id)
         return {"id": job_id, "state": "cancelled" if row["state"] in ("queued", "running") else row["state"]}
 
+    blendshapes_cap = min(opts.max_audio_seconds, api_docs.BLENDSHAPES_MAX_S)
+
     @app.post("/v1/blendshapes", summary="A short clip's motion, at once",
-              description="The ARKit-52 motion of up to 60 s of speech, answered synchronously (no job).",
+              description=f"The ARKit-52 motion of up to {api_docs.BLENDSHAPES_MAX_S:g} s of speech, "
+                          "answered synchronously (no job).",
               responses={200: {"model": api_docs.MotionTrack, "description": "the MotionTrack"},
                          **api_docs.errors(413, 422)})
-    async def motion(audio: UploadFile | None = File(None, description="the speech, at most 60 s; give this "
+    async def motion(audio: UploadFile | None = File(None, description=f"the speech, at most "
+                                                                       f"{api_docs.BLENDSHAPES_MAX_S:g} s; give this "
                                                                        "or text"),
                      text: str | None = api_docs.say_form(),
                      options: str | None = docs.options_form("BlendshapesOptions", MotionOptions,
                                                              caps={"max_audio_seconds":
-                                                                   min(opts.max_audio_seconds, 60.0)})):
+                                                                   blendshapes_cap})):
         from .. import pipeline
         from ..export import json_track
 
         values = _options(options)
-        values["max_audio_seconds"] = min(float(values["max_audio_seconds"]), 60.0)
+        values["max_audio_seconds"] = min(float(values["max_audio_seconds"]), blendshapes_cap)
         if (audio is None) == (not text):
             raise HTTPException(422, "give exactly one of audio (a file) or text (words to speak)")
         folder = Path(opts.data_dir) / "tmp" / uuid.uuid4().hex
