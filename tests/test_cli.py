@@ -28,7 +28,7 @@ def talking(tmp_path_factory, librivox_wav):
     Image.fromarray(skimage.data.astronaut()).save(d / "p.jpg")
     out = d / "talk.mp4"
     assert run(["--quiet", "generate", "--image", str(d / "p.jpg"), "--audio", str(librivox_wav),
-                "-o", str(out), "--seed", "1"]) == 0
+                "-o", str(out), "--seed", "1", "--track", str(d / "talk.csv")]) == 0
     return out
 
 
@@ -40,6 +40,10 @@ def test_generate_writes_h264_aac_with_matching_durations(talking, librivox_wav)
     audio = load_audio(librivox_wav).duration
     assert abs(_video_duration(talking) - audio) <= 1 / 25 + 1e-6
     assert abs(load_audio(talking).duration - audio) < 0.1
+    # --track: the curves that were rendered, one row per video frame.
+    from emoface.export import load_track
+
+    assert len(load_track(talking.with_suffix(".csv"))) == len(media.frames(talking)[1])
 
 
 @pytest.mark.slow
@@ -148,6 +152,8 @@ def test_bad_inputs_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav):
     _fails(capsys, ["blendshapes", "--audio", str(alsa_wav), "-o", str(tmp_path / "m.bvh")], None,
            "unknown motion format")
     _fails(capsys, gen + ["--articulation", "5"], out, "--articulation")
+    _fails(capsys, gen + ["--track", str(tmp_path / "m.bvh")], out, "unknown motion format")
+    _fails(capsys, gen + ["--track", str(tmp_path / "nodir" / "m.csv")], out, "m.csv: output folder")
     _fails(capsys, gen + ["--text", str(tmp_path / "missing.txt")], out, "missing.txt: transcript file not found")
     _fails(capsys, gen + ["--text", "  "], out, "--text is empty")
     _fails(capsys, gen + ["--text", "?!"], out, "no words")

@@ -361,3 +361,25 @@ def test_service_options_are_checked_where_they_are_declared():
     with pytest.raises(OptionError, match="max-upload-mb 0 is out of range"):
         ServiceOptions(max_upload_mb=0)
     assert ServiceOptions(data_dir="jobs").data_dir == Path("jobs")
+
+
+def test_an_endpoint_runs_alone_on_an_app_with_the_state_it_needs(tmp_path):
+    """The endpoints are module-level: any app with the store in its state serves them."""
+    import uuid
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from emoface.app.jobs import JobStore
+    from emoface.app.service import ServiceOptions, router
+
+    app = FastAPI()
+    app.include_router(router)
+    app.state.opts, app.state.store = ServiceOptions(data_dir=tmp_path), JobStore(tmp_path)
+    job = uuid.uuid4().hex
+    app.state.store.add({"id": job}, max_queue=1)
+    client = TestClient(app)
+    assert client.get(f"/v1/jobs/{job}").json()["state"] == "queued"
+    assert client.get(f"/v1/jobs/{job}/result").status_code == 409
+    assert client.get("/v1/jobs/" + "0" * 32).status_code == 404
+    assert client.delete(f"/v1/jobs/{job}").json()["state"] == "cancelled"

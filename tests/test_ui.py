@@ -76,9 +76,9 @@ def test_a_new_user_makes_a_video_and_sees_a_bad_upload_explained(server, tmp_pa
 def test_the_page_function_turns_mistakes_into_messages(tmp_path, alsa_wav):
     from emoface.app.ui import run_job
 
-    res = run_job(None, str(alsa_wav), "", "happy", 0.7, 1, 1, 1, 15, "camera", 0, 512, tmp_path)
+    res = run_job(None, str(alsa_wav), "", {"emotion": "happy", "max_side": 512}, tmp_path)
     assert res == {"error": "no portrait given; upload a photo with a face, or use the example"}
-    res = run_job(str(alsa_wav), None, "", "happy", 0.7, 1, 1, 1, 15, "camera", 0, 512, tmp_path)
+    res = run_job(str(alsa_wav), None, "", {"emotion": "happy", "max_side": 512}, tmp_path)
     assert "no speech given" in res["error"]
 
 
@@ -100,7 +100,7 @@ def test_the_page_names_fields_as_it_labels_them_not_as_cli_flags(tmp_path, alsa
     from emoface.errors import OptionError
 
     def error(emotion, intensity=0.7):
-        return run_job(str(alsa_wav), str(alsa_wav), "", emotion, intensity, 1, 1, 1, 15, "camera", 0, 512,
+        return run_job(str(alsa_wav), str(alsa_wav), "", {"emotion": emotion, "intensity": intensity},
                        tmp_path)["error"]
 
     def table_error(rows):
@@ -125,7 +125,7 @@ def test_the_downloads_are_named_after_the_portrait(tmp_path, alsa_wav, portrait
     photo, page = tmp_path / "grandma.png", tmp_path / "page"
     portrait_png.rename(photo)
     page.mkdir()
-    made = run_job(str(photo), str(alsa_wav), "", "happy", 0.7, 1, 1, 1, 15, "camera", 0, 256, page)
+    made = run_job(str(photo), str(alsa_wav), "", {"emotion": "happy", "max_side": 256}, page)
     assert "error" not in made, made
     files = [Path(made[kind]) for kind in ("video", "csv", "glb")]
     assert [f.name for f in files] == ["grandma.mp4", "grandma.csv", "grandma.glb"]
@@ -143,7 +143,7 @@ from emoface.processes import may_fork
 photo, speech, out = sys.argv[1:4]
 models = Models()
 def job(m):
-    made = run_job(photo, speech, "", "sad", 0.8, 1, 1, 1, 15, "camera", 3, 512, out, None, m)
+    made = run_job(photo, speech, "", {"emotion": "sad", "intensity": 0.8, "seed": 3, "max_side": 512}, out, None, m)
     return Path(made["csv"]).read_text(), Path(made["video"]).stat().st_size
 runs = [job(models), job(models), job(None)]
 kept_worker = models.worker is not None
@@ -224,3 +224,26 @@ def test_uploads_and_results_are_gone_when_the_page_stops(tmp_path, portrait_png
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_page_widgets_are_the_options_declarations():
+    """One declaration of each default, range and choice: the page's own
+    (a 1024 px size, a happy default) once disagreed with the library's."""
+    from dataclasses import fields
+
+    import gradio as gr
+
+    from emoface.app.ui import PAGE_OPTIONS, option_widget
+    from emoface.options import EMOTIONS, MotionOptions, RenderOptions
+
+    declared = {f.name: f for cls in (MotionOptions, RenderOptions) for f in fields(cls)}
+    for name in PAGE_OPTIONS:
+        widget, f = option_widget(gr, name), declared[name]
+        assert widget.value == f.default, name
+        if "range" in f.metadata:
+            assert (widget.minimum, widget.maximum) == f.metadata["range"], name
+        choices = f.metadata.get("choices", EMOTIONS if name == "emotion" else None)
+        if choices:
+            assert [c[0] for c in widget.choices] == list(choices), name
+    assert option_widget(gr, "max_side").value == RenderOptions().max_side == 1920
+    assert option_widget(gr, "emotion").value == "neutral"

@@ -143,6 +143,8 @@ def _generate_args(g: argparse.ArgumentParser) -> None:
     g.add_argument("--image", type=Path, required=True, help="portrait photo (jpg, png, webp)")
     _speech_args(g)
     g.add_argument("-o", "--output", type=Path, required=True, help="mp4 to write")
+    g.add_argument("--track", type=Path, help="also write the motion that was rendered: .csv (Live Link "
+                   "Face), .json or .npz")
     g.add_argument("--glb", type=Path, help="also write the motion as an animated 3D face (.glb), "
                    "textured with the portrait")
     g.add_argument("--preview-3d", dest="preview_3d", type=Path,
@@ -154,12 +156,12 @@ def _generate_args(g: argparse.ArgumentParser) -> None:
 
 
 def _generate(ns: argparse.Namespace, bar: _Bar) -> Path:
-    from . import pipeline
+    from .request import GenerateRequest, run_request
 
-    return pipeline.generate(ns.image, ns.audio, output=ns.output, say=ns.say, text=ns.text,
-                             motion=_options(ns, MotionOptions), render=_options(ns, RenderOptions),
-                             glb=ns.glb, preview=ns.preview_3d, side_by_side=ns.side_by_side,
-                             progress=bar).path
+    request = GenerateRequest(ns.image, ns.output, ns.audio, ns.say, ns.text, _options(ns, MotionOptions),
+                              _options(ns, RenderOptions), track=ns.track, glb=ns.glb, preview=ns.preview_3d,
+                              side_by_side=ns.side_by_side)
+    return run_request(request, progress=bar).path
 
 
 def _blendshapes_args(b: argparse.ArgumentParser) -> None:

@@ -16,6 +16,15 @@ class Field(str):
     __slots__ = ()
 
 
+class File(str):
+    """A file the user gave, named inside an error message. It is written
+    as its path, unless a front end knows it by another name: an upload
+    saved under a temporary path is named as the user's own file
+    (``noface.png``), through :meth:`EmofaceError.named`'s ``files``."""
+
+    __slots__ = ()
+
+
 def flag(name: str) -> str:
     """A field as the CLI's flag: ``head_motion`` -> ``--head-motion``."""
     return "--" + name.replace("_", "-")
@@ -38,12 +47,24 @@ class EmofaceError(Exception):
         """The field the message is about (the first it names), if any."""
         return next((str(p) for p in self.args if isinstance(p, Field)), None)
 
-    def named(self, names: Mapping[str, str] | None = None) -> str:
-        """The message with each field as ``names`` calls it; a field it does
-        not list keeps its own name (the REST API's JSON key, the batch
-        CSV's column)."""
-        names = names or {}
-        return "".join(names.get(p, str(p)) if isinstance(p, Field) else str(p) for p in self.args)
+    @property
+    def path(self) -> str | None:
+        """The file the message is about (the first it names), if any."""
+        return next((str(p) for p in self.args if isinstance(p, File)), None)
+
+    def named(self, names: Mapping[str, str] | None = None, files: Mapping[str, str] | None = None) -> str:
+        """The message with each field as ``names`` calls it and each file
+        as ``files`` does (by its path as given to emoface); a field or file
+        not listed keeps its own name (the REST API's JSON key, the batch
+        CSV's column, the path)."""
+        names, files = names or {}, files or {}
+
+        def part(p: object) -> str:
+            if isinstance(p, Field):
+                return names.get(p, str(p))
+            return files.get(p, str(p)) if isinstance(p, File) else str(p)
+
+        return "".join(part(p) for p in self.args)
 
     def __str__(self) -> str:
         return "".join(flag(p) if isinstance(p, Field) else str(p) for p in self.args)

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .drivers.lipsync.sphinx import RATE
+from .motion import MotionTrack
 from .options import MotionOptions, RenderOptions
 from .progress import Progress, quiet
-from .stream import Frames, StreamSession
+from .stream import StreamOptions, StreamSession
 
 if TYPE_CHECKING:  # the renderer pulls in OpenCV and MediaPipe
     from .render import PortraitRenderer
@@ -54,7 +55,7 @@ class LiveSession:
     """
 
     def __init__(self, portrait: str | Path | np.ndarray, motion: MotionOptions = MotionOptions(),
-                 render: RenderOptions = RenderOptions(), lookahead: float = 0.1,
+                 render: RenderOptions = RenderOptions(), lookahead: float = StreamOptions.lookahead,
                  progress: Progress = quiet) -> None:
         from .pipeline import prepare_portrait
 
@@ -86,10 +87,10 @@ class LiveSession:
         """The last frames, those the look-ahead was still waiting on."""
         return self._drawn(self._motion.end())
 
-    def _drawn(self, frames: Frames) -> list[LiveFrame]:
+    def _drawn(self, frames: MotionTrack) -> list[LiveFrame]:
         out = []
         for k in range(len(frames)):
-            index = frames.first + k
+            index = frames.start + k
             image = self.renderer.render(frames.coefficients[k], frames.pose[k])
             out.append(LiveFrame(index, index / frames.fps, image, self._audio_of(index, frames.fps)))
         return out

@@ -232,12 +232,16 @@ class MotionTrack:
         portrait's own head pose.
     layers : dict of str to ndarray (T, 52)
         The per-layer coefficients the track was combined from, when known.
+    start : int
+        The index of the first frame in a longer motion: a live stream
+        gives its frames a few at a time (0 for a whole track).
     """
 
     fps: float
     coefficients: np.ndarray
     pose: np.ndarray
     layers: dict[str, np.ndarray] = field(default_factory=dict)
+    start: int = 0
 
     def __post_init__(self) -> None:
         c = np.ascontiguousarray(self.coefficients, dtype=np.float32)
@@ -280,6 +284,11 @@ class MotionTrack:
     def duration(self) -> float:
         """Length in seconds."""
         return len(self) / self.fps
+
+    @property
+    def times(self) -> np.ndarray:
+        """When each frame shows, in seconds from the motion's start."""
+        return (self.start + np.arange(len(self))) / self.fps
 
     def channel(self, name: str) -> np.ndarray:
         """One coefficient curve, shape (T,), by ARKit name."""

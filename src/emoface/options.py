@@ -186,24 +186,14 @@ def option_types(*classes: type) -> dict[str, type]:
     return {name: kind for cls in classes for name, kind in _types_of(cls).items()}
 
 
-def build(cls: type, values: dict[str, Any]) -> Any:
-    """Construct option dataclass ``cls`` from a mapping; unknown keys are errors."""
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise OptionError(f"unknown option(s) {', '.join(unknown)} for {cls.__name__}; "
-                          f"known: {', '.join(sorted(known))}")
-    return cls(**values)
-
-
 def split(values: dict[str, Any], *classes: type) -> list[Any]:
     """Build several option dataclasses from one flat mapping (CLI, REST)."""
     names = [{f.name for f in fields(c)} for c in classes]
     unknown = sorted(set(values) - set().union(*names))
     if unknown:
-        raise OptionError(f"unknown option(s): {', '.join(unknown)}")
+        raise OptionError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(set().union(*names)))}")
     return [c(**{k: v for k, v in values.items() if k in n}) for c, n in zip(classes, names)]
 
 
-__all__ = ["EMOTIONS", "MotionOptions", "RenderOptions", "build", "check_declared", "check_range", "option", "option_types",
+__all__ = ["EMOTIONS", "MotionOptions", "RenderOptions", "check_declared", "check_range", "option", "option_types",
            "split", "dataclasses"]

@@ -27,7 +27,7 @@ from .drivers.features import n_frames, speech_level
 from .drivers.head import speech_head
 from .drivers.lipsync import lipsync
 from .drivers.prosody import head_energy, read_voice, voice_timeline
-from .errors import Field, InputError
+from .errors import Field, File, InputError
 from .export import save_track
 from .gains import Gains, with_gains
 from .media.atomic import check_writable
@@ -70,10 +70,10 @@ def transcript(text: str | Path | None, audio: str | Path | None) -> str | None:
     if isinstance(text, Path) or str(text).endswith(".txt"):
         path = Path(text)
         if not path.is_file():
-            raise InputError(f"{path}: transcript file not found; check the path or give the text itself")
+            raise InputError(File(path), ": transcript file not found; check the path or give the text itself")
         words = path.read_text(errors="replace")
         if not words.strip():
-            raise InputError(f"{path}: transcript file is empty; write the spoken words in it or remove it")
+            raise InputError(File(path), ": transcript file is empty; write the spoken words in it or remove it")
         return words
     if not text.strip():
         raise InputError(Field("text"), " is empty; give the words that are spoken, or leave it out")
@@ -321,7 +321,7 @@ def generate(image: str | Path | np.ndarray, audio: str | Path | None = None, *,
     _check_mp4(output, "-o")
     if glb is not None:
         if Path(glb).suffix.lower() != ".glb":
-            raise InputError(f"{glb}: --glb writes a .glb file; name it OUT.glb")
+            raise InputError(File(glb), ": --glb writes a .glb file; name it OUT.glb")
         check_writable(glb)
     if preview is not None:
         _check_mp4(preview, "--preview-3d")
@@ -543,7 +543,7 @@ def _check_mp4(path: str | Path, flag: str) -> None:
     # Only H.264 in mp4 is written (with its length matched to the audio):
     # another suffix would make ffmpeg guess a container, or fail mid-render.
     if Path(path).suffix.lower() != ".mp4":
-        raise InputError(f"{path}: {flag} writes an .mp4 video; name it OUT.mp4")
+        raise InputError(File(path), f": {flag} writes an .mp4 video; name it OUT.mp4")
     check_writable(path)
 
 
@@ -558,7 +558,7 @@ def export_3d(track: MotionTrack | str | Path, *, output: str | Path,
 
     out = Path(output)
     if out.suffix.lower() != ".glb":
-        raise InputError(f"{out}: a 3D face is written as .glb; name the output OUT.glb")
+        raise InputError(File(out), ": a 3D face is written as .glb; name the output OUT.glb")
     check_writable(out)
     if preview is not None:
         _check_mp4(preview, "--preview-3d")

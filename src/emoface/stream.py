@@ -35,8 +35,8 @@ from .drivers.lipsync.phones import Phone, arpabet_segments
 from .drivers.lipsync.sphinx import RATE, PhoneStream, pcm16
 from .errors import EmofaceError, InputError, OptionError, UsageError
 from .gains import with_gains
-from .motion import ARKIT_NAMES
-from .options import DERIVED_EMOTIONS, MotionOptions, check_range, build, option_types
+from .motion import ARKIT_NAMES, MotionTrack
+from .options import DERIVED_EMOTIONS, MotionOptions, check_declared, check_range, option, option_types, split
 
 LOOKAHEAD_RANGE = (0.06, 0.5)  # under 60 ms the loudness of a 25 fps frame is not in yet
 _CONTEXT_S = 0.6  # mouth frames decided before the newest ones, for coarticulation
@@ -47,6 +47,17 @@ _EYES_SPAN_S = 60.0  # gaze and blinks are planned this far ahead
 _RESTART_AFTER_S = 5.0  # the recogniser restarts at the first pause after this
 _RESTART_HARD_S = 15.0  # ... and here in any case
 _PAUSE_S = 0.25
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """What a live stream adds to the motion options (its query keys)."""
+
+    lookahead: float = option(0.1, "seconds of audio after a frame that arrive before the frame is sent: "
+                                   "0.1 gives lips nearly as good as offline (0.06-0.5)", range=LOOKAHEAD_RANGE)
+
+    def __post_init__(self) -> None:
+        check_declared(self)
 
 
 def _named_as_sent(func):
@@ -62,34 +73,17 @@ def _named_as_sent(func):
     return checked
 
 
-@dataclass(frozen=True)
-class Frames:
-    """Frames ``first`` .. ``first + len - 1`` of a stream."""
-
-    fps: float
-    first: int
-    coefficients: np.ndarray  # (n, 52), ARKit order
-    pose: np.ndarray  # (n, 6): yaw, pitch, roll (degrees), x, y, z (cm)
-
-    def __len__(self) -> int:
-        return len(self.coefficients)
-
-    @property
-    def times(self) -> np.ndarray:
-        """Seconds since the stream began at which each frame shows."""
-        return (self.first + np.arange(len(self))) / self.fps
-
-    def message(self) -> dict:
-        """The frames as the stream protocol sends them (docs/stream.md)."""
-        return {"frames": [{"time": round(float(t), 6),
-                            "blendshapes": [round(float(v), 4) for v in c],
-                            "pose": [round(float(v), 4) for v in p]}
-                           for t, c, p in zip(self.times, self.coefficients, self.pose)]}
+def message(frames: MotionTrack) -> dict:
+    """A stream's frames as its protocol sends them (docs/stream.md)."""
+    return {"frames": [{"time": round(float(t), 6),
+                        "blendshapes": [round(float(v), 4) for v in c],
+                        "pose": [round(float(v), 4) for v in p]}
+                       for t, c, p in zip(frames.times, frames.coefficients, frames.pose)]}
 
 
 def check_stream_options(opts: MotionOptions, lookahead: float) -> None:
     """Refuse the options a live stream cannot honour, with what to do."""
-    check_range("lookahead", lookahead, *LOOKAHEAD_RANGE)
+    StreamOptions(lookahead)
     if opts.lipsync == "acoustic":
         raise OptionError("lipsync acoustic is not available in a stream; use phonetic (the default)")
     if opts.emotion in DERIVED_EMOTIONS or opts.emotion_text is not None:
@@ -113,7 +107,7 @@ class StreamSession:
         sent. 0.1 (the default) gives lips nearly as good as offline.
     """
 
-    def __init__(self, opts: MotionOptions = MotionOptions(), lookahead: float = 0.1) -> None:
+    def __init__(self, opts: MotionOptions = MotionOptions(), lookahead: float = StreamOptions.lookahead) -> None:
         check_stream_options(opts, lookahead)
         self.opts, self.lookahead, self.fps = opts, lookahead, opts.fps
         self._phones = PhoneStream()
@@ -151,7 +145,7 @@ class StreamSession:
         done = [i for i, k in enumerate(keys) if k.time + self.opts.emotion_ease <= t]
         self._keys = keys[done[-1] if done else 0:] + [Key(t, mix)]
 
-    def feed(self, pcm: bytes) -> Frames:
+    def feed(self, pcm: bytes) -> MotionTrack:
         """Take the next chunk of 16-bit little-endian mono PCM at 16 kHz;
         the frames it completes (possibly none)."""
         seconds = self._take(pcm)
@@ -163,7 +157,7 @@ class StreamSession:
         ready = math.floor((self.now - self.lookahead) * self.fps + 1e-9) + 1
         return self._emit(ready)
 
-    def end(self) -> Frames:
+    def end(self) -> MotionTrack:
         """The audio is over: the remaining frames, up to its end."""
         total = max(1, int(round(self.now * self.fps)))
         # Silence after the end lets the last frames' look-ahead arrive.
@@ -224,11 +218,11 @@ class StreamSession:
             t0 = keep_from / fps - 1.0
             self._phone_list = [p for p in self._phone_list if p.end > t0]
 
-    def _emit(self, ready: int) -> Frames:
+    def _emit(self, ready: int) -> MotionTrack:
         fps, first = self.fps, self._sent
         ready = min(ready, self._level0 + len(self._level))
         if ready <= first:
-            return Frames(fps, first, np.zeros((0, len(ARKIT_NAMES)), np.float32), np.zeros((0, 6), np.float32))
+            return MotionTrack(fps, np.zeros((0, len(ARKIT_NAMES)), np.float32), np.zeros((0, 6), np.float32), start=first)
         w0 = max(self._level0, first - int(_CONTEXT_S * fps))
         w1 = self._level0 + len(self._level)
         # Offline loudness is smoothed over two frames; so here.
@@ -250,7 +244,7 @@ class StreamSession:
                                self._head.pose(level[first - w0: ready - w0], frames[first - w0:])])
         track = with_gains(fps, {"mouth": mouth, "eyes": eyes, "expression": expression}, pose, self.opts)
         self._sent = ready
-        return Frames(fps, first, track.coefficients[first - w0:], track.pose[first - w0:])
+        return MotionTrack(fps, track.coefficients[first - w0:], track.pose[first - w0:], start=first)
 
     def _eyes_at(self, frames: np.ndarray) -> np.ndarray:
         span = int(_EYES_SPAN_S * self.fps)
@@ -275,18 +269,17 @@ def stream_options(values: dict[str, str]) -> tuple[MotionOptions, float]:
         if name.endswith("_from") or (name == "emotion" and value.strip().lower().endswith(".json")):
             raise OptionError(f"{name}: a stream takes nothing from files; give the emotion inline "
                               "(0:neutral, 2.5:happy@0.8) and every other layer comes from the live voice")
-    kinds = option_types(MotionOptions)
+    kinds = option_types(MotionOptions, StreamOptions)
     typed = {}
     for name, value in values.items():
-        kind = float if name == "lookahead" else kinds.get(name, str)
+        kind = kinds.get(name, str)
         try:
             typed[name] = kind(value)
         except ValueError:
             raise OptionError(f"{name}={value!r} is not {'an integer' if kind is int else 'a number'}") from None
-    lookahead = typed.pop("lookahead", 0.1)
-    opts = build(MotionOptions, typed)
-    check_stream_options(opts, lookahead)
-    return opts, lookahead
+    opts, stream = split(typed, MotionOptions, StreamOptions)
+    check_stream_options(opts, stream.lookahead)
+    return opts, stream.lookahead
 
 
-__all__ = ["Frames", "StreamSession", "check_stream_options", "pcm16", "stream_options"]
+__all__ = ["StreamOptions", "StreamSession", "check_stream_options", "message", "pcm16", "stream_options"]

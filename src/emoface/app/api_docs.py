@@ -187,6 +187,32 @@ def result_format() -> Any:
                  json_schema_extra={"enum": list(RESULTS)})
 
 
+#: The option forms the endpoints declare: their schema's name -> option dataclasses.
+_OPTION_FORMS: dict[str, tuple[type, ...]] = {}
+_OPTIONS_EXAMPLE = '`{"emotion": "happy", "fps": 30}`'
+
+
+def options_form(name: str, *classes: type) -> Any:
+    """The ``options`` form field: a JSON object of the fields of the
+    option dataclasses ``classes``, every key optional; its schema is
+    ``name`` in the schema's components (with the server's caps), and the
+    page lists it too."""
+    _OPTION_FORMS[name] = classes
+    return Form(None, description=_form_description(_options_schema(name, *classes)),
+                json_schema_extra={"contentMediaType": "application/json",
+                                   "contentSchema": {"$ref": f"#/components/schemas/{name}"}})
+
+
+def _options_schema(name: str, *classes: type, caps: dict[str, float] | None = None) -> dict[str, Any]:
+    return {"title": name, **options_schema(*classes, caps=caps)}
+
+
+def _form_description(schema: dict[str, Any]) -> str:
+    lines = "\n".join(_line(key, prop) for key, prop in schema["properties"].items())
+    return (f"one JSON object (schema {schema['title']}), e.g. {_OPTIONS_EXAMPLE}; every key is optional, "
+            f"an unknown key is an error (422):\n\n{lines}")
+
+
 def _assets() -> Path:
     import fastapi_offline
 
@@ -197,28 +223,18 @@ class ApiDocs:
     """One app's documentation pages and what its generated schema lacks.
     Make the app with ``docs_url=None, redoc_url=None``."""
 
-    def __init__(self, app: FastAPI, api_key: bool) -> None:
+    def __init__(self, app: FastAPI, api_key: bool, caps: dict[str, dict[str, float]] | None = None) -> None:
         self.app, self.api_key = app, api_key
         # Added to the generated schema as they are: FastAPI's own model of a
         # schema would drop their null defaults (it leaves out every None).
-        self.schemas: dict[str, dict[str, Any]] = {}
+        # ``caps`` are this server's limits, by options schema (its audio cap).
+        self.schemas = {name: _options_schema(name, *classes, caps=(caps or {}).get(name))
+                        for name, classes in _OPTION_FORMS.items()}
         self._generate = app.openapi
         app.openapi = self.openapi  # type: ignore[method-assign]
         app.mount(ASSETS, StaticFiles(directory=_assets()), name="docs-assets")
         app.get("/docs", include_in_schema=False)(self.swagger_page)
         app.get("/redoc", include_in_schema=False)(self.redoc_page)
-
-    def options_form(self, name: str, *classes: type, caps: dict[str, float] | None = None) -> Any:
-        """The ``options`` form field: a JSON object of the fields of the
-        option dataclasses ``classes``, every key optional; its schema is
-        ``name`` in the schema's components, and the page lists it too."""
-        schema = self.schemas[name] = {"title": name, **options_schema(*classes, caps=caps)}
-        lines = "\n".join(_line(key, prop) for key, prop in schema["properties"].items())
-        example = '`{"emotion": "happy", "fps": 30}`'
-        return Form(None, description=f"one JSON object (schema {name}), e.g. {example}; every key is optional, "
-                                      f"an unknown key is an error (422):\n\n{lines}",
-                    json_schema_extra={"contentMediaType": "application/json",
-                                       "contentSchema": {"$ref": f"#/components/schemas/{name}"}})
 
     def _urls(self, request: Request) -> tuple[str, str]:
         # Behind a proxy that mounts the app under a prefix, the page's URLs carry it.
@@ -242,6 +258,16 @@ class ApiDocs:
         page.headers["Content-Security-Policy"] = _SAME_HOST_ONLY
         return page
 
+    def _describe_option_forms(self, schemas: dict[str, Any]) -> None:
+        """Each options form field's listing, with this server's caps (the
+        endpoints were declared before any server had limits)."""
+        for body in schemas.values():
+            for prop in body.get("properties", {}).values():
+                ref = prop.get("contentSchema", {}).get("$ref", "") if isinstance(prop, dict) else ""
+                name = ref.rsplit("/", 1)[-1]
+                if name in self.schemas:
+                    prop["description"] = _form_description(self.schemas[name])
+
     def openapi(self) -> dict[str, Any]:
         """The generated schema with the options' schemas and, when the
         server has a key, its security scheme and every ``/v1/`` call's 401."""
@@ -249,6 +275,7 @@ class ApiDocs:
             schema = self._generate()  # caches itself in app.openapi_schema, changed here in place
             components = schema.setdefault("components", {})
             components.setdefault("schemas", {}).update(self.schemas)
+            self._describe_option_forms(components["schemas"])
             if self.api_key:
                 components["schemas"].setdefault("Error", Error.model_json_schema())
                 components["securitySchemes"] = {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}

@@ -280,22 +280,24 @@ def _write_manifest(job: Job, digest: str) -> None:
 
 # --- rendering: the one job function, and the two ways to run it -----------------
 
-def render_job(job: Job) -> tuple[float, str | None]:
-    """Render one job (in a worker); returns (seconds, error or None). Never raises."""
-    from .. import pipeline
+def render_job(job: Job, names: dict[str, str] | None = None) -> tuple[float, str | None]:
+    """Render one job (in a worker); returns (seconds, error or None). Never
+    raises. ``names``: the job's files as the user gave them, by the paths
+    it reads and writes here."""
     from ..processes import RunSettings
+    from ..request import GenerateRequest, run_request
 
     # A worker has its share of the cores: frames render on that many
     # threads, and the motion is not forked off beside the portrait.
     run = RunSettings(threads=max(1, int(os.environ.get(_THREAD_VARS[0], "1"))), overlap_motion=False)
     start = time.perf_counter()
+    request = GenerateRequest(job.image, job.output, job.audio, job.say, job.transcript, names=names or {})
     try:
         motion, render = split(_as_given({**job.options, **job.files}), MotionOptions, RenderOptions)
-        pipeline.generate(job.image, job.audio, output=job.output, say=job.say, text=job.transcript,
-                          motion=motion, render=render, run=run)
+        run_request(dataclasses.replace(request, motion=motion, render=render), run=run)
         error = None
     except EmofaceError as err:
-        error = err.named(_COLUMN_NAMES)
+        error = request.message(err, _COLUMN_NAMES)
     except Exception as err:  # noqa: BLE001 - one job's bug must not stop the batch
         error = f"internal error: {err.__class__.__name__}: {err}"
     return time.perf_counter() - start, error and " ".join(error.split())
@@ -314,9 +316,9 @@ def render_shipped(job: Job, roles: tuple[str, ...], *blobs: bytes) -> tuple[flo
             paths[role].write_bytes(blob)
         out = Path(tmp) / "out" / job.output.name
         out.parent.mkdir()
-        seconds, error = render_job(job.moved(paths, out))
-        for role, local in paths.items():  # messages name the user's files, not ours
-            error = error and error.replace(str(local), str(job.inputs()[role]))
+        # Messages name the user's files, not these copies.
+        names = {str(local): str(job.inputs()[role]) for role, local in paths.items()}
+        seconds, error = render_job(job.moved(paths, out), {**names, str(out): str(job.output)})
         return seconds, error, None if error else out.read_bytes()
 
 

@@ -199,33 +199,24 @@ def _stopped(signum, frame) -> None:  # noqa: ARG001
 
 def run(folder: Path, job_id: str) -> None:
     """Render one claimed job; its outcome goes to the store."""
-    from .. import pipeline
     from ..errors import EmofaceError
-    from ..export import save_track
-    from ..options import MotionOptions, RenderOptions, split
+    from ..request import GenerateRequest, run_request
 
     store = JobStore(folder)
-    spec = json.loads(store.get(job_id)["spec"])
-    job_dir = store.dir(job_id)
 
     def hook(step: str, done: int, total: int) -> None:
         if step == "rendering" and total:
             store.set(job_id, progress=round(done / total, 3))
 
+    request = None
     try:
-        motion, render = split(spec["options"], MotionOptions, RenderOptions)
-        res = pipeline.generate(job_dir / spec["image"], job_dir / spec["audio"] if spec.get("audio") else None,
-                                output=job_dir / "result.mp4", say=spec.get("say"), text=spec.get("text"),
-                                motion=motion, render=render,
-                                glb=job_dir / "result.glb" if spec.get("glb") else None, progress=hook)
-        save_track(res.track, job_dir / "result.csv")
+        request = GenerateRequest.from_json(json.loads(store.get(job_id)["spec"]), store.dir(job_id))
+        run_request(request, progress=hook)
         store.set(job_id, state="done", progress=1.0)
     except EmofaceError as err:
-        # Name the uploads as the client sent them: noface.png, not image.png.
-        message = err.named(FORM_NAMES).replace(str(job_dir) + "/", "")
-        for stored, given in spec.get("names", {}).items():
-            message = message.replace(stored, given)
-        store.set(job_id, state="failed", error=message)
+        # Named as the client sent them: the form's fields, and noface.png, not image.png.
+        store.set(job_id, state="failed", error=request.message(err, FORM_NAMES) if request
+                  else err.named(FORM_NAMES))
     except Exception as err:  # noqa: BLE001 - a job's bug is that job's failure
         store.set(job_id, state="failed", error=f"internal error: {err.__class__.__name__}: {err}")
 

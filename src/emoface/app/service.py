@@ -27,20 +27,23 @@ from pathlib import Path
 from typing import Any
 
 # At module level: FastAPI reads the endpoints' (string) annotations from here.
-from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse
 
 from . import api_docs
 
+from ..options import MotionOptions, RenderOptions
+from ..request import GenerateRequest
 from .jobs import FORM_NAMES, STATES, JobStore, Workers  # noqa: F401 - STATES is part of the API
 from .settings import ServiceOptions
 
 
-def build_service(opts: ServiceOptions):
-    """The FastAPI app with its store and workers (started)."""
-    from ..errors import EmofaceError
-    from ..options import MotionOptions, RenderOptions, split
+router = APIRouter()
 
+
+def build_service(opts: ServiceOptions) -> FastAPI:
+    """The FastAPI app with its store and workers (started): :data:`router`'s
+    endpoints, which find both, and ``opts``, in the app's state."""
     store = JobStore(Path(opts.data_dir))
     store.requeue_interrupted()
     store.clean(opts.keep_hours)
@@ -55,189 +58,216 @@ def build_service(opts: ServiceOptions):
     # docs_url/redoc_url None: FastAPI's pages load from a CDN; api_docs serves them from a wheel.
     app = FastAPI(title="emoface", version="1", description=api_docs.DESCRIPTION,
                   docs_url=None, redoc_url=None, lifespan=lifespan)
-    docs = api_docs.ApiDocs(app, api_key=bool(opts.api_key))
-    app.state.store, app.state.workers = store, workers
-    limit = int(opts.max_upload_mb * 1024 * 1024)
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        size = request.headers.get("content-length")
-        if size and size.isdigit() and int(size) > limit:
-            return JSONResponse({"detail": f"upload is over {opts.max_upload_mb:g} MB"}, 413)
-        if opts.api_key and request.url.path.startswith("/v1/"):
-            given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
-            if not hmac.compare_digest(given.encode(), opts.api_key.encode()):
-                # Read the (size-checked) upload first: answering mid-body resets a client still sending it.
-                await request.body()
-                return JSONResponse({"detail": "missing or wrong API key; send it as X-API-Key"}, 401)
-        return await call_next(request)
-
-    def _options(text: str | None) -> dict[str, Any]:
-        try:
-            values = json.loads(text) if text else {}
-            if not isinstance(values, dict):
-                raise ValueError("not an object")
-        except ValueError as err:
-            raise HTTPException(422, f"options: not a JSON object ({err})") from None
-        values.setdefault("max_audio_seconds", opts.max_audio_seconds)
-        if float(values["max_audio_seconds"]) > opts.max_audio_seconds:
-            raise HTTPException(422, f"max_audio_seconds: this server takes at most {opts.max_audio_seconds:g} s")
-        try:
-            split(values, MotionOptions, RenderOptions)
-        except EmofaceError as err:  # named as the JSON keys sent (intensity), not as the CLI's flags
-            raise HTTPException(422, err.named()) from None
-        return values
-
-    async def _save(upload: UploadFile, folder: Path, stem: str) -> str:
-        suffix = Path(upload.filename or "").suffix.lower()
-        name = stem + (suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else "")
-        data = await upload.read()
-        if len(data) > limit:
-            raise HTTPException(413, f"{upload.filename}: over {opts.max_upload_mb:g} MB")
-        await asyncio.to_thread((folder / name).write_bytes, data)
-        return name
-
-    def _check_inputs(folder: Path, image: tuple[str, str], audio: tuple[str, str] | None) -> None:
-        """Refuse unreadable uploads now, naming them as the client did."""
-        from ..media.audio import load_audio
-        from ..media.image import load_image
-
-        try:
-            load_image(folder / image[0])
-            if audio:
-                load_audio(folder / audio[0], opts.max_audio_seconds, analysis_only=True)
-        except EmofaceError as err:
-            message = err.named(FORM_NAMES)
-            for saved, given in (image, audio or image):
-                message = message.replace(str(folder / saved), given or saved)
-            raise HTTPException(422, message) from None
-
-    @app.post("/v1/videos", status_code=202, summary="Submit a video job",
-              responses={202: {"model": api_docs.Submitted, "description": "accepted: poll GET /v1/jobs/{id}"},
-                         **api_docs.errors(413, 422, 429)})
-    async def submit(image: UploadFile = File(..., description="the portrait: a photo with a face (jpg, png, webp)"),
-                     audio: UploadFile | None = File(None, description="the speech (wav, flac, ogg, mp3, m4a, aac, "
-                                                     f"webm or a video), at most {opts.max_audio_seconds:g} s; "
-                                                     "give this or text"),
-                     text: str | None = api_docs.say_form(),
-                     transcript: str | None = Form(None, description="transcript of the audio, for exact lip sync"),
-                     options: str | None = docs.options_form("VideoOptions", MotionOptions, RenderOptions,
-                                                             caps={"max_audio_seconds": opts.max_audio_seconds}),
-                     glb: bool = Form(False, description="a form field, true or false: also make the animated 3D "
-                                                         "face (download it with ?format=glb)")):
-        values = _options(options)
-        if (audio is None) == (not text):
-            raise HTTPException(422, "give exactly one of audio (a file) or text (words to speak)")
-        job_id = uuid.uuid4().hex
-        folder = store.dir(job_id)
-        folder.mkdir(parents=True)
-        try:
-            image_name = await _save(image, folder, "image")
-            audio_name = await _save(audio, folder, "audio") if audio is not None else None
-            await asyncio.to_thread(_check_inputs, folder, (image_name, image.filename or ""),
-                                    (audio_name, audio.filename or "") if audio is not None and audio_name else None)
-            # The uploads' own names, for messages: the user knows noface.png, not image.png.
-            names = {image_name: Path(image.filename or image_name).name}
-            if audio is not None and audio_name:
-                names[audio_name] = Path(audio.filename or audio_name).name
-            spec = {"id": job_id, "image": image_name, "audio": audio_name, "say": text or None,
-                    "text": transcript or None, "options": values, "glb": glb, "names": names}
-            if store.add(spec, opts.max_queue) is None:
-                raise HTTPException(429, f"the queue is full ({opts.max_queue} jobs); try again later",
-                                    headers={"Retry-After": "30"})
-        except HTTPException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        return {"id": job_id, "state": "queued"}
-
-    def _job(job_id: str):
-        try:
-            store.dir(job_id)
-        except KeyError:
-            raise HTTPException(404, f"no job {job_id!r}") from None
-        row = store.get(job_id)
-        if row is None:
-            raise HTTPException(404, f"no job {job_id!r}")
-        return row
-
-    @app.get("/v1/jobs/{job_id}", summary="A job's state",
-             responses={200: {"model": api_docs.JobStatus}, **api_docs.errors(404)})
-    def status(job_id: str = api_docs.job_id()):
-        row = _job(job_id)
-        return {"id": job_id, "state": row["state"], "progress": row["progress"], "error": row["error"],
-                "attempts": row["attempts"]}
-
-    @app.get("/v1/jobs/{job_id}/result", summary="A done job's video, track or 3D face", response_class=FileResponse,
-             responses={**api_docs.RESULT, **api_docs.errors(
-                 404, 409, 422, e404="no such job, or it made no file of that format (glb needs glb=true)",
-                 e422="an unknown format")})
-    def result(job_id: str = api_docs.job_id(),
-               format: str = api_docs.result_format()):  # noqa: A002 - the query parameter's name
-        row = _job(job_id)
-        if row["state"] != "done":
-            raise HTTPException(409, f"job is {row['state']}, not done")
-        kinds = {name: media for name, (media, _) in api_docs.RESULTS.items()}
-        if format not in kinds:
-            raise HTTPException(422, f"format {format!r}: use one of {', '.join(kinds)}")
-        path = store.dir(job_id) / f"result.{format}"
-        if not path.exists():
-            raise HTTPException(404, f"this job made no {format} (ask for it with glb=true)")
-        return FileResponse(path, media_type=kinds[format], filename=f"{job_id}.{format}")
-
-    @app.delete("/v1/jobs/{job_id}", summary="Cancel a job",
-                responses={200: {"model": api_docs.CancelAnswer}, **api_docs.errors(404)})
-    def cancel(job_id: str = api_docs.job_id()):
-        row = _job(job_id)
-        if row["state"] == "queued":
-            store.set(job_id, state="cancelled")
-        elif row["state"] == "running":
-            workers.cancel.add(job_id)
-        return {"id": job_id, "state": "cancelled" if row["state"] in ("queued", "running") else row["state"]}
-
-    blendshapes_cap = min(opts.max_audio_seconds, api_docs.BLENDSHAPES_MAX_S)
-
-    @app.post("/v1/blendshapes", summary="A short clip's motion, at once",
-              description=f"The ARKit-52 motion of up to {api_docs.BLENDSHAPES_MAX_S:g} s of speech, "
-                          "answered synchronously (no job).",
-              responses={200: {"model": api_docs.MotionTrack, "description": "the MotionTrack"},
-                         **api_docs.errors(413, 422)})
-    async def motion(audio: UploadFile | None = File(None, description=f"the speech, at most "
-                                                                       f"{api_docs.BLENDSHAPES_MAX_S:g} s; give this "
-                                                                       "or text"),
-                     text: str | None = api_docs.say_form(),
-                     options: str | None = docs.options_form("BlendshapesOptions", MotionOptions,
-                                                             caps={"max_audio_seconds":
-                                                                   blendshapes_cap})):
-        from .. import pipeline
-        from ..export import json_track
-
-        values = _options(options)
-        values["max_audio_seconds"] = min(float(values["max_audio_seconds"]), blendshapes_cap)
-        if (audio is None) == (not text):
-            raise HTTPException(422, "give exactly one of audio (a file) or text (words to speak)")
-        folder = Path(opts.data_dir) / "tmp" / uuid.uuid4().hex
-        folder.mkdir(parents=True)
-        try:
-            name = await _save(audio, folder, "audio") if audio is not None else None
-            (motion_opts,) = split({k: v for k, v in values.items() if k in MotionOptions.__dataclass_fields__},
-                                   MotionOptions)
-
-            def make() -> Any:
-                track = pipeline.blendshapes(folder / name if name else None, say=text or None, motion=motion_opts)
-                json_track.save(track, folder / "track.json")
-                return json.loads((folder / "track.json").read_text())
-
-            return JSONResponse(await asyncio.to_thread(make))
-        except EmofaceError as err:
-            raise HTTPException(422, err.named(FORM_NAMES).replace(str(folder) + "/", "")) from None
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    @app.websocket("/v1/stream")
-    async def stream(ws: WebSocket):
-        await _stream(ws, opts)
-
+    api_docs.ApiDocs(app, api_key=bool(opts.api_key), caps={
+        "VideoOptions": {"max_audio_seconds": opts.max_audio_seconds},
+        "BlendshapesOptions": {"max_audio_seconds": _blendshapes_cap(opts)}})
+    app.state.opts, app.state.store, app.state.workers = opts, store, workers
+    app.middleware("http")(_guard)
+    app.include_router(router)
     return app
+
+
+def _blendshapes_cap(opts: ServiceOptions) -> float:
+    return min(opts.max_audio_seconds, api_docs.BLENDSHAPES_MAX_S)
+
+
+async def _guard(request: Request, call_next):
+    """Every request: its size, and the key where the server has one."""
+    opts: ServiceOptions = request.app.state.opts
+    size = request.headers.get("content-length")
+    if size and size.isdigit() and int(size) > _limit(opts):
+        return JSONResponse({"detail": f"upload is over {opts.max_upload_mb:g} MB"}, 413)
+    if opts.api_key and request.url.path.startswith("/v1/"):
+        given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
+        if not hmac.compare_digest(given.encode(), opts.api_key.encode()):
+            # Read the (size-checked) upload first: answering mid-body resets a client still sending it.
+            await request.body()
+            return JSONResponse({"detail": "missing or wrong API key; send it as X-API-Key"}, 401)
+    return await call_next(request)
+
+
+def _limit(opts: ServiceOptions) -> int:
+    return int(opts.max_upload_mb * 1024 * 1024)
+
+
+def _options(text: str | None, cap: float, *classes: type) -> list[Any]:
+    """The options JSON as option objects; the server's audio cap filled in
+    when none is given, and enforced when one is."""
+    from ..errors import EmofaceError
+    from ..options import split
+
+    try:
+        values = json.loads(text) if text else {}
+        if not isinstance(values, dict):
+            raise ValueError("not an object")
+    except ValueError as err:
+        raise HTTPException(422, f"options: not a JSON object ({err})") from None
+    values.setdefault("max_audio_seconds", cap)
+    try:
+        options = split(values, *classes)
+    except EmofaceError as err:  # named as the JSON keys sent (intensity), not as the CLI's flags
+        raise HTTPException(422, err.named()) from None
+    if options[0].max_audio_seconds > cap:
+        raise HTTPException(422, f"max_audio_seconds: this server takes at most {cap:g} s")
+    return options
+
+
+async def _save(upload: UploadFile, folder: Path, stem: str, opts: ServiceOptions) -> Path:
+    """An upload stored in ``folder`` as ``stem`` and its (safe) suffix."""
+    suffix = Path(upload.filename or "").suffix.lower()
+    path = folder / (stem + (suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ""))
+    data = await upload.read()
+    if len(data) > _limit(opts):
+        raise HTTPException(413, f"{upload.filename}: over {opts.max_upload_mb:g} MB")
+    await asyncio.to_thread(path.write_bytes, data)
+    return path
+
+
+def _check_inputs(request: GenerateRequest) -> None:
+    """Refuse unreadable uploads now, naming them as the client did."""
+    from ..errors import EmofaceError
+    from ..media.audio import load_audio
+    from ..media.image import load_image
+
+    try:
+        load_image(request.image)
+        if request.audio is not None:
+            load_audio(request.audio, request.motion.max_audio_seconds, analysis_only=True)
+    except EmofaceError as err:
+        raise HTTPException(422, request.message(err, FORM_NAMES)) from None
+
+
+def _speech_given(audio: UploadFile | None, text: str | None) -> None:
+    if (audio is None) == (not text):
+        raise HTTPException(422, "give exactly one of audio (a file) or text (words to speak)")
+
+
+@router.post("/v1/videos", status_code=202, summary="Submit a video job",
+             responses={202: {"model": api_docs.Submitted, "description": "accepted: poll GET /v1/jobs/{id}"},
+                        **api_docs.errors(413, 422, 429)})
+async def submit(request: Request,
+                 image: UploadFile = File(..., description="the portrait: a photo with a face (jpg, png, webp)"),
+                 audio: UploadFile | None = File(None, description="the speech (wav, flac, ogg, mp3, m4a, aac, "
+                                                 "webm or a video), at most the server's max_audio_seconds "
+                                                 "(see options); give this or text"),
+                 text: str | None = api_docs.say_form(),
+                 transcript: str | None = Form(None, description="transcript of the audio, for exact lip sync"),
+                 options: str | None = api_docs.options_form("VideoOptions", MotionOptions, RenderOptions),
+                 glb: bool = Form(False, description="a form field, true or false: also make the animated 3D "
+                                                     "face (download it with ?format=glb)")):
+    opts: ServiceOptions = request.app.state.opts
+    store: JobStore = request.app.state.store
+    motion, render = _options(options, opts.max_audio_seconds, MotionOptions, RenderOptions)
+    _speech_given(audio, text)
+    job_id = uuid.uuid4().hex
+    folder = store.dir(job_id)
+    folder.mkdir(parents=True)
+    try:
+        # The uploads' own names, for messages: the user knows noface.png, not image.png.
+        uploads = {role: (await _save(f, folder, role, opts), f) for role, f in (("image", image), ("audio", audio))
+                   if f is not None}
+        job = GenerateRequest(uploads["image"][0], folder / "result.mp4", uploads.get("audio", (None,))[0],
+                              say=text or None, text=transcript or None, motion=motion, render=render,
+                              track=folder / "result.csv", glb=folder / "result.glb" if glb else None,
+                              names={str(path): Path(f.filename or path.name).name for path, f in uploads.values()})
+        await asyncio.to_thread(_check_inputs, job)
+        if store.add({"id": job_id, **job.to_json(folder)}, opts.max_queue) is None:
+            raise HTTPException(429, f"the queue is full ({opts.max_queue} jobs); try again later",
+                                headers={"Retry-After": "30"})
+    except HTTPException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return {"id": job_id, "state": "queued"}
+
+
+def _job(request: Request, job_id: str):
+    store: JobStore = request.app.state.store
+    try:
+        store.dir(job_id)
+    except KeyError:
+        raise HTTPException(404, f"no job {job_id!r}") from None
+    row = store.get(job_id)
+    if row is None:
+        raise HTTPException(404, f"no job {job_id!r}")
+    return row
+
+
+@router.get("/v1/jobs/{job_id}", summary="A job's state",
+            responses={200: {"model": api_docs.JobStatus}, **api_docs.errors(404)})
+def status(request: Request, job_id: str = api_docs.job_id()):
+    row = _job(request, job_id)
+    return {"id": job_id, "state": row["state"], "progress": row["progress"], "error": row["error"],
+            "attempts": row["attempts"]}
+
+
+@router.get("/v1/jobs/{job_id}/result", summary="A done job's video, track or 3D face", response_class=FileResponse,
+            responses={**api_docs.RESULT, **api_docs.errors(
+                404, 409, 422, e404="no such job, or it made no file of that format (glb needs glb=true)",
+                e422="an unknown format")})
+def result(request: Request, job_id: str = api_docs.job_id(),
+           format: str = api_docs.result_format()):  # noqa: A002 - the query parameter's name
+    row = _job(request, job_id)
+    if row["state"] != "done":
+        raise HTTPException(409, f"job is {row['state']}, not done")
+    kinds = {name: media for name, (media, _) in api_docs.RESULTS.items()}
+    if format not in kinds:
+        raise HTTPException(422, f"format {format!r}: use one of {', '.join(kinds)}")
+    path = request.app.state.store.dir(job_id) / f"result.{format}"
+    if not path.exists():
+        raise HTTPException(404, f"this job made no {format} (ask for it with glb=true)")
+    return FileResponse(path, media_type=kinds[format], filename=f"{job_id}.{format}")
+
+
+@router.delete("/v1/jobs/{job_id}", summary="Cancel a job",
+               responses={200: {"model": api_docs.CancelAnswer}, **api_docs.errors(404)})
+def cancel(request: Request, job_id: str = api_docs.job_id()):
+    row = _job(request, job_id)
+    if row["state"] == "queued":
+        request.app.state.store.set(job_id, state="cancelled")
+    elif row["state"] == "running":
+        request.app.state.workers.cancel.add(job_id)
+    return {"id": job_id, "state": "cancelled" if row["state"] in ("queued", "running") else row["state"]}
+
+
+@router.post("/v1/blendshapes", summary="A short clip's motion, at once",
+             description=f"The ARKit-52 motion of up to {api_docs.BLENDSHAPES_MAX_S:g} s of speech, "
+                         "answered synchronously (no job).",
+             responses={200: {"model": api_docs.MotionTrack, "description": "the MotionTrack"},
+                        **api_docs.errors(413, 422)})
+async def motion(request: Request,
+                 audio: UploadFile | None = File(None, description=f"the speech, at most "
+                                                                   f"{api_docs.BLENDSHAPES_MAX_S:g} s; give this "
+                                                                   "or text"),
+                 text: str | None = api_docs.say_form(),
+                 options: str | None = api_docs.options_form("BlendshapesOptions", MotionOptions)):
+    from .. import pipeline
+    from ..errors import EmofaceError
+    from ..export import json_track
+
+    opts: ServiceOptions = request.app.state.opts
+    (motion_opts,) = _options(options, _blendshapes_cap(opts), MotionOptions)
+    _speech_given(audio, text)
+    folder = Path(opts.data_dir) / "tmp" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    try:
+        path = await _save(audio, folder, "audio", opts) if audio is not None else None
+
+        def make() -> Any:
+            track = pipeline.blendshapes(path, say=text or None, motion=motion_opts)
+            json_track.save(track, folder / "track.json")
+            return json.loads((folder / "track.json").read_text())
+
+        return JSONResponse(await asyncio.to_thread(make))
+    except EmofaceError as err:
+        names = {str(path): Path(audio.filename or "audio").name} if path is not None else {}
+        raise HTTPException(422, err.named(FORM_NAMES, names)) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@router.websocket("/v1/stream")
+async def stream(ws: WebSocket):
+    await _stream(ws, ws.app.state.opts)
 
 
 async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
@@ -274,8 +304,10 @@ async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
 
 
 async def _send_frames(ws: WebSocket, frames) -> None:
+    from ..stream import message as stream_message
+
     if len(frames):
-        await ws.send_text(json.dumps(frames.message()))
+        await ws.send_text(json.dumps(stream_message(frames)))
 
 
 async def _audio(ws: WebSocket, session, data: bytes) -> None:

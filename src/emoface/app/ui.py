@@ -7,6 +7,7 @@ Run: ``emoface ui`` (http://127.0.0.1:7860).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from pathlib import Path
@@ -17,12 +18,14 @@ from ..options import EMOTIONS
 
 #: What the page says when a run fails on a user's input (the one line the CLI prints).
 ERROR_PREFIX = "Could not make the video: "
+#: The options the page offers, as widgets made from their declarations
+#: (default, range, choices); the first two sit above the "More" fold.
+PAGE_OPTIONS = ("emotion", "intensity", "mouth_gain", "expression_gain", "head_motion", "blinks_per_minute",
+                "gaze", "seed", "max_side")
 #: The page's fields by option (or input) name, as the page labels them:
 #: its messages name them so, where the CLI's would say --head-motion.
-LABELS = {"say": "Text to speak", "emotion": "Emotion", "intensity": "Intensity", "mouth_gain": "Mouth gain",
-          "expression_gain": "Expression gain", "head_motion": "Head motion",
-          "blinks_per_minute": "Blinks per minute", "gaze": "Gaze", "seed": "Seed",
-          "max_side": "Output size (longest side)"}
+LABELS = {**{name: name.replace("_", " ").capitalize() for name in PAGE_OPTIONS},
+          "say": "Text to speak", "max_side": "Output size (longest side)"}
 #: What messages call the emotion when the keyframe table gives it.
 TIMELINE = "emotion timeline"
 
@@ -74,27 +77,27 @@ def _warm_up() -> None:
     recognize(np.zeros(4000, np.float32))  # reads the acoustic model, so the first request finds it in the page cache
 
 
-def run_job(image: str | None, audio: str | None, say: str, emotion: str, intensity: float,
-            mouth_gain: float, expression_gain: float, head_motion: float, blinks: float, gaze: str,
-            seed: float, max_side: float, out_dir: str | Path, progress: Any = None,
-            models: Models | None = None) -> dict[str, Any]:
-    """One generate call from the page's fields; returns the files made, or
+def run_job(image: str | None, audio: str | None, say: str, fields: dict[str, Any], out_dir: str | Path,
+            progress: Any = None, models: Models | None = None) -> dict[str, Any]:
+    """One generate call from the page: its uploads, its text and the
+    option widgets' values by option name (:data:`PAGE_OPTIONS`; what is
+    left out takes the library's default). Returns the files made, or
     ``{"error": "..."}`` for a user mistake (never raises for one)."""
+    import warnings
     from concurrent.futures.process import BrokenProcessPool
 
-    from .. import pipeline
-    from ..export import save_track
-    from ..options import MotionOptions, RenderOptions
+    from ..request import GenerateRequest, run_request
 
     def hook(step: str, done: int, total: int) -> None:
         if progress is not None and total:
             progress(done / total, desc=step)
 
-    import warnings
-
     out = Path(tempfile.mkdtemp(prefix="job-", dir=out_dir))
-    said: list[str] = []
-    spec = (emotion or "").strip() or "neutral"
+    spec = str(fields.get("emotion") or "").strip() or "neutral"
+    # The uploads live under temporary paths; messages name them as the user knows them.
+    names = {path: f"{what} ({Path(path).name})" for path, what in ((image, "the portrait"), (audio, "the speech"))
+             if path}
+    request = GenerateRequest(image or "", Path(), names=names)
     try:
         if not image:
             raise EmofaceError("no portrait given; upload a photo with a face, or use the example")
@@ -102,36 +105,38 @@ def run_job(image: str | None, audio: str | None, say: str, emotion: str, intens
         if not audio and not speech_text:
             raise EmofaceError("no speech given; upload or record audio, or type text to speak")
         name = _download_name(image)
-        motion = MotionOptions(emotion=spec, intensity=float(intensity), mouth_gain=float(mouth_gain),
-                               expression_gain=float(expression_gain), head_motion=float(head_motion),
-                               blinks_per_minute=float(blinks), gaze=gaze, seed=int(seed))
-        render = RenderOptions(max_side=int(max_side))
-
-        def make(worker) -> pipeline.Result:
-            return pipeline.generate(image, audio if not speech_text else None, output=out / f"{name}.mp4",
-                                     say=speech_text, motion=motion, render=render, glb=out / f"{name}.glb",
-                                     motion_worker=worker, progress=hook)
-
+        motion, render = page_options({**fields, "emotion": spec})
+        request = dataclasses.replace(request, output=out / f"{name}.mp4", audio=None if speech_text else audio,
+                                      say=speech_text, motion=motion, render=render, track=out / f"{name}.csv",
+                                      glb=out / f"{name}.glb")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                res = make(models.worker if models else None)
+                run_request(request, progress=hook, motion_worker=models.worker if models else None)
             except BrokenProcessPool:
                 models.lost_worker()
-                res = make(None)
+                run_request(request, progress=hook)
         said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-        save_track(res.track, out / f"{name}.csv")
     except EmofaceError as err:
-        return {"error": _name_uploads(_page_message(err, spec), image, audio)}
-    return {"video": str(res.path), "csv": str(out / f"{name}.csv"), "glb": str(out / f"{name}.glb"),
-            "warnings": [_name_uploads(w, image, audio) for w in said]}
+        return {"error": request.message(err, _labels(spec))}
+    return {"video": str(request.output), "csv": str(request.track), "glb": str(request.glb), "warnings": said}
 
 
-def _page_message(err: EmofaceError, emotion: str = "") -> str:
-    """``err`` in the page's words: each field by its label, and the emotion
-    by the widget that gave it, the table (keyframes, ``2.5:happy``) or the
-    menu (a bare label)."""
-    return err.named({**LABELS, "emotion": TIMELINE if ":" in emotion else LABELS["emotion"]})
+def page_options(fields: dict[str, Any]) -> tuple[Any, Any]:
+    """The motion and render options of the page's widget values: numbers
+    come back from the widgets as floats, whole-number options are rounded."""
+    from ..options import MotionOptions, RenderOptions, option_types, split
+
+    kinds = option_types(MotionOptions, RenderOptions)
+    typed = {k: round(float(v)) if kinds[k] is int and v is not None else v for k, v in fields.items()}
+    motion, render = split(typed, MotionOptions, RenderOptions)
+    return motion, render
+
+
+def _labels(emotion: str = "") -> dict[str, str]:
+    """The page's fields as it labels them: the emotion by the widget that
+    gave it, the table (keyframes, ``2.5:happy``) or the menu (a bare label)."""
+    return {**LABELS, "emotion": TIMELINE if ":" in emotion else LABELS["emotion"]}
 
 
 def _download_name(image: str) -> str:
@@ -175,14 +180,6 @@ def keyframe_spec(rows: Any) -> str:
     return ", ".join(keys)
 
 
-def _name_uploads(message: str, image: str | None, audio: str | None) -> str:
-    """Uploads live under temporary paths; a message names them as the user knows them."""
-    for path, what in ((image, "the portrait"), (audio, "the speech")):
-        if path:
-            message = message.replace(str(path), f"{what} ({Path(path).name})")
-    return message
-
-
 def _preview(path: str | None):
     """The uploaded portrait for the preview box, or nothing if it is not a picture."""
     from ..errors import InputError
@@ -208,6 +205,54 @@ def _forget_old_jobs(folder: Path) -> None:
             shutil.rmtree(job, ignore_errors=True)
 
 
+def option_widget(gr: Any, name: str) -> Any:
+    """The page's widget for option ``name``, from its declaration: its
+    default, its range as a slider, its choices as buttons."""
+    from dataclasses import fields
+
+    from ..options import MotionOptions, RenderOptions, option_types
+
+    f = next(f for cls in (MotionOptions, RenderOptions) for f in fields(cls) if f.name == name)
+    kind, meta = option_types(MotionOptions, RenderOptions)[name], f.metadata
+    common = {"value": f.default, "label": LABELS[name], "elem_id": name}
+    if name == "emotion":  # a grammar (mixtures, keyframes) whose menu is the labels; the table gives keyframes
+        return gr.Dropdown(list(EMOTIONS), **common)
+    if "choices" in meta:
+        return gr.Radio(list(meta["choices"]), **common)
+    if "range" in meta:
+        lo, hi = meta["range"]
+        return gr.Slider(lo, hi, step=1 if kind is int or hi - lo > 20 else 0.05, **common)
+    return gr.Number(precision=0 if kind is int else None, **common)
+
+
+def _input_widgets(gr: Any, folder: Path) -> tuple[Any, ...]:
+    """The left column's inputs, in the current layout block: the portrait
+    (and its preview), the speech, the text, the keyframe table and the
+    option widgets (in :data:`PAGE_OPTIONS` order)."""
+    # A file box, not an image box: a file that is not a picture reaches emoface,
+    # which says what is wrong with it, instead of failing inside the widget.
+    image = gr.File(label="Portrait (jpg, png, webp)", type="filepath",
+                    value=_example_portrait(folder), elem_id="portrait")
+    preview = gr.Image(label="Portrait preview", interactive=False, height=220,
+                       value=_example_portrait(folder), elem_id="preview")
+    audio = gr.Audio(label="Speech (upload or record)", sources=["upload", "microphone"],
+                     type="filepath", elem_id="speech")
+    say = gr.Textbox(label="...or text to speak", placeholder="Hello! Nice to meet you.",
+                     elem_id="say")
+    emotion = option_widget(gr, "emotion")
+    # One row per change of emotion, eased in from its time on.
+    timeline = gr.Dataframe(value=[[None, "", None]] * 3, headers=KEYFRAME_HEADERS,
+                            datatype=["number", "str", "number"], type="array",
+                            column_count=3, row_count=3,
+                            interactive=True, elem_id="timeline",
+                            label="Emotion over time (optional; overrides the emotion): "
+                                  "from which second, which emotion, how strong")
+    options = [emotion, option_widget(gr, "intensity")]
+    with gr.Accordion("More", open=False):
+        options += [option_widget(gr, name) for name in PAGE_OPTIONS[2:]]
+    return image, preview, audio, say, timeline, options
+
+
 def build_app(data_dir: str | Path | None = None):
     """The Gradio Blocks app (not launched). It starts a worker process, so
     a script that calls this needs the ``if __name__ == "__main__":`` guard
@@ -222,15 +267,14 @@ def build_app(data_dir: str | Path | None = None):
     theme = gr.themes.Default(font=system, font_mono=["ui-monospace", "monospace"])
     models = Models()
 
-    def generate(image, audio, say, emotion, timeline, intensity, mouth_gain, expression_gain, head_motion,
-                 blinks, gaze, seed, max_side, progress=gr.Progress()):
+    def generate(image, audio, say, timeline, *values, progress=gr.Progress()):
         try:
-            spec = keyframe_spec(timeline) or emotion
+            fields = dict(zip(PAGE_OPTIONS, values))
+            fields["emotion"] = keyframe_spec(timeline) or fields["emotion"]
         except EmofaceError as err:
-            return None, None, None, f"**{ERROR_PREFIX.strip()}** {_page_message(err)}"
+            return None, None, None, f"**{ERROR_PREFIX.strip()}** {err.named(_labels())}"
         _forget_old_jobs(folder)
-        result = run_job(image, audio, say, spec, intensity, mouth_gain,
-                         expression_gain, head_motion, blinks, gaze, seed, max_side, folder, progress, models)
+        result = run_job(image, audio, say, fields, folder, progress, models)
         if "error" in result:
             return None, None, None, f"**{ERROR_PREFIX.strip()}** {result['error']}"
         files = [result["video"], result["csv"], result["glb"]]
@@ -244,33 +288,7 @@ def build_app(data_dir: str | Path | None = None):
         gr.Markdown("# emoface\nMake a portrait talk, offline, on a CPU.")
         with gr.Row():
             with gr.Column():
-                # A file box, not an image box: a file that is not a picture reaches emoface,
-                # which says what is wrong with it, instead of failing inside the widget.
-                image = gr.File(label="Portrait (jpg, png, webp)", type="filepath",
-                                value=_example_portrait(folder), elem_id="portrait")
-                preview = gr.Image(label="Portrait preview", interactive=False, height=220,
-                                   value=_example_portrait(folder), elem_id="preview")
-                audio = gr.Audio(label="Speech (upload or record)", sources=["upload", "microphone"],
-                                 type="filepath", elem_id="speech")
-                say = gr.Textbox(label="...or text to speak", placeholder="Hello! Nice to meet you.",
-                                 elem_id="say")
-                emotion = gr.Dropdown(list(EMOTIONS), value="happy", label=LABELS["emotion"], elem_id="emotion")
-                # One row per change of emotion, eased in from its time on.
-                timeline = gr.Dataframe(value=[[None, "", None]] * 3, headers=KEYFRAME_HEADERS,
-                                        datatype=["number", "str", "number"], type="array",
-                                        column_count=3, row_count=3,
-                                        interactive=True, elem_id="timeline",
-                                        label="Emotion over time (optional; overrides the emotion): "
-                                              "from which second, which emotion, how strong")
-                intensity = gr.Slider(0, 1, value=0.7, step=0.05, label=LABELS["intensity"])
-                with gr.Accordion("More", open=False):
-                    mouth_gain = gr.Slider(0, 2, value=1.0, step=0.05, label=LABELS["mouth_gain"])
-                    expression_gain = gr.Slider(0, 2, value=1.0, step=0.05, label=LABELS["expression_gain"])
-                    head_motion = gr.Slider(0, 2, value=1.0, step=0.05, label=LABELS["head_motion"])
-                    blinks = gr.Slider(0, 60, value=15, step=1, label=LABELS["blinks_per_minute"])
-                    gaze = gr.Radio(["camera", "wander", "still"], value="camera", label=LABELS["gaze"])
-                    seed = gr.Number(value=0, precision=0, label=LABELS["seed"])
-                    max_side = gr.Slider(256, 1920, value=1024, step=16, label=LABELS["max_side"])
+                image, preview, audio, say, timeline, options = _input_widgets(gr, folder)
                 go = gr.Button("Generate", variant="primary", elem_id="generate")
             with gr.Column():
                 status = gr.Markdown(elem_id="status")
@@ -279,8 +297,7 @@ def build_app(data_dir: str | Path | None = None):
                 model = gr.Model3D(label="3D face", height=360, camera_position=(90, 90, 0.35),
                                    elem_id="model3d")
         image.change(_preview, image, preview)
-        go.click(generate, [image, audio, say, emotion, timeline, intensity, mouth_gain, expression_gain,
-                            head_motion, blinks, gaze, seed, max_side], [video, files, model, status])
+        go.click(generate, [image, audio, say, timeline, *options], [video, files, model, status])
     app.emoface_theme = theme  # Gradio 6 takes the theme at launch
     return app
 

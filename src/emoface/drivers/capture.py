@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FaceError, InputError
+from ..errors import FaceError, File, InputError
 from ..filters import fill_gaps, one_euro
 from ..motion import LAYER_OF, N_SHAPES, SHARED_MOUTH, MotionTrack, channels, layer_mask
 from ..pose import from_camera
@@ -142,11 +142,11 @@ def capture_video(path: str | Path, model: str | Path | None = None,
             found.append(bool(faces))
             progress("capturing", i + 1, max(total, i + 1))
     if not found:
-        raise InputError(f"{path}: video has no frames; {info.path.suffix or 'the file'} may be "
+        raise InputError(File(path), f": video has no frames; {info.path.suffix or 'the file'} may be "
                          "damaged, re-encode it")
     ok = np.array(found)
     if not ok.any():
-        raise FaceError(f"{path}: no face found in any of its {len(ok)} frames; give a video "
+        raise FaceError(File(path), f": no face found in any of its {len(ok)} frames; give a video "
                         "with a clearly visible, roughly frontal face")
     _say_gaps(path, ok, info.fps)
     coeffs = read_geometry(fill_gaps(np.array(scores), ok), fill_gaps(np.array(eyes), ok), ok)

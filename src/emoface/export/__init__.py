@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
-from ..errors import InputError, OptionError
+from ..errors import File, InputError, OptionError
 from ..media.atomic import atomic_path
 from ..motion import MotionTrack
 from . import csv_livelink, json_track, npy_track, npz_track
@@ -22,7 +22,8 @@ FORMATS: dict[str, ModuleType] = {
 }
 
 
-def _format(path: Path) -> ModuleType:
+def track_format(path: Path) -> ModuleType:
+    """The module that reads and writes ``path``'s format, by its suffix."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise OptionError(f"{path}: unknown motion format {path.suffix!r}; "
@@ -33,7 +34,7 @@ def _format(path: Path) -> ModuleType:
 def save_track(track: MotionTrack, path: str | Path) -> Path:
     """Write ``track`` to ``path`` atomically; the format follows the suffix."""
     path = Path(path)
-    fmt = _format(path)
+    fmt = track_format(path)
     with atomic_path(path) as tmp:
         fmt.save(track, tmp)
     return path
@@ -42,13 +43,13 @@ def save_track(track: MotionTrack, path: str | Path) -> Path:
 def load_track(path: str | Path) -> MotionTrack:
     """Read a track saved by :func:`save_track` (or a Live Link Face CSV)."""
     path = Path(path)
-    fmt = _format(path)
+    fmt = track_format(path)
     if not path.is_file():
-        raise InputError(f"{path}: motion file not found; check the path")
+        raise InputError(File(path), ": motion file not found; check the path")
     try:
         return fmt.load(path)
     except InputError as err:
-        raise InputError(f"{path}: {err}") from None
+        raise InputError(File(path), f": {err}") from None
     except (ValueError, KeyError, IndexError, OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: not a readable motion track ({err}); "
+        raise InputError(File(path), f": not a readable motion track ({err}); "
                          "save one with `emoface blendshapes`") from None

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import FaceError, ModelError
+from ..errors import FaceError, Field, File, ModelError
 from ..motion import ARKIT_NAMES, N_SHAPES
 from ..pose import angles_from_rotation, rotation_from_angles  # noqa: F401 - re-exported
 from .model import model_path
@@ -301,7 +301,7 @@ def track_portrait(rgb: np.ndarray, face_index: int | None = None,
     with _portrait_tracker(model) as tracker:
         faces = _find(tracker, rgb)
         if not faces:
-            raise FaceError(f"{source}: no face found; give a photo with a clearly visible, "
+            raise FaceError(File(source), ": no face found; give a photo with a clearly visible, "
                             "roughly frontal face")
         faces.sort(key=lambda f: f.bbox[0])
         if face_index is None:
@@ -309,6 +309,6 @@ def track_portrait(rgb: np.ndarray, face_index: int | None = None,
         elif 0 <= face_index < len(faces):
             face = faces[face_index]
         else:
-            raise FaceError(f"{source}: --face {face_index} asked, but the photo has "
+            raise FaceError(File(source), ": ", Field("face"), f" {face_index} asked, but the photo has "
                             f"{len(faces)} face(s); use 0 to {len(faces) - 1} (left to right)")
         return _refine(tracker, rgb, face)

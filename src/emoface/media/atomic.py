@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import OutputError
+from ..errors import File, OutputError
 
 
 def check_writable(path: str | Path) -> Path:
@@ -16,11 +16,11 @@ def check_writable(path: str | Path) -> Path:
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise OutputError(f"{path}: output path is a directory; give a file name")
+        raise OutputError(File(path), ": output path is a directory; give a file name")
     if not parent.is_dir():
-        raise OutputError(f"{path}: output folder {parent} does not exist; create it first")
+        raise OutputError(File(path), f": output folder {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK):
-        raise OutputError(f"{path}: cannot write to folder {parent}; choose another output path")
+        raise OutputError(File(path), f": cannot write to folder {parent}; choose another output path")
     # Permission bits do not tell everything (root, read-only mounts, /proc):
     # create and remove a file there.
     probe = parent / f".emoface-probe-{secrets.token_hex(4)}"
@@ -28,7 +28,7 @@ def check_writable(path: str | Path) -> Path:
         probe.touch(exist_ok=False)
         probe.unlink()
     except OSError as err:
-        raise OutputError(f"{path}: cannot write to folder {parent} ({err.strerror}); "
+        raise OutputError(File(path), f": cannot write to folder {parent} ({err.strerror}); "
                           "choose another output path") from None
     return path
 
@@ -47,7 +47,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, path)
     except PermissionError as err:
-        raise OutputError(f"{path}: cannot write ({err.strerror}); choose another output path") from None
+        raise OutputError(File(path), f": cannot write ({err.strerror}); choose another output path") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..errors import Field, InputError
+from ..errors import Field, File, InputError
 
 ANALYSIS_RATE = 16_000
 FORMATS_HINT = "give wav, flac, ogg, mp3, m4a, aac, webm or a video with an audio track"
@@ -80,7 +80,7 @@ def _ffmpeg_decode(path: Path, rate: int | None = None) -> tuple[np.ndarray, int
                            capture_output=True, text=True, errors="replace")
     m = re.search(r"Audio: [^\n]*?(\d+) Hz, ([^,\n]+)", probe.stderr)
     if not m:
-        raise InputError(f"{path}: no audio stream found; {FORMATS_HINT}")
+        raise InputError(File(path), f": no audio stream found; {FORMATS_HINT}")
     channels = 1 if rate or m.group(2).strip() == "mono" else 2
     rate = rate or int(m.group(1))
     run = subprocess.run(
@@ -90,7 +90,7 @@ def _ffmpeg_decode(path: Path, rate: int | None = None) -> tuple[np.ndarray, int
     data = np.frombuffer(run.stdout, np.float32)
     if run.returncode != 0 and data.size == 0:
         reason = run.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"{path}: cannot decode audio ({reason[-1] if reason else 'ffmpeg failed'}); "
+        raise InputError(File(path), f": cannot decode audio ({reason[-1] if reason else 'ffmpeg failed'}); "
                          f"{FORMATS_HINT}")
     return data[: data.size // channels * channels].reshape(-1, channels), rate
 
@@ -111,7 +111,7 @@ def load_audio(path: str | Path, max_seconds: float | None = None,
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: audio file not found; check the path")
+        raise InputError(File(path), ": audio file not found; check the path")
     if analysis_only:
         data, rate = _ffmpeg_decode(path, ANALYSIS_RATE)
     else:
@@ -120,11 +120,11 @@ def load_audio(path: str | Path, max_seconds: float | None = None,
         except Exception:  # soundfile raises several types; ffmpeg is the fallback for all
             data, rate = _ffmpeg_decode(path)
     if data.size == 0 or data.shape[0] < rate * 0.05:
-        raise InputError(f"{path}: audio is empty or shorter than 50 ms; give a speech recording")
+        raise InputError(File(path), ": audio is empty or shorter than 50 ms; give a speech recording")
     if not np.isfinite(data).all():
-        raise InputError(f"{path}: audio contains NaN/inf samples; re-export it")
+        raise InputError(File(path), ": audio contains NaN/inf samples; re-export it")
     audio = Audio(np.clip(data[:, :2], -1, 1).astype(np.float32, copy=False), int(rate))
     if max_seconds is not None and audio.duration > max_seconds:
-        raise InputError(f"{path}: audio is {audio.duration:.1f} s long, over the "
+        raise InputError(File(path), f": audio is {audio.duration:.1f} s long, over the "
                          f"{max_seconds:g} s cap; trim it or raise ", Field("max_audio_seconds"))
     return audio

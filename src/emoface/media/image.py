@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..errors import InputError
+from ..errors import File, InputError
 
 MAX_PIXELS = 8192 * 8192
 
@@ -19,7 +19,7 @@ def load_image(path: str | Path) -> np.ndarray:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: image file not found; check the path")
+        raise InputError(File(path), ": image file not found; check the path")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(path) as im:
@@ -34,12 +34,12 @@ def load_image(path: str | Path) -> np.ndarray:
                 im = Image.alpha_composite(bg, rgba)
             rgb = np.asarray(im.convert("RGB"), dtype=np.uint8)
     except Image.DecompressionBombError:
-        raise InputError(f"{path}: image is larger than {MAX_PIXELS // 10**6} megapixels; "
+        raise InputError(File(path), f": image is larger than {MAX_PIXELS // 10**6} megapixels; "
                          "downscale it") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise InputError(f"{path}: cannot read image ({err.__class__.__name__}); "
+        raise InputError(File(path), f": cannot read image ({err.__class__.__name__}); "
                          "give a jpg, png or webp portrait") from None
     if min(rgb.shape[:2]) < 32:
-        raise InputError(f"{path}: image is {rgb.shape[1]}x{rgb.shape[0]}, too small; "
+        raise InputError(File(path), f": image is {rgb.shape[1]}x{rgb.shape[0]}, too small; "
                          "give a portrait at least 128 pixels across")
     return np.ascontiguousarray(rgb)

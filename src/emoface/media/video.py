@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import File, InputError
 from .atomic import atomic_path
 from .audio import Audio
 
@@ -104,11 +104,11 @@ def open_video(path: str | Path, max_side: int | None = None) -> tuple[VideoInfo
 
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: video file not found; check the path")
+        raise InputError(File(path), ": video file not found; check the path")
     probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
                            capture_output=True, text=True, errors="replace")
     if not re.search(r"Stream #[^\n]*Video:", probe.stderr):
-        raise InputError(f"{path}: no video stream found; {VIDEO_HINT}")
+        raise InputError(File(path), f": no video stream found; {VIDEO_HINT}")
     scale = None
     m = re.search(r"Video: [^\n]*?, (\d{2,5})x(\d{2,5})", probe.stderr)
     if max_side and m and max(int(m.group(1)), int(m.group(2))) > max_side:
@@ -121,7 +121,7 @@ def open_video(path: str | Path, max_side: int | None = None) -> tuple[VideoInfo
     try:
         meta = next(gen)
     except (RuntimeError, OSError, StopIteration) as err:
-        raise InputError(f"{path}: cannot decode video ({str(err).strip().splitlines()[-1]}); "
+        raise InputError(File(path), f": cannot decode video ({str(err).strip().splitlines()[-1]}); "
                          f"{VIDEO_HINT}") from None
     finally:
         log.setLevel(level)
@@ -129,7 +129,7 @@ def open_video(path: str | Path, max_side: int | None = None) -> tuple[VideoInfo
     fps = float(meta.get("fps") or 0)
     if not (1.0 <= fps <= 240.0):
         gen.close()
-        raise InputError(f"{path}: video frame rate {fps:g} is not usable; re-encode it at 24-60 fps")
+        raise InputError(File(path), f": video frame rate {fps:g} is not usable; re-encode it at 24-60 fps")
     info = VideoInfo(path, fps, (int(w), int(h)), float(meta.get("duration") or 0.0))
 
     def frames() -> Iterator[np.ndarray]:
@@ -137,7 +137,7 @@ def open_video(path: str | Path, max_side: int | None = None) -> tuple[VideoInfo
             for buf in gen:
                 yield np.frombuffer(buf, np.uint8).reshape(h, w, 3)
         except RuntimeError as err:
-            raise InputError(f"{path}: video is damaged ({str(err).strip().splitlines()[-1]}); "
+            raise InputError(File(path), f": video is damaged ({str(err).strip().splitlines()[-1]}); "
                              "re-encode it") from None
         finally:
             gen.close()
