@@ -280,7 +280,7 @@ def test_bad_sources_fail_cleanly(tmp_path, capsys, portrait_png, alsa_wav, fran
     out = tmp_path / "o.mp4"
     gen = ["generate", "--image", str(portrait_png), "--audio", str(alsa_wav), "-o", str(out)]
     _fails(capsys, gen + ["--pose-from", str(portrait_png)], out, "a photo holds no motion")
-    _fails(capsys, gen + ["--mouth-from", str(tmp_path / "gone.mp4")], out, "gone.mp4: file not found")
+    _fails(capsys, gen + ["--mouth-from", str(tmp_path / "gone.mp4")], out, "gone.mp4: video file not found")
     _fails(capsys, gen + ["--eyes-from", "sideways"], out, "--eyes-from 'sideways': not a source")
     coffee = write_video(tmp_path / "coffee.mp4", [skimage.data.coffee()[:400, :600]] * 12, 24)
     _fails(capsys, gen + ["--pose-from", str(coffee)], out, "coffee.mp4: no face found in any of its 12 frames")

@@ -55,8 +55,8 @@ def test_a_json_timeline_is_the_same_as_the_string(tmp_path):
     ("missing.json", "timeline file not found"),
 ])
 def test_bad_timelines_say_what_is_wrong(spec, expect):
-    with pytest.raises(OptionError, match=expect):
-        MotionOptions(emotion=spec)
+    with pytest.raises(OptionError, match=expect):  # a .json file is read when the motion is made
+        MotionOptions(emotion=spec).emotion_keys()
 
 
 def test_bad_json_timelines(tmp_path):
@@ -66,7 +66,7 @@ def test_bad_json_timelines(tmp_path):
         path = tmp_path / "bad.json"
         path.write_text(text)
         with pytest.raises(OptionError, match=expect):
-            MotionOptions(emotion=str(path))
+            MotionOptions(emotion=str(path)).emotion_keys()
 
 
 def test_a_keyframe_past_the_speech_is_an_error(alsa_wav):

@@ -108,10 +108,10 @@ class MotionOptions:
             if not self.emotion_text.strip():
                 raise OptionError(Field("emotion_text"), " is empty; describe the emotion, e.g. "
                                   "\"nervous at first, then relieved\"")
-        elif self.emotion not in DERIVED_EMOTIONS:
-            self.emotion_keys()  # an unknown emotion or an unparsable timeline fails here
+        elif self.emotion not in DERIVED_EMOTIONS and not self.emotion.strip().lower().endswith(".json"):
+            self.emotion_keys()  # an unknown emotion or a bad keyframe fails here; a .json where it is read
         parse_reference(self.driver_reference)
-        self.sources()  # a missing file or a source a layer cannot use fails here
+        self.sources()  # a source a layer cannot use fails here; its file where it is read
 
     def emotion_keys(self, duration: float | None = None, spoken: str | None = None) -> tuple[Key, ...]:
         """The emotion timeline (drivers.emotion.parse_emotion): from

@@ -48,8 +48,10 @@ AUTO = Source("auto")
 
 
 def parse_source(layer: str, value: str | Path | None) -> Source:
-    """Check a ``--<layer>-from`` value; missing files and sources a layer
-    cannot use are errors here, before any work starts."""
+    """Check a ``--<layer>-from`` value: a source a layer cannot use is an
+    error here. Its file is read, and found missing, where it is loaded
+    (:class:`Resolver`): options hold values, and a batch row's options are
+    checked on a machine that may not hold its files."""
     option = Field(f"{layer}_from")
     if value is None or str(value).strip().lower() in _AUTO_WORDS[layer]:
         return AUTO
@@ -71,8 +73,6 @@ def parse_source(layer: str, value: str | Path | None) -> Source:
         raise OptionError(option, f" {value!r}: not a source; use {words}, none, a video "
                           f"({', '.join(sorted(VIDEO_SUFFIXES))}), a track (.csv, .json, .npz, .npy)"
                           + (" or a photo" if layer == "expression" else ""))
-    if not path.is_file():
-        raise OptionError(option, f" {path}: file not found; check the path")
     return Source(kind, path)
 
 

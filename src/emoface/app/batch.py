@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ..errors import EmofaceError, InputError, ModelError, OptionError
+from ..errors import EmofaceError, Field, File, InputError, ModelError, OptionError
 from ..media.atomic import atomic_path
 from ..options import MotionOptions, RenderOptions, option_types, split
 from ..progress import Progress, quiet
@@ -151,7 +151,10 @@ def _typed(name: str, cell: str, kind: type, folder: Path) -> Any:
     """A cell as its option's type; a file-valued option's file resolved
     against ``folder`` (a Path; every other value is a str, int or float)."""
     if name in FILE_OPTIONS and Path(cell).suffix.lower() in _FILE_SUFFIXES:
-        return _file(folder, cell).resolve()
+        path = _file(folder, cell).resolve()
+        if not path.is_file():  # every row is checked before the first renders
+            raise InputError(Field(name), " ", File(path), ": file not found; check the path")
+        return path
     try:
         return kind(cell)
     except ValueError:
