@@ -37,7 +37,7 @@ from portraits import CACHE, PORTRAITS, load  # noqa: E402
 
 from emoface.drivers.capture import capture_video  # noqa: E402
 from emoface.drivers.lipsync.phones import ipa_segments  # noqa: E402
-from emoface.media.audio import Audio, Speech  # noqa: E402
+from emoface.media.audio import Speech  # noqa: E402
 from emoface.media.tts import synthesize  # noqa: E402
 from emoface.media.video import open_video, write_video  # noqa: E402
 from emoface.motion import ARKIT_NAMES  # noqa: E402

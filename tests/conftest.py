@@ -73,13 +73,10 @@ def franck_capture(franck_mp4):
 def espeak_truth():
     """benchmarks/espeak_truth.py as a module: eSpeak NG speech with exact
     phone timings (its tests, and voices of a chosen pitch and pace)."""
-    import importlib.util
-
     pytest.importorskip("espeakng_loader")
-    spec = importlib.util.spec_from_file_location("espeak_truth", ROOT / "benchmarks" / "espeak_truth.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    import espeak_truth
+
+    return espeak_truth
 
 
 @pytest.fixture(scope="session")

@@ -103,7 +103,7 @@ def test_a_workers_second_job_is_the_video_a_fresh_process_makes(pooled, tmp_pat
     GrabCut) changes the next job: twins rendered in turn by one worker match."""
     for name in ("portrait.png", "hello.wav"):
         shutil.copy(pooled.parent / name, tmp_path / name)
-    twin = f"portrait.png,hello.wav,{{}},happy,128,320\n"
+    twin = "portrait.png,hello.wav,{},happy,128,320\n"
     (tmp_path / "jobs.csv").write_text(f"image,audio,output,emotion,{SMALL}\n" + twin.format("1.mp4") + twin.format("2.mp4"))
     assert [r.state for r in run_batch(tmp_path / "jobs.csv", workers=1)] == ["done", "done"]
     assert (tmp_path / "1.mp4").read_bytes() == (tmp_path / "2.mp4").read_bytes()

@@ -7,8 +7,6 @@ benchmarks/lipsync_eval.py.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,8 +20,7 @@ from emoface.media.audio import Audio, load_audio
 from emoface.motion import Blendshape
 from emoface.motion import lip_aperture as aperture
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from lipsync_score import score  # noqa: E402
+from lipsync_score import score
 
 FPS = 25.0
 SENTENCE = "Bob bought a map, and maybe a pink umbrella for his mom."

@@ -54,10 +54,6 @@ def test_silence_reads_as_no_emotion():
 
 def _measures():
     """benchmarks/time_eval.py, whose readings of --emotion auto docs/expression.md shows."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import time_eval
 
     return time_eval

@@ -20,9 +20,8 @@ from emoface.options import MotionOptions
 from emoface.stream import StreamSession, pcm16, stream_options
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from lipsync_eval import SENTENCES  # noqa: E402
-from lipsync_score import pool, score  # noqa: E402
+from lipsync_eval import SENTENCES
+from lipsync_score import pool, score
 
 FPS = 25.0
 

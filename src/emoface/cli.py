@@ -14,7 +14,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import EmofaceError, OptionError
+from .errors import EmofaceError
 from .app.settings import ServiceOptions
 from .options import MotionOptions, RenderOptions, option_types
 

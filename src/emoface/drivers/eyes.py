@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..motion import ARKIT_NAMES, N_SHAPES
+from ..motion import ARKIT_NAMES
 
 CLOSE_S, HOLD_S, OPEN_S = 0.08, 0.04, 0.16
 
