@@ -257,13 +257,13 @@ def test_an_open_mouth_shows_upper_teeth_over_a_dark_cavity(renderer):
     assert gap > 12
     cols = slice(int(x - half), int(x + half) + 1)
     teeth = luma[int(top + 1):int(top + 0.3 * gap), cols]
-    cavity = np.median(luma[int(top + 0.45 * gap):int(top + 0.7 * gap), cols])
+    # The cavity: the darkest row between the upper teeth and the lower (hers too, riding the jaw).
+    cavity = np.median(luma[int(top + 0.3 * gap):int(top + 0.8 * gap), cols], axis=1).min()
     lip = np.median(luma[int(bot + 2):int(d[17, 1] - 1), cols])  # the lower lip
     # Her own teeth (the photo shows them): measured 211 over a 197 lower lip.
     assert teeth.max() > 190 and teeth.max() > lip + 10
-    # A real mouth's interior (render/mouth_bank.py): the lower teeth's edges
-    # and the shadow behind them, far darker than the lip (measured 44 under
-    # a 187 lip), never black.
+    # A real mouth's interior (render/mouth_bank.py): the shadow behind the
+    # teeth, far darker than the lip, never black.
     assert 8 < cavity < 0.3 * lip
     closed = shapes(jawOpen=0.3, mouthClose=0.3)
     frame, _ = renderer.render_crop(closed, pose)
@@ -403,3 +403,45 @@ def test_a_photo_showing_its_teeth_keeps_them_as_it_speaks(renderer, astronaut):
     assert astronaut[box].mean() > 150  # her teeth
     # Measured 9 grey levels off hers; the bank's nearest mouth there is 139 off (a dark parting).
     assert np.abs(moved[box].astype(int) - astronaut[box].astype(int)).mean() < 20
+
+
+def test_a_photo_showing_teeth_keeps_them_on_its_jaw_when_the_mouth_opens_wide(renderer):
+    """The astronaut smiles with her teeth: opened past her own mouth, her
+    upper teeth still hang from her upper lip (once, the wide mouth was a
+    toothless dark-red hole), with the dark mouth behind them."""
+    for jaw in (0.6, 0.9):
+        out = _frame(renderer, jawOpen=jaw, mouthClose=0)
+        p = track_portrait(out).landmarks[:, :2]
+        gap = p[14, 1] - p[13, 1]
+        x0, x1 = int(p[82, 0]), int(p[312, 0])
+        under_lip = out[int(p[13, 1] + 0.05 * gap):int(p[13, 1] + 0.2 * gap), x0:x1].mean(axis=(0, 1))
+        middle = out[int(p[13, 1] + 0.4 * gap):int(p[13, 1] + 0.6 * gap), x0:x1].mean(axis=(0, 1))
+        assert gap > 12 and under_lip.min() > 150, (jaw, gap, under_lip)  # light teeth, as photographed
+        assert middle.mean() < 0.5 * under_lip.mean(), (jaw, middle)
+
+
+def test_the_warp_rounds_an_unevenly_moved_edge_instead_of_bending_it_at_triangle_edges():
+    """A straight edge moved by a fan of triangles, its middle vertex pulled
+    down: exact, the edge is two straight segments meeting at a corner;
+    smoothed, it curves, and the map stays exact outside the region."""
+    from emoface.render.warp import Smoothing, warp
+
+    image = np.zeros((120, 200, 3), np.uint8)
+    image[60:] = 255  # an edge along row 60
+    xs = np.linspace(20, 180, 9)
+    src = np.concatenate([np.column_stack([xs, np.full(9, 30.0)]), np.column_stack([xs, np.full(9, 90.0)])])
+    dst = src.copy()
+    dst[9:, 1] += 30 * (1 - np.abs(np.linspace(-1, 1, 9)))  # the lower row bent into a tent
+    tris = np.array([t for i in range(8) for t in ((i, i + 1, 9 + i), (i + 1, 10 + i, 9 + i))])
+    order = np.arange(len(tris))
+
+    def edge(out):  # the edge's row in each column of the middle, to a fraction of a pixel
+        return (255 - out[:, 60:141, 0].astype(float)).sum(axis=0) / 255
+
+    exact, _ = warp(image, dst, src, tris, order)
+    smooth, _ = warp(image, dst, src, tris, order, smoothing=Smoothing(np.ones(len(tris), int), 8.0))
+    kink = lambda rows: np.abs(rows[:-12] - 2 * rows[6:-6] + rows[12:]).max()  # noqa: E731 - the sharpest bend
+    assert kink(edge(exact)) > 1.5 and kink(edge(smooth)) < 0.6 * kink(edge(exact)), (kink(edge(exact)),
+                                                                                       kink(edge(smooth)))
+    assert np.abs(edge(smooth) - edge(exact)).mean() < 3  # rounded, not moved
+    np.testing.assert_array_equal(smooth[:, :15], image[:, :15])  # no triangle there: untouched

@@ -167,27 +167,43 @@ class MouthBank:
         up_d, lo_d = _lip_curves(np.column_stack([rel_outline @ along, rel_outline @ down]))
         top, bottom = np.interp(u, *up_d), np.interp(u, *lo_d)
         picked = self.pick(opening)
-        layer = sum(weight * self._interior(index, u, v, top, bottom, colours) for index, weight in picked)
+        own = self.own is not None and all(self.own[i] for i, _ in picked)  # the photo's own detail already
+        # Opened past its own mouth's reach, a portrait showing teeth keeps
+        # them on its jaws (the upper fixed to the skull, the lower riding
+        # the jaw); other mouths fill only what lies between them, without
+        # their teeth.
+        keeps_teeth = self.own is not None and not own
+        others = [(i, w) for i, w in picked if not self.own[i]] if keeps_teeth else picked
+        total = sum(w for _, w in others)
+        layer = sum(w / total * _with_cavity(*self._interior(i, u, v, top, bottom, colours, keeps_teeth))
+                    for i, w in others)
         alpha = _opening(outline - [x0, y0], (y1 - y0, x1 - x0))
         # As soft as the face around it: a mouth sharper than a blurred or
-        # low-resolution face reads as pasted in.
+        # low-resolution face reads as pasted in (the photo's own teeth are
+        # as sharp as its face already).
         inside = alpha > 0.5
-        own = self.own is not None and all(self.own[i] for i, _ in picked)  # the photo's own detail already
         sigma = 0.0 if own else _matching_blur(layer, inside, _detail(canvas, (x0, y0, x1, y1), half))
         if sigma:  # within the opening only: what lies outside it must not bleed in as a rim
             weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), sigma)[..., None]
             layer = cv2.GaussianBlur(layer * inside[..., None], (0, 0), sigma) / np.maximum(weight, 1e-3)
+        if keeps_teeth:
+            mine, into, _ = self._interior(0, u, v, top, bottom, colours)
+            layer = mine * (1 - into) + layer * into
         # Another's mouth fades in at its edge; the photo's own meets its lips as photographed.
-        edge = 0.6 if own else max(0.6, sigma, EDGE_SOFTNESS * 2 * half)
+        edge = 0.6 if own or keeps_teeth else max(0.6, sigma, EDGE_SOFTNESS * 2 * half)
         alpha = cv2.GaussianBlur(alpha, (0, 0), edge)[..., None]
         roi = canvas[y0:y1, x0:x1].astype(np.float32)
         canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + layer * alpha + 0.5, 0, 255).astype(np.uint8)
         return True
 
     def _interior(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray,
-                  colours: dict[str, np.ndarray]) -> np.ndarray:
+                  colours: dict[str, np.ndarray], toothless: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Entry ``index`` drawn between the moved lips ``top`` and ``bottom``
-        (per pixel, the mouth frame's u, v): RGB float32."""
+        (per pixel, the mouth frame's u, v): its RGB float32 (``toothless``:
+        the cavity where its teeth were); how far each pixel lies past the
+        source's own opening (0-1, where the cavity takes over); and the
+        cavity's colour there."""
         rows, cols = PATCH
         up_s, lo_s = self.curves[index]
         s_top, s_bottom = np.interp(u, *up_s), np.interp(u, *lo_s)
@@ -210,7 +226,6 @@ class MouthBank:
         # keeping half their own shading (all of it reads as metal).
         shading = _luma(warped)[..., None] / max(float(_luma(source_teeth)), 1.0)
         shading = np.clip(TEETH_SHADE * (1 + 0.5 * (shading - 1)), 0.4, 1.0)
-        warped = warped * _tint(colours["lip"], self.lips[index]) * (1 - enamel) + colours["teeth"] * shading * enamel
         # Past the source's own opening: the cavity, deeper toward the
         # middle, reached softly (a hard edge there reads as a cut-out).
         past = np.where(upper, from_top, from_bottom) - s_half
@@ -218,15 +233,20 @@ class MouthBank:
         into = np.clip(past / soft, 0, 1)[..., None]
         shade = np.clip(1 - past / np.maximum(mid - top, 0.05), 0.55, 1)[..., None]
         deep = np.asarray(colours["cavity"], np.float32) * shade
-        return (warped * (1 - into) + deep * into).astype(np.float32)
+        teeth = deep if toothless else colours["teeth"] * shading
+        warped = warped * _tint(colours["lip"], self.lips[index]) * (1 - enamel) + teeth * enamel
+        return warped, into, deep
+
+
+def _with_cavity(drawn: np.ndarray, into: np.ndarray, deep: np.ndarray) -> np.ndarray:
+    return (drawn * (1 - into) + deep * into).astype(np.float32)
 
 
 def _opening(outline: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Coverage (shape) of the opening: the lips' own smoothed curve, not the
     landmarks' polygon, anti-aliased. (The real mouth's own shade under its
     lips is the edge: a band darkened on top of it read as a painted rim.)"""
-    n = _N_UPPER
-    upper, lower = smooth_lips(outline[:n], np.concatenate([outline[:1], outline[n:][::-1], outline[n - 1:n]]))
+    upper, lower = _smooth_lips_of(outline)
     curve = np.concatenate([upper, lower[::-1][1:-1]])
     mask = np.zeros((shape[0] * 4, shape[1] * 4), np.uint8)
     cv2.fillPoly(mask, [np.round(curve * 4 * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
@@ -298,12 +318,19 @@ def _tint(lip: np.ndarray, source_lip: np.ndarray) -> np.ndarray:
 
 def _lip_curves(uv: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The upper and lower inner lip of an outline (K, 2) in the mouth frame
-    as (u, v) curves, each sorted by u for interpolation."""
-    n = _N_UPPER
-    upper = uv[:n]
-    lower = np.concatenate([uv[n - 1:], uv[:1]])
+    as (u, v) curves, each sorted by u for interpolation: the lips' smoothed
+    curves, as the opening's (a polyline would give the teeth and the
+    cavity the landmarks' corners)."""
+    upper, lower = _smooth_lips_of(uv)
     ou, ol = np.argsort(upper[:, 0]), np.argsort(lower[:, 0])
     return (upper[ou, 0], upper[ou, 1]), (lower[ol, 0], lower[ol, 1])
+
+
+def _smooth_lips_of(outline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The upper and lower inner lip of an :data:`OUTLINE` as smooth
+    curves, each from corner to corner."""
+    n = _N_UPPER
+    return smooth_lips(outline[:n], np.concatenate([outline[:1], outline[n:][::-1], outline[n - 1:n]]))
 
 
 @lru_cache(maxsize=1)

@@ -34,7 +34,7 @@ from .detail import DetailLayer
 from .eyes import draw_gaze, draw_lid, make_eyes
 from .mouth import draw_interior, palette
 from .mouth_bank import OUTLINE, default_bank
-from .warp import Region, warp
+from .warp import Region, Smoothing, warp
 
 _TONGUE = ARKIT_NAMES.index("tongueOut")
 _MOUTH = layer_mask("mouth")
@@ -45,6 +45,28 @@ _MOUTH = layer_mask("mouth")
 # that the perceived pose is the asked one (measured on real portraits:
 # docs/rig.md). Roll is seen in full.
 PERCEIVED_GAIN = np.array([1.4, 1.15, 1.0])
+
+
+#: The region around the mouth whose warp is smoothed (lips round, not
+#: polygons): an ellipse about the mouth's centre, in half mouth widths,
+#: and the smoothing's reach, in the same unit. Beyond the ellipse the map
+#: stays exact: smoothing the chin there let the background in at its edge.
+LIP_REGION = (1.7, 1.3)
+LIP_SMOOTHING = 0.12
+
+
+def _lip_smoothing(src: np.ndarray, tris: np.ndarray) -> Smoothing:
+    """The lower face's smoothing in two parts, above and below the line
+    where the lips meet (extended sideways from the corners)."""
+    left, right = src[list(R.MOUTH_CORNERS)]
+    centre, half = (left + right) / 2, float(np.linalg.norm(right - left)) / 2
+    rel = (src[tris] - centre) / (np.array(LIP_REGION) * half)
+    near = (rel ** 2).sum(axis=-1).max(axis=1) < 1
+    seam = (src[list(R.LIPS_UPPER_INNER)] + src[list(R.LIPS_LOWER_INNER)]) / 2
+    seam = seam[np.argsort(seam[:, 0])]
+    middle = src[tris].mean(axis=1)
+    below = middle[:, 1] > np.interp(middle[:, 0], seam[:, 0], seam[:, 1])
+    return Smoothing(np.where(near, 1 + below, 0), max(LIP_SMOOTHING * half, 0.5))
 
 
 def mouth_span_triangles(tris: np.ndarray) -> np.ndarray:
@@ -334,6 +356,7 @@ class PortraitRenderer:
         # Beyond this box the warp shows the photo whatever the mesh does.
         carried = _box((self._head_u8 > 0) | np.any(self._plate != self.image, axis=2), margin=2)
         self._carried = None if carried is None else Region.trace(carried, self._src2d, self._tris, (h, w))
+        self._smoothing = _lip_smoothing(self._src2d, self._tris)
 
     @property
     def fit_matrix(self) -> np.ndarray:
@@ -384,7 +407,7 @@ class PortraitRenderer:
         creased = np.zeros(self.image.shape[:2], np.uint8)
         source = self.detail.apply(self.image, coeffs, self.baseline, creased)
         out, moved = warp(source, dst, self._src2d, self._tris, order, self._plate, self._head_u8,
-                          self._carried)
+                          self._carried, self._smoothing)
         upper = dst[list(R.LIPS_UPPER_INNER)]
         lower = dst[list(R.LIPS_LOWER_INNER)]
         changed = moved | creased
