@@ -445,3 +445,35 @@ def test_the_warp_rounds_an_unevenly_moved_edge_instead_of_bending_it_at_triangl
                                                                                        kink(edge(smooth)))
     assert np.abs(edge(smooth) - edge(exact)).mean() < 3  # rounded, not moved
     np.testing.assert_array_equal(smooth[:, :15], image[:, :15])  # no triangle there: untouched
+
+
+def test_the_mouth_takes_the_grain_of_the_face_around_it():
+    """Another's mouth drawn into a grainy face is as grainy, near enough
+    (a smooth patch in it reads as painted on); into a smooth face, it stays
+    smooth; the same frame draws the same grain."""
+    import cv2
+
+    from emoface.render.mouth import palette
+    from emoface.render.mouth_bank import default_bank
+
+    def fine(grey):
+        return np.abs(grey - cv2.GaussianBlur(grey, (0, 0), 1.0))
+
+    upper, lower = _mouth(24.0, width=80.0, at=(30.0, 40.0))
+    outline = np.concatenate([upper, lower[-2:0:-1]])
+    inside = (slice(47, 58), slice(55, 86))  # the middle of the opening
+    made = {}
+    for name, grain in (("smooth", 0.0), ("grainy", 9.0)):
+        face = np.full((110, 140, 3), (172, 124, 104), np.float32)
+        face += np.random.default_rng(1).normal(0, grain, face.shape[:2])[..., None]
+        face = np.clip(face, 0, 255).astype(np.uint8)
+        colours = palette(face, np.array([[30.0, 30.0], [110.0, 70.0]]))
+        canvas = face.copy()
+        assert default_bank().draw(canvas, outline, colours)
+        again = face.copy()
+        default_bank().draw(again, outline, colours)
+        np.testing.assert_array_equal(canvas, again)
+        made[name] = (fine((canvas @ _LUMA).astype(np.float32))[inside].mean(),
+                      fine((face @ _LUMA).astype(np.float32))[:, :25].mean())
+    (smooth, _), (grainy, face_grain) = made["smooth"], made["grainy"]
+    assert grainy > 0.6 * face_grain and grainy > 2 * smooth, made

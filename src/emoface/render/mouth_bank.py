@@ -42,6 +42,8 @@ MOUTH_DETAIL = 2.0
 #: The opening's edge fades over this share of the mouth's width: lips curl
 #: in, they are not cut.
 EDGE_SOFTNESS = 0.015
+#: How much of the face's fine detail the mouth's grain brings it up to.
+GRAIN = 0.8
 #: Half mouth-widths past a source's inner lip line: its lips' edge never shows as a rim.
 INSET = 0.03
 #: The inner-lip outline, corner to corner along the upper lip, back along the lower.
@@ -182,10 +184,13 @@ class MouthBank:
         # low-resolution face reads as pasted in (the photo's own teeth are
         # as sharp as its face already).
         inside = alpha > 0.5
-        sigma = 0.0 if own else _matching_blur(layer, inside, _detail(canvas, (x0, y0, x1, y1), half))
+        detail = 0.0 if own else _detail(canvas, (x0, y0, x1, y1), half)
+        sigma = 0.0 if own else _matching_blur(layer, inside, detail)
         if sigma:  # within the opening only: what lies outside it must not bleed in as a rim
             weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), sigma)[..., None]
             layer = cv2.GaussianBlur(layer * inside[..., None], (0, 0), sigma) / np.maximum(weight, 1e-3)
+        if detail:
+            layer = _with_grain(layer, inside, detail, seed=int(opening * 1e6))
         if keeps_teeth:
             mine, into, _ = self._interior(0, u, v, top, bottom, colours)
             layer = mine * (1 - into) + layer * into
@@ -283,6 +288,25 @@ def _matching_blur(layer: np.ndarray, inside: np.ndarray, detail: float) -> floa
         if _high_pass(soft)[inside].mean() <= MOUTH_DETAIL * detail:
             return sigma
     return 2.5
+
+
+def _with_grain(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int) -> np.ndarray:
+    """``layer`` with grain added until its fine detail inside the opening
+    reaches :data:`GRAIN` of the face's ``detail``: a mouth smoother than a
+    grainy or wrinkled face around it reads as painted on. The grain is the
+    same for the same frame (seeded by it), fresh from frame to frame, as a
+    camera's is."""
+    if not inside.any():
+        return layer
+    have = float(_high_pass(_luma(layer))[inside].mean())
+    want = GRAIN * detail
+    if have >= want:
+        return layer
+    noise = cv2.GaussianBlur(np.random.default_rng(seed).standard_normal(inside.shape).astype(np.float32),
+                             (0, 0), 0.5)
+    unit = float(_high_pass(noise)[inside].mean())
+    amount = np.sqrt(want ** 2 - have ** 2) / max(unit, 1e-6)
+    return layer + (amount * noise)[..., None]
 
 
 def _teeth(patch: np.ndarray, outline: np.ndarray, lip: np.ndarray, keep: bool = False
