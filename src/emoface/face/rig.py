@@ -83,6 +83,8 @@ class _Geometry:
         self.lip_area = _contour_weight(v, v[lips], 0.45)
         self.upper_lip = self.lip_area * (v[:, 1] >= self.mid_y) * (np.abs(v[:, 0]) < cx + 0.6)
         self.lower_lip = self.lip_area * (v[:, 1] < self.mid_y) * (np.abs(v[:, 0]) < cx + 0.6)
+        self.lips = self.upper_lip + self.lower_lip
+        self.radial = v - self.mouth_centre  # from the mouth's centre, (N, 3)
         self.mouth_region = _gauss(v, self.mouth_centre, 1.6)
         self.side_l = smoothstep(0.5 + v[:, 0] / 2.0)  # 1 on the subject's left half
 
@@ -124,96 +126,142 @@ def _lower_lid(g: _Geometry, lower: tuple, lift: float) -> np.ndarray:
     return d
 
 
-def _left_shapes(g: _Geometry) -> dict[str, np.ndarray]:
-    """Displacements of the symmetric and subject's-left shapes, name -> (468, 3)."""
-    v, z = g.v, np.zeros_like(g.v)
-    cl = g.corner_l
-    side = g.side_l[:, None]
-    corner = _gauss(v, cl, 1.0)[:, None]
-    lips = (g.upper_lip + g.lower_lip)[:, None]
+def _jaw_shapes(g: _Geometry) -> dict[str, np.ndarray]:
+    """jawOpen, jawForward, jawLeft and mouthClose, name -> (468, 3)."""
     jaw = g.jaw[:, None]
-    mouth = g.mouth_region[:, None]
-    lip_thick_u = np.clip((v[:, 1] - g.mid_y) / 0.9, 0, 1)
-    lip_thick_l = np.clip((g.mid_y - v[:, 1]) / 0.9, 0, 1)
-    radial = v - g.mouth_centre
-    s: dict[str, np.ndarray] = {}
-    s["jawOpen"] = _jaw_rotation(g, JAW_OPEN_RAD)
-    s["jawForward"] = jaw * np.array([0, -0.1, 0.8])
-    s["jawLeft"] = jaw * np.array([0.8, 0, 0])
+    s = {"jawOpen": _jaw_rotation(g, JAW_OPEN_RAD),
+         "jawForward": jaw * np.array([0, -0.1, 0.8]),
+         "jawLeft": jaw * np.array([0.8, 0, 0])}
+    # mouthClose is defined against an open jaw (apply() caps it by jawOpen):
+    # the lower lip takes back two thirds of the jaw's drop and the upper lip
+    # comes down to meet it, so the lips seal without the jaw closing.
     close = -s["jawOpen"] * (g.lower_lip[:, None] > 0.05) * g.lower_lip[:, None] * 0.65
     close[:, 1] -= 0.35 * np.abs(s["jawOpen"][:, 1]).max() * g.upper_lip * (g.upper_lip > 0.05)
     s["mouthClose"] = close
+    return s
+
+
+def _lip_rounding_shapes(g: _Geometry) -> dict[str, np.ndarray]:
+    """mouthFunnel and mouthPucker, name -> (468, 3)."""
+    v, cl, radial, lips = g.v, g.corner_l, g.radial, g.lips
     # Funnel: the lips flare into an O, most at the middle, corners drawn in.
     taper = np.clip(1 - (radial[:, 0] / abs(cl[0] - g.mouth_centre[0])) ** 2, 0, 1)
     funnel = np.zeros_like(v)
-    funnel[:, 1] = np.sign(radial[:, 1]) * 0.35 * lips[:, 0] * taper
-    funnel[:, 0] = -radial[:, 0] * 0.2 * lips[:, 0]
-    funnel[:, 2] = 0.5 * lips[:, 0]
-    s["mouthFunnel"] = funnel
+    funnel[:, 1] = np.sign(radial[:, 1]) * 0.35 * lips * taper
+    funnel[:, 0] = -radial[:, 0] * 0.2 * lips
+    funnel[:, 2] = 0.5 * lips
     # Pucker: the corners come in about a third of the mouth's width.
     pucker = np.zeros_like(v)
     pucker[:, 0] = -radial[:, 0] * 0.5 * _gauss(v, g.mouth_centre, 2.5)
-    pucker[:, 1] = -radial[:, 1] * 0.15 * lips[:, 0]
-    pucker[:, 2] = 0.6 * mouth[:, 0] * np.clip(1.2 - np.abs(radial[:, 0]) / 3, 0, 1)
-    s["mouthPucker"] = pucker
-    s["mouthLeft"] = _gauss(v, g.mouth_centre, 1.8)[:, None] * np.array([0.6, 0, 0])
-    s["mouthSmileLeft"] = (corner * np.array([0.5, 0.7, -0.25])
-                           + _gauss(v, np.array([3.4, -1.8, 3.0]), 1.3)[:, None] * np.array([0.05, 0.3, 0.15]))
+    pucker[:, 1] = -radial[:, 1] * 0.15 * lips
+    pucker[:, 2] = 0.6 * g.mouth_region * np.clip(1.2 - np.abs(radial[:, 0]) / 3, 0, 1)
+    return {"mouthFunnel": funnel, "mouthPucker": pucker}
+
+
+def _mouth_corner_shapes(g: _Geometry) -> dict[str, np.ndarray]:
+    """mouthLeft and the left corner's smile, frown, dimple and stretch, name -> (468, 3)."""
+    v, cl = g.v, g.corner_l
+    corner = _gauss(v, cl, 1.0)[:, None]
     # Both lips toward the corner, more the nearer it: the part of the
     # mouth a corner shape turns, without parting the lips.
-    toward_corner = (lips[:, 0] * side[:, 0] * np.clip(radial[:, 0] / abs(cl[0]), 0, 1))[:, None]
-    # AU15: the depressor pulls the corner down and a little out; both lips
-    # beside it follow, so the mouth turns down rather than kinks.
-    s["mouthFrownLeft"] = corner * np.array([0.08, -0.55, 0]) + toward_corner * np.array([0, -0.2, 0])
-    s["mouthDimpleLeft"] = _gauss(v, cl, 0.8)[:, None] * np.array([0.3, 0.02, -0.35])
-    s["mouthStretchLeft"] = corner * np.array([0.5, -0.25, -0.1]) + toward_corner * np.array([0, -0.12, 0])
+    toward_corner = (g.lips * g.side_l * np.clip(g.radial[:, 0] / abs(cl[0]), 0, 1))[:, None]
+    return {
+        "mouthLeft": _gauss(v, g.mouth_centre, 1.8)[:, None] * np.array([0.6, 0, 0]),
+        "mouthSmileLeft": (corner * np.array([0.5, 0.7, -0.25])
+                           + _gauss(v, np.array([3.4, -1.8, 3.0]), 1.3)[:, None] * np.array([0.05, 0.3, 0.15])),
+        # AU15: the depressor pulls the corner down and a little out; both lips
+        # beside it follow, so the mouth turns down rather than kinks.
+        "mouthFrownLeft": corner * np.array([0.08, -0.55, 0]) + toward_corner * np.array([0, -0.2, 0]),
+        "mouthDimpleLeft": _gauss(v, cl, 0.8)[:, None] * np.array([0.3, 0.02, -0.35]),
+        "mouthStretchLeft": corner * np.array([0.5, -0.25, -0.1]) + toward_corner * np.array([0, -0.12, 0]),
+    }
+
+
+def _lip_shapes(g: _Geometry) -> dict[str, np.ndarray]:
+    """The lips pressed, rolled in, shrugged, lowered and raised, name -> (468, 3)."""
+    v = g.v
+    side = g.side_l[:, None]
+    # Press and roll thin a lip rather than shift it: its edge at the lips'
+    # meeting line stays, what lies 9 mm or more from it moves in full.
+    lip_thick_u = np.clip((v[:, 1] - g.mid_y) / 0.9, 0, 1)
+    lip_thick_l = np.clip((g.mid_y - v[:, 1]) / 0.9, 0, 1)
     press = np.zeros_like(v)
     press[:, 1] = (-0.22 * lip_thick_u * g.upper_lip + 0.18 * lip_thick_l * g.lower_lip)
-    s["mouthPressLeft"] = press * side
     roll_l = np.zeros_like(v)
     roll_l[:, 1] = 0.35 * lip_thick_l * g.lower_lip
     roll_l[:, 2] = -0.35 * g.lower_lip
-    s["mouthRollLower"] = roll_l
     roll_u = np.zeros_like(v)
     roll_u[:, 1] = -0.3 * lip_thick_u * g.upper_lip
     roll_u[:, 2] = -0.35 * g.upper_lip
-    s["mouthRollUpper"] = roll_u
     chin = _gauss(v, v[R.CHIN] + np.array([0, 2.0, 0]), 1.8)[:, None]
-    s["mouthShrugLower"] = (g.lower_lip[:, None] + chin * (v[:, 1:2] < g.mid_y[:, None])) * np.array([0, 0.35, 0.15])
-    s["mouthShrugUpper"] = g.upper_lip[:, None] * np.array([0, 0.25, 0.1])
-    s["mouthLowerDownLeft"] = g.lower_lip[:, None] * side * np.array([0, -0.45, 0])
-    s["mouthUpperUpLeft"] = g.upper_lip[:, None] * side * np.array([0, 0.4, 0.05])
+    return {
+        "mouthPressLeft": press * side,
+        "mouthRollLower": roll_l,
+        "mouthRollUpper": roll_u,
+        "mouthShrugLower": ((g.lower_lip[:, None] + chin * (v[:, 1:2] < g.mid_y[:, None]))
+                            * np.array([0, 0.35, 0.15])),
+        "mouthShrugUpper": g.upper_lip[:, None] * np.array([0, 0.25, 0.1]),
+        "mouthLowerDownLeft": g.lower_lip[:, None] * side * np.array([0, -0.45, 0]),
+        "mouthUpperUpLeft": g.upper_lip[:, None] * side * np.array([0, 0.4, 0.05]),
+    }
+
+
+def _cheek_nose_shapes(g: _Geometry) -> dict[str, np.ndarray]:
+    """cheekPuff, cheekSquintLeft and noseSneerLeft, name -> (468, 3)."""
+    v = g.v
     puff = np.zeros_like(v)
     for sx in (-1, 1):
         w = _gauss(v, np.array([3.9 * sx, -3.4, 2.4]), 1.5)
         puff += w[:, None] * np.array([0.6 * sx, 0, 0.45])
-    s["cheekPuff"] = puff
-    # AU6: the cheek rises and bunches the skin under the eye, pushing the
-    # lower lid up (the Duchenne squint).
-    s["cheekSquintLeft"] = (_gauss(v, np.array([3.6, 0.6, 3.0]), 1.2)[:, None] * np.array([0, 0.4, 0.12])
-                            + _lower_lid(g, R.LEFT_EYE_LOWER, 0.1))
-    s["noseSneerLeft"] = (_gauss(v, np.array([1.2, 0.2, 5.0]), 0.8)[:, None] * np.array([0.05, 0.4, 0])
-                          + _gauss(v, np.array([0.8, 2.3, 5.0]), 0.6)[:, None] * np.array([-0.05, -0.15, 0]))
+    return {
+        "cheekPuff": puff,
+        # AU6: the cheek rises and bunches the skin under the eye, pushing the
+        # lower lid up (the Duchenne squint).
+        "cheekSquintLeft": (_gauss(v, np.array([3.6, 0.6, 3.0]), 1.2)[:, None] * np.array([0, 0.4, 0.12])
+                            + _lower_lid(g, R.LEFT_EYE_LOWER, 0.1)),
+        "noseSneerLeft": (_gauss(v, np.array([1.2, 0.2, 5.0]), 0.8)[:, None] * np.array([0.05, 0.4, 0])
+                          + _gauss(v, np.array([0.8, 2.3, 5.0]), 0.6)[:, None] * np.array([-0.05, -0.15, 0])),
+    }
+
+
+def _brow_shapes(g: _Geometry) -> dict[str, np.ndarray]:
+    """browDownLeft, browInnerUp and browOuterUpLeft, name -> (468, 3)."""
+    v = g.v
     brow_l = v[list(R.LEFT_BROW)]
     brow_w = _contour_weight(v, brow_l, 0.7) * (v[:, 1] > 2.8)
     inner_w = _gauss(v, np.array([1.3, 4.3, 4.6]), 1.0) * (v[:, 1] > 2.8)
     outer_w = _gauss(v, np.array([4.8, 4.0, 2.8]), 1.2) * (v[:, 1] > 2.6)
-    # AU4: the brows come down *and together* (corrugator), most at the inner end.
-    s["browDownLeft"] = brow_w[:, None] * np.array([-0.12, -0.4, 0]) + inner_w[:, None] * np.array([-0.3, -0.18, 0])
+    # browInnerUp is one symmetric shape: both inner ends rise together.
     both_inner = inner_w + _gauss(v, np.array([-1.3, 4.3, 4.6]), 1.0) * (v[:, 1] > 2.8)
-    s["browInnerUp"] = both_inner[:, None] * np.array([0, 0.55, 0])
-    s["browOuterUpLeft"] = outer_w[:, None] * np.array([0, 0.7, 0])
-    s["eyeBlinkLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, 1.0, 0.12)
-    s["eyeWideLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, -1.0, 0.45)
-    s["eyeSquintLeft"] = (_lower_lid(g, R.LEFT_EYE_LOWER, 0.13)
-                          + _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, 0.15, 0.3))
-    # Lids follow the gaze a little; the iris itself moves in the renderer.
-    s["eyeLookDownLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, 0.2, 0.35)
-    s["eyeLookUpLeft"] = _eyelid(g, R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER, -0.5, 0.35)
-    s["eyeLookInLeft"] = z.copy()
-    s["eyeLookOutLeft"] = z.copy()
-    s["tongueOut"] = z.copy()  # drawn by the mouth interior, not a surface change
-    return s
+    return {
+        # AU4: the brows come down *and together* (corrugator), most at the inner end.
+        "browDownLeft": (brow_w[:, None] * np.array([-0.12, -0.4, 0])
+                         + inner_w[:, None] * np.array([-0.3, -0.18, 0])),
+        "browInnerUp": both_inner[:, None] * np.array([0, 0.55, 0]),
+        "browOuterUpLeft": outer_w[:, None] * np.array([0, 0.7, 0]),
+    }
+
+
+def _eye_shapes(g: _Geometry) -> dict[str, np.ndarray]:
+    """The left eye's blink, wide, squint and look shapes, name -> (468, 3)."""
+    up, lo = R.LEFT_EYE_UPPER, R.LEFT_EYE_LOWER
+    return {
+        "eyeBlinkLeft": _eyelid(g, up, lo, 1.0, 0.12),
+        "eyeWideLeft": _eyelid(g, up, lo, -1.0, 0.45),
+        "eyeSquintLeft": _lower_lid(g, lo, 0.13) + _eyelid(g, up, lo, 0.15, 0.3),
+        # Lids follow the gaze a little; the iris itself moves in the renderer.
+        "eyeLookDownLeft": _eyelid(g, up, lo, 0.2, 0.35),
+        "eyeLookUpLeft": _eyelid(g, up, lo, -0.5, 0.35),
+        "eyeLookInLeft": np.zeros_like(g.v),
+        "eyeLookOutLeft": np.zeros_like(g.v),
+    }
+
+
+def _left_shapes(g: _Geometry) -> dict[str, np.ndarray]:
+    """Displacements of the symmetric and subject's-left shapes, name -> (468, 3)."""
+    return {**_jaw_shapes(g), **_lip_rounding_shapes(g), **_mouth_corner_shapes(g), **_lip_shapes(g),
+            **_cheek_nose_shapes(g), **_brow_shapes(g), **_eye_shapes(g),
+            "tongueOut": np.zeros_like(g.v)}  # drawn by the mouth interior, not a surface change
 
 
 def mirror_map(verts: np.ndarray) -> np.ndarray:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..easing import smoothstep
 from ..face import regions as R
 from ..motion import ARKIT_NAMES
 
@@ -208,6 +207,102 @@ def _lash_height(source: np.ndarray, cols: np.ndarray, margin: np.ndarray, band:
     return float(np.clip(np.median(first) + 1.0, 1.5, 0.7 * band))
 
 
+@dataclass(frozen=True, eq=False)
+class _LidRegion:
+    """Where a closing lid is drawn: canvas rows ``y0:y1`` by columns ``x0:x1``."""
+
+    x0: int
+    x1: int
+    y0: int
+    y1: int
+    ys: np.ndarray  # the rows, float32 (y1 - y0, 1)
+    src_x: np.ndarray  # per column: the photo's column it shows, float32
+    rest: np.ndarray  # per column: the margin's row with the eye open, float32
+    edge: np.ndarray  # per column: the closing margin's row, never above ``rest``, float32
+    off_y: np.ndarray  # per column: canvas row less photo row at the margin, float32
+
+    @property
+    def travel(self) -> np.ndarray:
+        """How far the margin has come down, per column (pixels, float32)."""
+        return self.edge - self.rest
+
+
+def _lid_region(shape: tuple[int, ...], band: np.float32, src_edge: np.ndarray, rest: np.ndarray,
+                edge: np.ndarray) -> _LidRegion | None:
+    """The canvas region a lid closing from ``rest`` to ``edge`` covers, with
+    ``band`` pixels of lid skin above the margin; None where too small to draw."""
+    order_r, order_e, order_s = np.argsort(rest[:, 0]), np.argsort(edge[:, 0]), np.argsort(src_edge[:, 0])
+    xa, xb = float(max(rest[:, 0].min(), edge[:, 0].min())), float(min(rest[:, 0].max(), edge[:, 0].max()))
+    h, w = shape[:2]
+    x0, x1 = max(int(np.floor(xa)), 0), min(int(np.ceil(xb)) + 1, w)
+    if x1 - x0 < 3:
+        return None
+    cols = np.arange(x0, x1, dtype=np.float32)
+    r = np.interp(cols, rest[order_r, 0], rest[order_r, 1]).astype(np.float32)
+    e = np.maximum(np.interp(cols, edge[order_e, 0], edge[order_e, 1]).astype(np.float32), r)
+    # Canvas to photo: the head's move at the margin, per column.
+    src_x = cols - np.interp(cols, rest[order_r, 0], rest[order_r, 0] - src_edge[order_r, 0]).astype(np.float32)
+    margin = np.interp(src_x, src_edge[order_s, 0], src_edge[order_s, 1]).astype(np.float32)
+    y0 = max(int(np.floor((r - band).min())) - 1, 0)
+    y1 = min(int(np.ceil(e.max())) + 2, h)
+    if y1 - y0 < 2:
+        return None
+    ys = np.arange(y0, y1, dtype=np.float32)[:, None]
+    return _LidRegion(x0, x1, y0, y1, ys, src_x, r, e, r - margin)
+
+
+def _slid_lid(source: np.ndarray, region: _LidRegion, lash: np.float32, skin: float) -> np.ndarray:
+    """The photo's lid over the region, float32 (rows, cols, 3): its lash line
+    slid down to the closing margin, lid skin mirrored in above it."""
+    r, e, ys = region.rest, region.edge, region.ys
+    # At and above the moved lash line's top: skin, mirrored up from the lashes.
+    t = np.mod(np.maximum((e - lash) - ys, 0), 2 * skin)
+    from_skin = (r - lash) - (skin - np.abs(t - skin))
+    src_y = np.where(ys >= e - lash, ys - region.travel, from_skin) - region.off_y
+    src_y = np.broadcast_to(src_y, (len(ys), len(region.src_x))).astype(np.float32)
+    xs = np.broadcast_to(region.src_x[None, :], src_y.shape).astype(np.float32)
+    return cv2.remap(source, xs, src_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+
+
+def _lid_tone(eye: Eye, source: np.ndarray, region: _LidRegion, lash: np.float32, skin: float) -> np.ndarray:
+    """The lid skin's colour per column, float32 (cols, 3)."""
+    # The skin's typical colour per column, its grain softened around it: a
+    # crease or a stray lash in the band must not repeat as stripes.
+    k = 6
+    r, off_y = region.rest, region.off_y
+    rows = (r - lash - skin * (np.arange(k, dtype=np.float32)[:, None] + 0.5) / k - off_y).astype(np.float32)
+    samples = cv2.remap(source, np.broadcast_to(region.src_x[None, :], rows.shape).astype(np.float32), rows,
+                        cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    tone = cv2.GaussianBlur(np.median(samples, axis=0)[None], (0, 0), 1.5)[0]
+    # Lid skin in a brow's shadow or under make-up is darker than the skin
+    # the closing lid unfolds: lean toward the skin below the eye there.
+    target = eye.skin * np.float32(0.9)
+    t_luma, s_luma = tone.mean(axis=1), float(target.mean())
+    lean = 0.6 * np.clip((s_luma - t_luma) / (0.3 * s_luma), 0, 1)[:, None]
+    return tone * (1 - lean) + target[None] * lean
+
+
+def _unfolded_skin(lid: np.ndarray, tone: np.ndarray, region: _LidRegion, lash: np.float32) -> np.ndarray:
+    """``lid`` with the skin above the moved lash line evened out toward ``tone``."""
+    ys, travel = region.ys, region.travel
+    # A closed lid bulges: shadowed under the brow, catching the light toward its edge.
+    down = np.clip((ys - (region.rest - lash)) / np.maximum(travel, 1.0), 0, 1)
+    smooth = (tone[None] + np.clip(lid - tone[None], -10, 10) * 0.5) * (0.93 + 0.1 * down)[..., None]
+    return np.where((ys >= region.edge - lash)[..., None], lid, smooth)
+
+
+def _blend_lid(canvas: np.ndarray, lid: np.ndarray, region: _LidRegion, band: np.float32) -> None:
+    """Paint ``lid`` over the region of ``canvas``, in place."""
+    # The whole lid band down to the moved margin: the warp drags part of the
+    # photo's lash line up into the band, which must not stay as a second
+    # line. Nothing where the lid has not moved.
+    ys, box = region.ys, np.s_[region.y0:region.y1, region.x0:region.x1]
+    inside = np.clip((ys - (region.rest - band)) / 2.0, 0, 1) * np.clip(region.edge + 1.0 - ys, 0, 1)
+    a = (inside * np.clip(region.travel / 1.5, 0, 1)[None, :])[..., None]
+    roi = canvas[box].astype(np.float32)
+    canvas[box] = np.clip(roi * (1 - a) + lid * a + 0.5, 0, 255).astype(np.uint8)
+
+
 def draw_lid(canvas: np.ndarray, eye: Eye, source: np.ndarray, src_edge: np.ndarray,
              rest: np.ndarray, edge: np.ndarray) -> None:
     """Close the upper lid over the eye: the photo's own lid, moved down.
@@ -221,56 +316,12 @@ def draw_lid(canvas: np.ndarray, eye: Eye, source: np.ndarray, src_edge: np.ndar
     just above the lashes, mirrored row by row so it keeps its own grain
     (a stretch would streak it). Opaque: a lid is skin, never a tint.
     """
-    order_r, order_e, order_s = np.argsort(rest[:, 0]), np.argsort(edge[:, 0]), np.argsort(src_edge[:, 0])
-    xa, xb = float(max(rest[:, 0].min(), edge[:, 0].min())), float(min(rest[:, 0].max(), edge[:, 0].max()))
     band = np.float32(eye.lid)
-    h, w = canvas.shape[:2]
-    x0, x1 = max(int(np.floor(xa)), 0), min(int(np.ceil(xb)) + 1, w)
-    if x1 - x0 < 3:
+    region = _lid_region(canvas.shape, band, src_edge, rest, edge)
+    if region is None:
         return
-    cols = np.arange(x0, x1, dtype=np.float32)
-    r = np.interp(cols, rest[order_r, 0], rest[order_r, 1]).astype(np.float32)
-    e = np.maximum(np.interp(cols, edge[order_e, 0], edge[order_e, 1]).astype(np.float32), r)
-    # Canvas to photo: the head's move at the margin, per column.
-    src_x = cols - np.interp(cols, rest[order_r, 0], rest[order_r, 0] - src_edge[order_r, 0]).astype(np.float32)
-    margin = np.interp(src_x, src_edge[order_s, 0], src_edge[order_s, 1]).astype(np.float32)
-    off_y = r - margin
     lash = np.float32(eye.lash)
     skin = max(float(band - lash), 1.0)  # the clean skin above the lashes
-    y0 = max(int(np.floor((r - band).min())) - 1, 0)
-    y1 = min(int(np.ceil(e.max())) + 2, h)
-    if y1 - y0 < 2:
-        return
-    ys = np.arange(y0, y1, dtype=np.float32)[:, None]
-    travel = e - r
-    # At and above the moved lash line's top: skin, mirrored up from the lashes.
-    t = np.mod(np.maximum((e - lash) - ys, 0), 2 * skin)
-    from_skin = (r - lash) - (skin - np.abs(t - skin))
-    src_y = np.where(ys >= e - lash, ys - travel, from_skin) - off_y
-    src_y = np.broadcast_to(src_y, (len(ys), len(cols))).astype(np.float32)
-    xs = np.broadcast_to(src_x[None, :], src_y.shape).astype(np.float32)
-    lid = cv2.remap(source, xs, src_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-    # The skin's typical colour per column, its grain softened around it: a
-    # crease or a stray lash in the band must not repeat as stripes. A closed
-    # lid bulges: shadowed under the brow, catching the light toward its edge.
-    k = 6
-    rows = (r - lash - skin * (np.arange(k, dtype=np.float32)[:, None] + 0.5) / k - off_y).astype(np.float32)
-    samples = cv2.remap(source, np.broadcast_to(src_x[None, :], rows.shape).astype(np.float32), rows,
-                        cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-    tone = cv2.GaussianBlur(np.median(samples, axis=0)[None], (0, 0), 1.5)[0]
-    # Lid skin in a brow's shadow or under make-up is darker than the skin
-    # the closing lid unfolds: lean toward the skin below the eye there.
-    target = eye.skin * np.float32(0.9)
-    t_luma, s_luma = tone.mean(axis=1), float(target.mean())
-    lean = 0.6 * np.clip((s_luma - t_luma) / (0.3 * s_luma), 0, 1)[:, None]
-    tone = tone * (1 - lean) + target[None] * lean
-    down = np.clip((ys - (r - lash)) / np.maximum(travel, 1.0), 0, 1)
-    smooth = (tone[None] + np.clip(lid - tone[None], -10, 10) * 0.5) * (0.93 + 0.1 * down)[..., None]
-    lid = np.where((ys >= e - lash)[..., None], lid, smooth)
-    # The whole lid band down to the moved margin: the warp drags part of the
-    # photo's lash line up into the band, which must not stay as a second
-    # line. Nothing where the lid has not moved.
-    inside = np.clip((ys - (r - band)) / 2.0, 0, 1) * np.clip(e + 1.0 - ys, 0, 1)
-    a = (inside * np.clip(travel / 1.5, 0, 1)[None, :])[..., None]
-    roi = canvas[y0:y1, x0:x1].astype(np.float32)
-    canvas[y0:y1, x0:x1] = np.clip(roi * (1 - a) + lid * a + 0.5, 0, 255).astype(np.uint8)
+    lid = _slid_lid(source, region, lash, skin)
+    lid = _unfolded_skin(lid, _lid_tone(eye, source, region, lash, skin), region, lash)
+    _blend_lid(canvas, lid, region, band)

@@ -184,13 +184,10 @@ class MouthBank:
         # low-resolution face reads as pasted in (the photo's own teeth are
         # as sharp as its face already).
         inside = alpha > 0.5
-        detail = 0.0 if own else _detail(canvas, (x0, y0, x1, y1), half)
-        sigma = 0.0 if own else _matching_blur(layer, inside, detail)
-        if sigma:  # within the opening only: what lies outside it must not bleed in as a rim
-            weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), sigma)[..., None]
-            layer = cv2.GaussianBlur(layer * inside[..., None], (0, 0), sigma) / np.maximum(weight, 1e-3)
-        if detail:
-            layer = _with_grain(layer, inside, detail, seed=int(opening * 1e6))
+        sigma = 0.0
+        if not own:
+            layer, sigma = _as_the_face(layer, inside, _detail(canvas, (x0, y0, x1, y1), half),
+                                        seed=int(opening * 1e6))
         if keeps_teeth:
             mine, into, _ = self._interior(0, u, v, top, bottom, colours)
             layer = mine * (1 - into) + layer * into
@@ -288,6 +285,17 @@ def _matching_blur(layer: np.ndarray, inside: np.ndarray, detail: float) -> floa
         if _high_pass(soft)[inside].mean() <= MOUTH_DETAIL * detail:
             return sigma
     return 2.5
+
+
+def _as_the_face(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int) -> tuple[np.ndarray, float]:
+    """``layer`` as sharp and as grainy as a face of this ``detail`` (and
+    the blur it took): within the opening only, so that what lies outside
+    it does not bleed in as a rim."""
+    sigma = _matching_blur(layer, inside, detail)
+    if sigma:
+        weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), sigma)[..., None]
+        layer = cv2.GaussianBlur(layer * inside[..., None], (0, 0), sigma) / np.maximum(weight, 1e-3)
+    return _with_grain(layer, inside, detail, seed), sigma
 
 
 def _with_grain(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int) -> np.ndarray:
