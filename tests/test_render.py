@@ -477,3 +477,116 @@ def test_the_mouth_takes_the_grain_of_the_face_around_it():
                       fine((face @ _LUMA).astype(np.float32))[:, :25].mean())
     (smooth, _), (grainy, face_grain) = made["smooth"], made["grainy"]
     assert grainy > 0.6 * face_grain and grainy > 2 * smooth, made
+
+
+def test_another_mouths_dark_takes_the_portraits_lining_not_its_cameras_cast():
+    """The bank's mouths come from webcam video with a green cast: drawn
+    into a portrait, the dark of the mouth is the portrait's red-brown, not
+    olive."""
+    from emoface.render.mouth import palette
+    from emoface.render.mouth_bank import default_bank
+
+    face = np.full((110, 140, 3), (172, 124, 104), np.uint8)
+    face[30:70, 30:110] = (176, 82, 84)  # the lips
+    colours = palette(face, np.array([[30.0, 30.0], [110.0, 70.0]]))
+    upper, lower = _mouth(24.0, width=80.0, at=(30.0, 40.0))
+    canvas = face.copy()
+    assert default_bank().draw(canvas, np.concatenate([upper, lower[-2:0:-1]]), colours)
+    inside = canvas[44:62, 45:96].reshape(-1, 3).astype(float)
+    lining = inside[(inside @ _LUMA > 60) & (inside @ _LUMA < 150)]  # neither teeth nor the darkest
+    assert len(lining) > 200
+    r, g, b = lining.mean(axis=0)
+    # Measured red over green 1.98; 1.74 with the source's own hue.
+    assert r > 1.85 * g and r > 1.85 * b, (r, g, b)
+
+
+def test_teeth_take_the_colour_of_the_photos_light():
+    """A photo that shows no teeth gets teeth lit as its skin is: warm in a
+    warm photo (neutral teeth there read as blue), near white in a neutral
+    one, and lighter than the skin in both."""
+    from emoface.render.mouth import palette
+
+    lips = np.array([[40.0, 40.0], [100.0, 40.0], [70.0, 60.0]])
+    ratio = {}
+    for name, skin in (("warm", (218, 135, 95)), ("neutral", (212, 178, 150))):
+        face = np.full((120, 140, 3), skin, np.uint8)
+        face[38:62, 38:102] = (200, 110, 95)  # the lips
+        r, g, b = palette(face, lips)["teeth"]
+        assert 0.299 * r + 0.587 * g + 0.114 * b > np.dot(skin, _LUMA), name
+        ratio[name] = r / b
+    # Real teeth in warm photos measure red over blue 1.4; in neutral ones 1.15.
+    assert ratio["warm"] > 1.3 and ratio["neutral"] < 1.25, ratio
+
+
+def _bank_mouth_in(face: np.ndarray, lip: tuple[int, int, int], hole: tuple[int, int, int] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Another's mouth drawn into ``face`` (lips ``lip``, 24 px open), with
+    ``hole`` painted first where the opening is (what the warp leaves
+    there); and the opening's mask."""
+    import cv2
+
+    from emoface.render.mouth import palette
+    from emoface.render.mouth_bank import default_bank
+
+    face = face.copy()
+    face[30:70, 30:110] = lip
+    colours = palette(face, np.array([[30.0, 30.0], [110.0, 70.0]]))
+    upper, lower = _mouth(24.0, width=80.0, at=(30.0, 40.0))
+    outline = np.concatenate([upper, lower[-2:0:-1]])
+    opening = np.zeros(face.shape[:2], np.uint8)
+    cv2.fillPoly(opening, [np.round(outline).astype(np.int32)], 1)
+    if hole is not None:
+        face[opening.astype(bool)] = hole
+    canvas = face.copy()
+    assert default_bank().draw(canvas, outline, colours)
+    return canvas, opening
+
+
+def test_the_inside_of_anothers_lips_is_no_brighter_than_their_outside():
+    """A webcam mouth's wet lower lip, tinted to a warm portrait, showed as
+    a bright orange band: the inside of the lips is in their shade."""
+    import cv2
+
+    canvas, opening = _bank_mouth_in(np.full((110, 140, 3), (218, 135, 95), np.uint8), (212, 122, 88))
+    # Well inside the opening: its soft edge lies over the lips themselves.
+    pixels = canvas[cv2.erode(opening, np.ones((5, 5), np.uint8)).astype(bool)].astype(float)
+    red = pixels[pixels[:, 0] - pixels[:, 2] > 0.45 * pixels[:, 0]]  # lining, not teeth
+    assert len(red) > 100
+    lip = np.dot((212, 122, 88), _LUMA)
+    # At most 0.8 of the lips' light, and the face's grain on top: measured
+    # 0.87 at the 90th percentile, 0.96 (the 99th 1.02) without the cap.
+    assert np.percentile(red @ _LUMA, 90) < 0.9 * lip, np.percentile(red @ _LUMA, 90) / lip
+
+
+def test_what_the_warp_leaves_in_the_opening_never_shows_at_its_edge():
+    """The mouth's interior covers the whole opening; its soft edge lies
+    over the lips, not inside (centred on it, the stretched seam behind
+    showed through as a bright rim)."""
+    canvas, _ = _bank_mouth_in(np.full((110, 140, 3), (172, 124, 104), np.uint8), (176, 82, 84),
+                               hole=(0, 255, 0))
+    green = canvas[..., 1].astype(int) - canvas[..., 0]
+    # Nothing in a mouth is green: any that shows is the hole's. (The
+    # polygon's corner tips, a pixel or two where the lips meet, are left
+    # out: the curve through them is the lips' own, rounded.)
+    assert green[:, 33:108].max() < 40, green[:, 33:108].max()
+
+
+def test_a_dropped_jaw_moves_the_chins_edge_at_least_as_far_as_the_chin():
+    """The rig drops the front of the chin further than its underside,
+    which a photo shows as the chin's edge: warped flat, the edge was
+    squeezed into a hard, stepped line against the collar (Audrey Hepburn
+    at jawOpen 0.6: the steepest step down the chin 85 against the photo's
+    46; 52 with the outline kept outside)."""
+    from emoface.face.mesh import canonical_mesh
+    from emoface.face.rig import apply, default_rig
+    from emoface.render.portrait import Silhouette
+
+    mesh = canonical_mesh()
+    field = apply(default_rig(), np.eye(len(ARKIT_NAMES), dtype=np.float32)[ARKIT_NAMES.index("jawOpen")])
+    chin, above = 152, 175  # the chin's lowest outline point, and the point on its front above it
+    assert field[above, 1] < field[chin, 1] - 0.2  # the rig's own field: the front drops 0.26 cm further
+    kept = Silhouette(mesh.vertices, mesh.triangles).apply(field)
+    assert kept[chin, 1] <= field[above, 1] + 0.05, (kept[chin, 1], field[above, 1])
+    # Only the outline moves: every other point is the rig's.
+    inside = np.setdiff1d(np.arange(468), R.FACE_OVAL)
+    assert np.array_equal(kept[inside], field[inside])

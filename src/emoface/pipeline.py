@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .drivers.capture import capture_video, split_layers
+from .drivers.capture import capture_video, smile_parting, split_layers
 from .drivers.emotion import check_timeline, idle_life, parse_emotion, timeline_expression
 from .drivers.eyes import eyes_layer
 from .drivers.features import n_frames, speech_level
@@ -478,6 +478,10 @@ def dub(video: str | Path, audio: str | Path | None = None, *, output: str | Pat
                       "it plays forward and back to cover it", stacklevel=2)
     own = cap.coefficients[at]
     shown = {k: v[at] for k, v in split_layers(cap.coefficients, cap.fps).items()}
+    # A smile's bared teeth stay while the new speech talks (the expression's
+    # parting yields to its closures and pauses, as under any emotion); the
+    # speech's own opening counts toward them.
+    shown["expression"] = shown["expression"] + np.maximum(smile_parting(cap.coefficients, cap.fps)[at] - mouth, 0)
     # The new mouth (make_track has applied its gain) over the video's own
     # eyes and expression, as they are.
     target = with_gains(fps, shown | {"mouth": mouth}, np.zeros((n_out, 6), np.float32), Gains()).coefficients

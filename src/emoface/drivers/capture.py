@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..easing import smoothstep
 from ..errors import FaceError, File, InputError
 from ..filters import fill_gaps, one_euro
 from ..motion import LAYER_OF, N_SHAPES, SHARED_MOUTH, MotionTrack, channels, layer_mask
@@ -100,6 +101,32 @@ def split_layers(coefficients: np.ndarray, fps: float) -> dict[str, np.ndarray]:
     return {"mouth": np.where(owner == "mouth", rest, 0.0).astype(np.float32),
             "eyes": np.where(owner == "eyes", rest, 0.0).astype(np.float32),
             "expression": expression}
+
+
+#: A smile bares the teeth by holding the jaw and the upper lip apart; from
+#: this slow smile (a running median, as the expression's) on, fully.
+_SMILE_PARTING = np.array(channels("jawOpen", "mouthUpperUp"))
+_TOOTHY_SMILE = (0.2, 0.5)
+
+
+def smile_parting(coefficients: np.ndarray, fps: float) -> np.ndarray:
+    """How far a captured smile holds the lips apart, (T, 52): the slow part
+    of jawOpen and mouthUpperUp, where the slow smile is on (0 elsewhere and
+    on every other channel). A dub keeps it under the new speech, so that a
+    speaker who smiled with teeth still does while saying the new words."""
+    from scipy.ndimage import median_filter
+
+    c = np.asarray(coefficients, np.float32)
+    out = np.zeros_like(c)
+    if not len(c):
+        return out
+    win = max(1, int(round(_EXPRESSION_WINDOW_S * fps)) | 1)
+    slow = median_filter(c[:, np.concatenate([_SMILE_PARTING, channels("mouthSmile")])], size=(win, 1),
+                         mode="nearest")
+    n = len(_SMILE_PARTING)
+    smiling = smoothstep(slow[:, n:].mean(axis=1), *_TOOTHY_SMILE)
+    out[:, _SMILE_PARTING] = slow[:, :n] * smiling[:, None]
+    return out
 
 
 def capture_video(path: str | Path, model: str | Path | None = None,

@@ -39,6 +39,37 @@ def _at_luma(rgb: np.ndarray, luma: float) -> np.ndarray:
     return np.clip(rgb * (luma / max(float(_luma(rgb)), 1.0)), 0, 255)
 
 
+#: Teeth in a photo take part of the light's colour, which the skin shows:
+#: their hue is about the skin's hue to this power (real photos with teeth
+#: showing measure 0.3-0.5). Neutral teeth in a warm photo read as blue.
+TEETH_TAKE_LIGHT = 0.4
+
+
+def _skin_around(photo: np.ndarray, lips: np.ndarray) -> np.ndarray | None:
+    """Median RGB (3,) of the skin framing the lips (their box widened, the
+    box itself left out), or None when that lies outside the photo."""
+    lo, hi = lips.min(axis=0), lips.max(axis=0)
+    w, h = hi - lo
+    x0, y0 = np.maximum(np.floor(lo - (0.3 * w, 0.6 * h)), 0).astype(int)
+    x1, y1 = np.ceil(hi + (0.3 * w, 0.8 * h)).astype(int)
+    roi = photo[y0:y1, x0:x1].astype(np.float32)
+    keep = np.ones(roi.shape[:2], bool)
+    keep[int(lo[1]) - y0:int(hi[1]) - y0, int(lo[0]) - x0:int(hi[0]) - x0] = False
+    skin = roi[keep]
+    return np.median(skin, axis=0) if len(skin) > 30 else None
+
+
+def _lit_teeth(photo: np.ndarray, lips: np.ndarray, light: float) -> np.ndarray:
+    """Teeth for a photo that shows none: a muted off-white in the mouth's
+    shade, in the colour of the photo's light."""
+    teeth = np.array([206, 194, 176], np.float32) * light
+    skin = _skin_around(photo, lips)
+    if skin is None or _luma(skin) < 1:
+        return teeth
+    hue = np.maximum(skin, 1) / _luma(skin)
+    return _at_luma(hue ** TEETH_TAKE_LIGHT, float(_luma(teeth)))
+
+
 def palette(photo: np.ndarray, lips: np.ndarray, opening: np.ndarray | None = None
             ) -> dict[str, np.ndarray]:
     """Interior colours, RGB float (3,): from the photo's lips, and its own
@@ -56,8 +87,7 @@ def palette(photo: np.ndarray, lips: np.ndarray, opening: np.ndarray | None = No
     light = float(np.clip(lip.mean() / 130.0, 0.5, 1.0))
     teeth = photo_teeth(photo, opening) if opening is not None else None
     if teeth is None:
-        # Teeth in a photo sit in the mouth's shade: a warm, muted off-white.
-        teeth = np.array([206, 194, 176], np.float32) * light
+        teeth = _lit_teeth(photo, lips, light)
     # Teeth are the lightest thing in the mouth whatever the skin.
     teeth = _at_luma(teeth, max(float(_luma(teeth)), 170.0))
     lip_l = float(_luma(lip))

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from ..face import regions as R
-from .mouth import _luma, smooth_lips
+from .mouth import _luma, draw_interior, smooth_lips
 
 DATA_FILE = Path(__file__).with_name("mouths.npz")
 #: The normalised patch: the mouth's corners at x = -1 and 1 of SPAN_X, its
@@ -42,6 +42,10 @@ MOUTH_DETAIL = 2.0
 #: The opening's edge fades over this share of the mouth's width: lips curl
 #: in, they are not cut.
 EDGE_SOFTNESS = 0.015
+#: How much of its hue what is not teeth in another's mouth takes from the portrait's mouth lining.
+LINING_HUE = 0.5
+#: The inside of the lips, in another's mouth, is at most this bright against their outside.
+LINING_LIGHT = 0.8
 #: How much of the face's fine detail the mouth's grain brings it up to.
 GRAIN = 0.8
 #: Half mouth-widths past a source's inner lip line: its lips' edge never shows as a rim.
@@ -193,7 +197,10 @@ class MouthBank:
             layer = mine * (1 - into) + layer * into
         # Another's mouth fades in at its edge; the photo's own meets its lips as photographed.
         edge = 0.6 if own or keeps_teeth else max(0.6, sigma, EDGE_SOFTNESS * 2 * half)
-        alpha = cv2.GaussianBlur(alpha, (0, 0), edge)[..., None]
+        # The fade lies outside the opening, over the lips' inner edge: one
+        # centred on it let the stretched seam behind show through as a
+        # bright rim.
+        alpha = np.minimum(2 * cv2.GaussianBlur(alpha, (0, 0), edge), 1)[..., None]
         roi = canvas[y0:y1, x0:x1].astype(np.float32)
         canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + layer * alpha + 0.5, 0, 255).astype(np.uint8)
         return True
@@ -236,7 +243,19 @@ class MouthBank:
         shade = np.clip(1 - past / np.maximum(mid - top, 0.05), 0.55, 1)[..., None]
         deep = np.asarray(colours["cavity"], np.float32) * shade
         teeth = deep if toothless else colours["teeth"] * shading
-        warped = warped * _tint(colours["lip"], self.lips[index]) * (1 - enamel) + teeth * enamel
+        lining = warped * _tint(colours["lip"], self.lips[index])
+        if self.own is None or not self.own[index]:
+            # Another's mouth keeps its shapes, not its camera's colour cast
+            # (webcam green read as olive teeth and gums): what is not teeth
+            # takes much of its hue from the portrait's own mouth lining.
+            hue = np.asarray(colours["cavity"], np.float32) / max(float(_luma(colours["cavity"])), 1.0)
+            lining = lining * (1 - LINING_HUE) + _luma(lining)[..., None] * hue * LINING_HUE
+            # The lips' inside is turned from the light: never brighter than
+            # LINING_LIGHT of their outside (another's wet lower lip, tinted
+            # to this photo, read as a bright orange band).
+            cap = LINING_LIGHT * float(_luma(colours["lip"]))
+            lining = lining * np.minimum(1, cap / np.maximum(_luma(lining), 1))[..., None]
+        warped = lining * (1 - enamel) + teeth * enamel
         return warped, into, deep
 
 
@@ -374,3 +393,15 @@ def default_bank() -> MouthBank | None:
         order = np.argsort(data["apertures"])
         return MouthBank(data["patches"][order], data["outlines"][order].astype(np.float32),
                          data["apertures"][order].astype(np.float32), data["lips"][order].astype(np.float32))
+
+
+def paint_interior(canvas: np.ndarray, points: np.ndarray, colours: dict[str, np.ndarray],
+                   bank: MouthBank | None, tongue: float = 0.0) -> None:
+    """The interior of the mouth whose moved landmarks are ``points``
+    (canvas pixels, (468+, 2)), in place: real mouths from ``bank``, or the
+    drawn interior without one or with the tongue out (the bank's mouths keep
+    their tongues in). The still portrait and the dub both draw it so."""
+    if bank is None or tongue > 0.05:
+        draw_interior(canvas, points[list(R.LIPS_UPPER_INNER)], points[list(R.LIPS_LOWER_INNER)], colours, tongue)
+    else:
+        bank.draw(canvas, points[OUTLINE], colours)

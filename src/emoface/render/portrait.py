@@ -32,8 +32,8 @@ from ..motion import ARKIT_NAMES, layer_mask, lip_aperture
 from ..pose import NECK_PIVOT, VIEW_DISTANCE, rotation_from_angles
 from .detail import DetailLayer
 from .eyes import draw_gaze, draw_lid, make_eyes
-from .mouth import draw_interior, palette
-from .mouth_bank import OUTLINE, default_bank
+from .mouth import palette
+from .mouth_bank import default_bank, paint_interior
 from .warp import Region, Smoothing, warp
 
 _TONGUE = ARKIT_NAMES.index("tongueOut")
@@ -153,6 +153,40 @@ def seal_weight(coeffs: np.ndarray, photo_aperture: float) -> float:
     its own parting (``photo_aperture``, as coefficients see it), closing
     toward sealed as the frame's lips part less."""
     return float(np.clip(1 - float(lip_aperture(coeffs)) / max(photo_aperture, 0.05), 0, 1))
+
+
+class Silhouette:
+    """The face's outline (its oval) as the warp must move it.
+
+    The rig moves a 3D face; the warp moves a flat picture of it. Where the
+    rig moves a point inside the face further out than the outline beside it
+    (the jaw drops the front of the chin further than its underside, which
+    the photo shows as the chin's edge), the picture between them is
+    squeezed, and the soft edge of the chin against the collar becomes a
+    hard, stepped line. So each outline point moves outward at least as far
+    as the points just inside it.
+    """
+
+    def __init__(self, rest: np.ndarray, triangles: np.ndarray) -> None:
+        oval = np.array(R.FACE_OVAL)
+        touching = (triangles[:, :, None] == oval).any(axis=1)  # (triangles, oval points)
+        inner = [np.setdiff1d(triangles[touching[:, j]], oval) for j in range(len(oval))]
+        self._oval = oval[[len(i) > 0 for i in inner]]
+        # Row k averages the points just inside outline point k.
+        self._mean = np.zeros((len(self._oval), len(rest)), np.float32)
+        for k, i in enumerate(i for i in inner if len(i)):
+            self._mean[k, i] = 1 / len(i)
+        out = rest[self._oval, :2] - rest[oval, :2].mean(axis=0)
+        self._normal = out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+    def apply(self, field: np.ndarray) -> np.ndarray:
+        """``field`` (468, 3), the rig's displacement of every face point,
+        with the outline's outward move raised to its inner neighbours'."""
+        inward = self._mean @ field[:, :2]
+        lag = np.maximum(np.einsum("ij,ij->i", inward - field[self._oval, :2], self._normal), 0)
+        field = field.copy()
+        field[self._oval, :2] += lag[:, None] * self._normal
+        return field
 
 
 def feather(changed: np.ndarray) -> np.ndarray:
@@ -295,6 +329,7 @@ class PortraitRenderer:
         _fit_eyelids(rig, mesh.vertices, rest / s)
         self._rig = (s * np.einsum("ij,knj->kni", rot, rig)).astype(np.float32)
         self._pivot = s * rot @ NECK_PIVOT + t
+        self._silhouette = Silhouette(rest, mesh.triangles)
         self._build_control_mesh(rest, mesh.triangles)
         #: The expression-detail layer (creases); ``detail.enabled = False`` turns it off.
         self.detail = DetailLayer(self.image, mesh.vertices, mesh.triangles, lm[:, :2], s)
@@ -383,7 +418,7 @@ class PortraitRenderer:
         """Moved control vertices (N, 3) in the fit frame (y up, z toward viewer)."""
         delta = np.asarray(coeffs, np.float32) - self.baseline
         moved = self._rest + seal_weight(coeffs, self._photo_aperture) * self._seal
-        moved[:468] += apply(self._rig, delta)
+        moved[:468] += self._silhouette.apply(apply(self._rig, delta))
         if np.any(pose):
             rd = rotation_from_angles(*(np.asarray(pose[:3], np.float64) * PERCEIVED_GAIN))
             r = self._rot @ rd @ self._rot.T
@@ -414,10 +449,7 @@ class PortraitRenderer:
         # A mouth the frame leaves as photographed keeps the photo's own
         # interior (its teeth, its shadows): nothing is painted over it.
         if np.abs(coeffs[_MOUTH] - self.baseline[_MOUTH]).max() > 0.01:
-            if self._bank is None or coeffs[_TONGUE] > 0.05:  # the bank's mouths keep their tongues in
-                draw_interior(out, upper, lower, self._colours, float(coeffs[_TONGUE]))
-            else:
-                self._bank.draw(out, dst[OUTLINE], self._colours)
+            paint_interior(out, dst, self._colours, self._bank, float(coeffs[_TONGUE]))
             mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
             cv2.fillPoly(changed, [mouth], 1)
         for eye in self._eyes:
