@@ -483,15 +483,7 @@ def test_another_mouths_dark_takes_the_portraits_lining_not_its_cameras_cast():
     """The bank's mouths come from webcam video with a green cast: drawn
     into a portrait, the dark of the mouth is the portrait's red-brown, not
     olive."""
-    from emoface.render.mouth import palette
-    from emoface.render.mouth_bank import default_bank
-
-    face = np.full((110, 140, 3), (172, 124, 104), np.uint8)
-    face[30:70, 30:110] = (176, 82, 84)  # the lips
-    colours = palette(face, np.array([[30.0, 30.0], [110.0, 70.0]]))
-    upper, lower = _mouth(24.0, width=80.0, at=(30.0, 40.0))
-    canvas = face.copy()
-    assert default_bank().draw(canvas, np.concatenate([upper, lower[-2:0:-1]]), colours)
+    canvas, _ = _bank_mouth_in(np.full((110, 140, 3), (172, 124, 104), np.uint8), (176, 82, 84))
     inside = canvas[44:62, 45:96].reshape(-1, 3).astype(float)
     lining = inside[(inside @ _LUMA > 60) & (inside @ _LUMA < 150)]  # neither teeth nor the darkest
     assert len(lining) > 200

@@ -77,6 +77,16 @@ class Capture:
         return MotionTrack(self.fps, self.coefficients, pose, split_layers(self.coefficients, self.fps))
 
 
+def _slow(values: np.ndarray, fps: float) -> tuple[np.ndarray, int]:
+    """The slow part of captured curves (T, K): a running median over the
+    expression's window (speech moves the same channels several times a
+    second); and the window, in frames."""
+    from scipy.ndimage import median_filter
+
+    win = max(1, int(round(_EXPRESSION_WINDOW_S * fps)) | 1)
+    return median_filter(values, size=(win, 1), mode="nearest"), win
+
+
 def split_layers(coefficients: np.ndarray, fps: float) -> dict[str, np.ndarray]:
     """Divide captured coefficients (T, 52) into mouth, eyes and expression.
 
@@ -86,14 +96,13 @@ def split_layers(coefficients: np.ndarray, fps: float) -> dict[str, np.ndarray]:
     expression, the rest (what speech and blinks do) stays with the mouth and
     eyes. The jaw and the lip openers are speech and stay with the mouth.
     """
-    from scipy.ndimage import median_filter, uniform_filter1d
+    from scipy.ndimage import uniform_filter1d
 
     c = np.asarray(coefficients, np.float32)
     owner = np.array([LAYER_OF[n] for n in LAYER_OF])
     expression = np.where(owner == "expression", c, 0.0).astype(np.float32)
     if len(c):
-        win = max(1, int(round(_EXPRESSION_WINDOW_S * fps)) | 1)
-        slow = median_filter(c[:, _SLOW], size=(win, 1), mode="nearest")
+        slow, win = _slow(c[:, _SLOW], fps)
         expression[:, _SLOW] = uniform_filter1d(slow, max(1, win // 2), axis=0, mode="nearest")
     # Where speech dips a channel below its slow part the dip is lost (layers
     # are never negative); everywhere else the layers add up to the input.
@@ -114,15 +123,11 @@ def smile_parting(coefficients: np.ndarray, fps: float) -> np.ndarray:
     of jawOpen and mouthUpperUp, where the slow smile is on (0 elsewhere and
     on every other channel). A dub keeps it under the new speech, so that a
     speaker who smiled with teeth still does while saying the new words."""
-    from scipy.ndimage import median_filter
-
     c = np.asarray(coefficients, np.float32)
     out = np.zeros_like(c)
     if not len(c):
         return out
-    win = max(1, int(round(_EXPRESSION_WINDOW_S * fps)) | 1)
-    slow = median_filter(c[:, np.concatenate([_SMILE_PARTING, channels("mouthSmile")])], size=(win, 1),
-                         mode="nearest")
+    slow, _ = _slow(c[:, np.concatenate([_SMILE_PARTING, channels("mouthSmile")])], fps)
     n = len(_SMILE_PARTING)
     smiling = smoothstep(slow[:, n:].mean(axis=1), *_TOOTHY_SMILE)
     out[:, _SMILE_PARTING] = slow[:, :n] * smiling[:, None]

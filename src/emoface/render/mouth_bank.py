@@ -14,7 +14,7 @@ the jaw drops and are never stretched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -98,17 +98,22 @@ class MouthBank:
     apertures: np.ndarray  # (N,) float32, ascending
     lips: np.ndarray  # (N, 3) float32: each source's lip colour
     own: np.ndarray | None = None  # (N,) bool: the portrait's own mouth, its teeth kept as they are
+    #: Per entry, its lip curves and teeth when already known (None: work them out).
+    known: list[tuple | None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        # Each source's lips as (u, v) curves in half mouth-widths, once.
+        # Each source's lips as (u, v) curves in half mouth-widths, and
+        # where it shows teeth, once per entry (a dub joins each frame's own
+        # mouth to the bank: the others' are carried over, not redone).
         rows, cols = PATCH
         scale = np.array([cols / (2 * SPAN_X), rows / (2 * SPAN_Y)])
-        curves = [_lip_curves((own.astype(np.float64) + 0.5) / scale - [SPAN_X, SPAN_Y])
-                  for own in self.outlines]
-        object.__setattr__(self, "curves", curves)
         own = self.own if self.own is not None else np.zeros(len(self.patches), bool)
-        object.__setattr__(self, "teeth", [_teeth(p, o, lip, keep) for p, o, lip, keep
-                                           in zip(self.patches, self.outlines, self.lips, own)])
+        known = self.known or [None] * len(self.patches)
+        derived = [k if k is not None else
+                   (_lip_curves((o.astype(np.float64) + 0.5) / scale - [SPAN_X, SPAN_Y]), _teeth(p, o, lip, mine))
+                   for k, p, o, lip, mine in zip(known, self.patches, self.outlines, self.lips, own)]
+        object.__setattr__(self, "curves", [c for c, _ in derived])
+        object.__setattr__(self, "teeth", [t for _, t in derived])
 
     def with_photo(self, image: np.ndarray, points: np.ndarray, lip: np.ndarray) -> "MouthBank":
         """This bank plus the photo's own mouth, when its lips are parted on
@@ -127,7 +132,8 @@ class MouthBank:
                          np.concatenate([polygon[None], self.outlines[keep]]),
                          np.append(opening, self.apertures[keep]).astype(np.float32),
                          np.concatenate([np.asarray(lip, np.float32)[None], self.lips[keep]]),
-                         np.arange(1 + keep.sum()) == 0)
+                         np.arange(1 + keep.sum()) == 0,
+                         [None] + [(self.curves[i], self.teeth[i]) for i in np.flatnonzero(keep)])
 
     def pick(self, opening: float) -> list[tuple[int, float]]:
         """The entry nearest an opening, or two cross-faded near the middle
