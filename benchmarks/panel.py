@@ -19,9 +19,12 @@ TILE = 256
 COLUMNS = 4
 
 
-def make_panel(name: str, real: list[np.ndarray], made: list[np.ndarray], seed: int = 0) -> Path:
+def make_panel(name: str, real: list[np.ndarray], made: list[np.ndarray], seed: int = 0,
+               labels: list[str] | None = None) -> Path:
     """Write ``docs/panels/<name>.png`` (tiles shuffled and numbered from 1)
-    and ``<name>_key.json``; returns the sheet's path. Tiles are RGB."""
+    and ``<name>_key.json``; returns the sheet's path. Tiles are RGB.
+    ``labels`` (one per tile, real then made) go into ``<name>_labels.json``:
+    what each tile shows, for panels that ask the viewer to name it."""
     PANELS.mkdir(parents=True, exist_ok=True)
     tiles = [(t, "real") for t in real] + [(t, "generated") for t in made]
     order = np.random.default_rng(seed).permutation(len(tiles))
@@ -38,6 +41,9 @@ def make_panel(name: str, real: list[np.ndarray], made: list[np.ndarray], seed: 
     cv2.imwrite(str(sheet), cv2.cvtColor(np.concatenate(rows, axis=0), cv2.COLOR_RGB2BGR))
     key = {str(n): tiles[k][1] for n, k in enumerate(order, 1)}
     (PANELS / f"{name}_key.json").write_text(json.dumps(key, indent=1) + "\n")
+    if labels is not None:
+        named = {str(n): labels[k] for n, k in enumerate(order, 1)}
+        (PANELS / f"{name}_labels.json").write_text(json.dumps(named, indent=1) + "\n")
     return sheet
 
 
@@ -54,3 +60,20 @@ def score(name: str, answers: str) -> dict[str, float]:
             "render rating": float(np.mean([said[n][1] for n in made])) if made else float("nan"),
             "real rating": float(np.mean([said[n][1] for n in real])) if real else float("nan"),
             "answered": len(said) / len(key)}
+
+
+def score_named(name: str, answers: str, words: tuple[str, ...]) -> dict[str, float]:
+    """Read answers that also name what each tile shows (lines like
+    ``7: happy, real, 4``, the name one of ``words``) against the labels:
+    :func:`score`'s figures and the share of renders and of real tiles
+    named as labelled."""
+    key = json.loads((PANELS / f"{name}_key.json").read_text())
+    labels = json.loads((PANELS / f"{name}_labels.json").read_text())
+    pattern = r"(?mi)^\D*(\d+)\W+(" + "|".join(words) + r")\b"
+    named = {m[1]: m[2].lower() for m in re.finditer(pattern, answers)}
+    out = score(name, answers)
+    for kind in ("generated", "real"):
+        tiles = [n for n, k in key.items() if k == kind and n in named]
+        out[f"{'renders' if kind == 'generated' else 'real'} named right"] = (
+            float(np.mean([named[n] == labels[n] for n in tiles])) if tiles else float("nan"))
+    return out

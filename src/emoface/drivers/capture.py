@@ -273,9 +273,9 @@ def _say_gaps(path: str | Path, found: np.ndarray, fps: float) -> None:
 
 
 def image_expression(path: str | Path | np.ndarray, model: str | Path | None = None) -> np.ndarray:
-    """The expression a photo shows, as expression-layer coefficients (52,):
-    the reference for ``--expression-from face.jpg``."""
-    from ..face.tracker import expression_of, track_portrait
+    """The expression a photo shows, as expression-layer coefficients (52,)
+    on the rig's scale: the reference for ``--expression-from face.jpg``."""
+    from ..face.tracker import expression_of, on_rig_scale, track_portrait
     from ..media.image import load_image
 
     if isinstance(path, np.ndarray):
@@ -283,4 +283,4 @@ def image_expression(path: str | Path | np.ndarray, model: str | Path | None = N
     else:
         photo, name = load_image(path), str(path)
     face = track_portrait(photo, model=model, source=name)
-    return np.where(layer_mask("expression"), expression_of(face.blendshapes), 0.0).astype(np.float32)
+    return np.where(layer_mask("expression"), on_rig_scale(expression_of(face.blendshapes)), 0.0).astype(np.float32)

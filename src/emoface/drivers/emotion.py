@@ -19,41 +19,45 @@ from ..errors import Field, OptionError
 from ..motion import ARKIT_NAMES, coefficient_vector, layer_mask
 
 # Full-intensity recipes, one row of FACS action units per emotion (Ekman
-# and Friesen's prototypes and their EMFACS variants; MEAD's eight emotions),
-# written in ARKit channels. A viewer, and a classifier, reads an emotion from
-# a few AUs near full strength, not from many at half. The weights were set
-# by benchmarks/tune_recipes.py against two expression classifiers on the
-# "tune" portraits (benchmarks/portraits.py), within caps that keep the mouth
-# speaking, then checked by eye. The jaw and lip openers part the lips only
-# while speaking: motion.combine keeps every closure and pause sealed.
+# and Friesen's prototypes; MEAD's eight emotions), written in ARKit channels.
+# Intensity 1.0 is the strongest a real face makes, not past it: each shape
+# is held within what real expressive faces were measured to reach with the
+# tracker (benchmarks/real_expressions.py: posed photos, a woman crying then
+# laughing, a man smiling in conversation; docs/expression.md), and the
+# lip-stretching and corner-pulling shapes, which swell the lips into a wavy
+# slit past about half, stay under it. The classifiers (benchmarks/judges.py,
+# on the "tune" portraits) were a floor, checked after the look, never the
+# aim: pushed until they agreed, the recipes became grimaces. The jaw and lip
+# openers part the lips only while speaking: motion.combine keeps every
+# closure and pause sealed.
 RECIPES: dict[str, dict[str, float]] = {
     "neutral": {},
-    # AU6 + AU12 + AU25: cheeks raise and push the lower lids up (the
-    # Duchenne squint), lip corners pull up and back, the lips part.
-    "happy": {"mouthSmile": 1.0, "cheekSquint": 0.5, "eyeSquint": 0.5, "mouthUpperUp": 0.5,
-              "browDown": 0.05},
-    # AU1 + AU4 + AU15 (+AU20): the oblique brow (inner ends raised and drawn
-    # together), corners down, lips stretched, upper lids heavy.
-    "sad": {"browInnerUp": 1.0, "browDown": 1.0, "mouthFrown": 1.0, "mouthStretch": 0.5,
-            "eyeSquint": 0.25},
-    # AU4 + AU5 + AU7 + AU9 + AU10 + AU15 + AU20 (+AU26): brows down and
-    # together, a hard stare with tight lower lids, nostrils flared, lips
-    # drawn taut and the upper lip raised off the teeth as the words come out.
-    "angry": {"browDown": 1.0, "eyeSquint": 1.0, "eyeWide": 0.35, "noseSneer": 1.0, "mouthFrown": 1.0,
-              "mouthUpperUp": 0.5, "mouthStretch": 0.5, "jawOpen": 0.25},
-    # AU1 + AU2 + AU5 + AU26/27: brows raised, eyes wide, the jaw dropped
-    # with relaxed lips rounding into an "O" (a wide flat opening reads as fear).
-    "surprised": {"browInnerUp": 1.0, "browOuterUp": 0.5, "eyeWide": 0.75, "jawOpen": 0.5,
-                  "mouthFunnel": 1.0, "mouthPucker": 1.0},
-    # AU1 + AU2 + AU4 + AU5 + AU20 + AU26: raised brows drawn together, eyes
-    # wide, lips stretched sideways, corners down.
-    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.25, "browDown": 0.25, "eyeWide": 0.5,
-                "mouthStretch": 0.9, "jawOpen": 0.25, "mouthFrown": 1.0, "mouthUpperUp": 0.25},
-    # AU4 + AU6 + AU9 + AU10 + AU15 + AU24: nose wrinkled, upper lip raised,
-    # brows lowered, cheeks up, corners down, lips pressed.
-    "disgusted": {"noseSneer": 1.0, "mouthUpperUp": 0.25, "browDown": 1.0, "cheekSquint": 0.25,
-                  "eyeSquint": 0.35, "mouthFrown": 1.0, "mouthPress": 1.0, "mouthStretch": 0.25,
-                  "jawOpen": 0.25},
+    # AU6 + AU12 + AU25 (+AU10): a Duchenne smile. The cheeks rise and push
+    # the lower lids up, the lip corners go up and back, the upper lip lifts
+    # off the teeth (real broad smiles read mouthUpperUp 0.7-0.9).
+    "happy": {"mouthSmile": 0.85, "cheekSquint": 0.7, "eyeSquint": 0.3, "mouthUpperUp": 0.6, "jawOpen": 0.2},
+    # AU1 + AU4 + AU15 + AU17: the oblique brow (inner ends raised and drawn
+    # together), the corners down, the chin boss pushed up under pressed lips.
+    "sad": {"browInnerUp": 0.9, "browDown": 0.35, "mouthFrown": 0.7, "mouthShrugLower": 0.6, "mouthPress": 0.3,
+            "eyeSquint": 0.2},
+    # AU4 + AU5 + AU7 + AU10 + AU23/25: brows down and knitted, a glare
+    # (upper lids up, lower lids tight), the upper lip raised into a squared
+    # mouth as the words come out.
+    "angry": {"browDown": 1.0, "eyeSquint": 0.6, "eyeWide": 0.5, "noseSneer": 0.5, "mouthUpperUp": 0.5,
+              "mouthFrown": 0.5, "mouthDimple": 0.3, "jawOpen": 0.2},
+    # AU1 + AU2 + AU5 + AU26: brows raised, eyes wide, the jaw dropped with
+    # relaxed lips rounding a little (the posed photo reads jawOpen 0.5).
+    "surprised": {"browInnerUp": 1.0, "browOuterUp": 0.8, "eyeWide": 0.9, "jawOpen": 0.55, "mouthFunnel": 0.5,
+                  "mouthPucker": 0.4},
+    # AU1 + AU2 + AU4 + AU5 + AU20 + AU25: raised brows drawn together, eyes
+    # wide open, the lips stretched sideways, tense and a little parted, the
+    # corners held down (stretched alone, the lips read as a grin).
+    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.4, "browDown": 0.35, "eyeWide": 1.0, "mouthStretch": 0.35,
+                "mouthFrown": 0.3, "jawOpen": 0.25, "mouthUpperUp": 0.1},
+    # AU9 + AU10 + AU6 + AU4 + AU17: the nose wrinkled, the upper lip raised,
+    # the cheeks up, the brows lowered, the chin pushed up.
+    "disgusted": {"noseSneer": 1.0, "mouthUpperUp": 0.8, "cheekSquint": 0.6, "browDown": 0.55, "eyeSquint": 0.3,
+                  "mouthShrugLower": 0.4, "mouthFrown": 0.35},
     # AU14 on one side (R14) with a trace of AU12: one lip corner tightened
     # and pulled in, the other still (neither classifier knows contempt, so
     # it is set by eye).

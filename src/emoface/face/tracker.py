@@ -56,6 +56,40 @@ NEUTRAL_READING: dict[str, float] = {
 }
 
 
+#: How far MediaPipe's reading of a shape rises when the rig renders it at
+#: 1.0: the median over the "tune" portraits (benchmarks/reading_gain.py),
+#: rounded to 0.05. The detector follows a warped photo only part of the way,
+#: so a real face that reads 0.8 is at or past the rig's full shape; shapes
+#: that read under 0.15 on renders are left out (no measure of their scale:
+#: a reading of them is taken as it is).
+READING_GAIN: dict[str, float] = {
+    "eyeSquintLeft": 0.3, "eyeSquintRight": 0.4, "jawOpen": 0.45, "mouthPucker": 0.55,
+    "mouthSmileLeft": 0.5, "mouthSmileRight": 0.45, "mouthStretchLeft": 0.3, "mouthStretchRight": 0.2,
+    "mouthShrugLower": 0.15, "mouthUpperUpLeft": 0.35, "mouthUpperUpRight": 0.3,
+    "browDownLeft": 0.3, "browDownRight": 0.4, "browInnerUp": 0.55,
+}
+
+
+#: The cheeks' rise that goes with a smile (the happy recipe's ratio).
+CHEEK_PER_SMILE = 0.7
+
+
+def on_rig_scale(expression: np.ndarray) -> np.ndarray:
+    """An expression read from a real face (:func:`expression_of`, (52,))
+    as the rig's coefficients that show it: each reading over its
+    :data:`READING_GAIN`, at most 1 (a real broad smile reads mouthSmile
+    0.8-0.95: the rig's full smile)."""
+    gain = np.array([READING_GAIN.get(n, 1.0) for n in ARKIT_NAMES], np.float32)
+    out = np.clip(np.asarray(expression, np.float32) / gain, 0.0, 1.0)
+    # The model never reads the cheeks' rise (cheekSquint stays near 0 on
+    # real broad smiles and on renders alike), and a smile raises them: the
+    # cheek follows each side's smile as in the happy recipe.
+    for side in ("Left", "Right"):
+        cheek, smile = ARKIT_NAMES.index("cheekSquint" + side), ARKIT_NAMES.index("mouthSmile" + side)
+        out[cheek] = max(out[cheek], CHEEK_PER_SMILE * out[smile])
+    return out
+
+
 def expression_of(scores: np.ndarray) -> np.ndarray:
     """The expression in tracker scores (52,): what they show beyond
     :data:`NEUTRAL_READING`, so a face at rest is 0 everywhere."""

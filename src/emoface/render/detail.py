@@ -24,6 +24,20 @@ from ..motion import N_SHAPES, coefficient_vector
 
 Polyline = tuple[tuple[float, float], ...]
 
+#: Skin roughness (median fine-scale luminance change over the mean, on the
+#: forehead and cheeks) of a face in its sixties (biden, sean_connery: 0.016);
+#: a young, smooth face measures 0.006-0.009, a face in its eighties 0.025.
+#: Creases are drawn at full depth at this roughness, and elsewhere at its
+#: ratio to it to the power 1.5 (within the limits below): real folds are
+#: faint on smooth skin and deep on lined skin, and a crease darker than the
+#: photo's own lines reads as paint (linear, a smooth young face still showed
+#: the furrow between its brows as drawn stripes).
+ROUGHNESS_REF = 0.016
+STRENGTH_RANGE = (0.25, 1.3)
+#: Landmarks at the middle of the forehead, both cheeks and the glabella: skin
+#: with no feature edge in a frontal photo.
+_SKIN_SPOTS = ((151, 0.8), (50, 0.7), (280, 0.7), (9, 0.5))  # landmark, half-size in cm
+
 
 @dataclass(frozen=True)
 class Crease:
@@ -70,14 +84,14 @@ CREASES: tuple[Crease, ...] = (
     Crease("forehead lines",
            tuple(_arc((-3.9, y - 0.25), (3.9, y - 0.25), 0.35, 15) for y in (6.0, 6.65, 7.3)),
            {"browInnerUp": 0.7, "browOuterUpLeft": 0.35, "browOuterUpRight": 0.35},
-           width_cm=0.07, depth=0.26, lift=0.08, lift_side=-1.0),
+           width_cm=0.09, depth=0.22, lift=0.04, lift_side=-1.0),
     # AU4: the vertical furrow between knitted brows ("the elevens") and
     # a short horizontal fold at the root of the nose.
     Crease("glabellar furrow",
-           (((-0.42, 3.7), (-0.5, 4.35), (-0.55, 5.0)), ((0.42, 3.7), (0.5, 4.35), (0.55, 5.0)),
-            ((-0.55, 3.35), (0.0, 3.28), (0.55, 3.35))),
+           (((-0.4, 3.85), (-0.46, 4.3), (-0.5, 4.75)), ((0.4, 3.85), (0.46, 4.3), (0.5, 4.75)),
+            ((-0.45, 3.35), (0.0, 3.3), (0.45, 3.35))),
            {"browDownLeft": 0.5, "browDownRight": 0.5},
-           width_cm=0.15, depth=0.2, lift=0.04),
+           width_cm=0.24, depth=0.18, lift=0.015),
     # AU6: crow's feet fanning from the outer eye corner.
     Crease("crow's feet",
            tuple(_arc((4.85, 2.7 + dy * 0.35), (5.9, 2.7 + dy * 0.8), 0.05 * dy, 5) for dy in (-1, 0, 1)),
@@ -92,11 +106,12 @@ CREASES: tuple[Crease, ...] = (
            {"mouthSmileLeft": 0.7, "noseSneerLeft": 0.6, "mouthUpperUpLeft": 0.5,
             "cheekSquintLeft": 0.25, "mouthStretchLeft": 0.2},
            width_cm=0.1, depth=0.3, lift=0.1, lift_side=-1.0),
-    # AU9: wrinkles across the nose bridge ("bunny lines").
+    # AU9: wrinkles across the nose bridge ("bunny lines"): two soft folds
+    # (three thin ones read as painted stripes).
     Crease("nose wrinkles",
-           tuple(_arc((0.2, y + 0.15), (1.2, y - 0.3), 0.06, 5) for y in (1.6, 2.05, 2.5)),
+           tuple(_arc((0.2, y + 0.15), (1.2, y - 0.3), 0.06, 5) for y in (1.75, 2.35)),
            {"noseSneerLeft": 1.0},
-           width_cm=0.07, depth=0.22, lift=0.06),
+           width_cm=0.11, depth=0.16, lift=0.02),
     # AU15: the corner pulled down casts a short shadow below it.
     Crease("lip-corner shadow", (((2.55, -4.35), (2.75, -5.0), (2.85, -5.7)),),
            {"mouthFrownLeft": 0.8},
@@ -125,6 +140,25 @@ def _photo_fold(luma: np.ndarray, box: tuple[int, int, int, int], field: np.ndar
         return np.zeros_like(fold)
     darker = 1.0 - float(skin[line].mean()) / max(float(skin[beside].mean()), 1.0)
     return (np.clip(darker, 0.0, 0.35) / (1.0 - np.clip(darker, 0.0, 0.35)) * fold).astype(np.float32)
+
+
+def skin_roughness(luma: np.ndarray, rest_px: np.ndarray, px_per_cm: float) -> float:
+    """How lined the photo's skin is: the median absolute fine-scale
+    luminance change (detail under about 1.2 mm) over the mean luminance,
+    on skin patches of the forehead and cheeks; the median of the patches
+    (a fringe of hair or a shadow spoils one, not the figure)."""
+    values = []
+    h, w = luma.shape
+    for index, half_cm in _SKIN_SPOTS:
+        x, y = rest_px[index]
+        r = max(int(half_cm * px_per_cm), 3)
+        x0, y0, x1, y1 = max(int(x) - r, 0), max(int(y) - r, 0), min(int(x) + r, w), min(int(y) + r, h)
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            continue
+        patch = luma[y0:y1, x0:x1]
+        fine = patch - cv2.GaussianBlur(patch, (0, 0), max(0.12 * px_per_cm, 0.5))
+        values.append(float(np.median(np.abs(fine))) / max(float(patch.mean()), 1.0))
+    return float(np.median(values)) if values else ROUGHNESS_REF
 
 
 def _mirrored_drive(drive: dict[str, float]) -> dict[str, float]:
@@ -189,6 +223,9 @@ class DetailLayer:
         self.shape = image.shape[:2]
         self.enabled = True
         luma = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        #: How deep this face's creases are drawn, from how lined its skin is.
+        self.strength = float(np.clip((skin_roughness(luma, rest_px, px_per_cm) / ROUGHNESS_REF) ** 1.5,
+                                      *STRENGTH_RANGE))
         self._maps: list[_Map] = []
         rng = np.random.default_rng(seed)
         for crease in CREASES:
@@ -242,10 +279,10 @@ class DetailLayer:
 
         fold = cv2.GaussianBlur(stroke(0.0), (0, 0), width)
         fold /= max(float(fold.max()), 1e-6)
-        field = -c.depth * fold
+        field = -c.depth * self.strength * fold
         if c.lift > 0:
             ridge = cv2.GaussianBlur(stroke(c.lift_side * c.lift_offset * width), (0, 0), 1.6 * width)
-            field += c.lift * ridge / max(float(ridge.max()), 1e-6)
+            field += c.lift * self.strength * ridge / max(float(ridge.max()), 1e-6)
         if c.mottle:
             # Dimples: a fixed field of small pits, a few per centimetre, inside the chin boss.
             noise = cv2.GaussianBlur(rng.standard_normal((y1 - y0, x1 - x0)).astype(np.float32),
@@ -255,7 +292,7 @@ class DetailLayer:
             yy, xx = np.mgrid[0:y1 - y0, 0:x1 - x0]
             disc = np.exp(-(((xx - centre[0]) / (1.3 * px_per_cm)) ** 2
                             + ((yy - centre[1]) / (0.8 * px_per_cm)) ** 2))
-            field += c.depth * 0.8 * np.minimum(noise, 0.3) * disc
+            field += c.depth * self.strength * 0.8 * np.minimum(noise, 0.3) * disc
         return (int(x0), int(y0), int(x1), int(y1)), field.astype(np.float32), fold.astype(np.float32)
 
     def __len__(self) -> int:

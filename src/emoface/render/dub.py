@@ -23,7 +23,6 @@ from ..geometry import umeyama
 from .portrait import feather, lip_seal, mouth_span_triangles, seal_weight
 from .warp import warp
 
-_TONGUE = ARKIT_NAMES.index("tongueOut")
 # Only the mouth layer's channels are redrawn; the eyes and brows stay the
 # frame's own (and so need no lid or iris drawing).
 _MOUTH = layer_mask("mouth")
@@ -94,7 +93,7 @@ class MouthRedrawer:
         bank = self._bank.with_photo(work, s_, self._colours["lip"]) if self._bank is not None else None
         if bank is not None and bank.own is None:
             bank = None
-        paint_interior(out, d, self._colours, bank, float(coeffs[_TONGUE]))
+        paint_interior(out, d, self._colours, bank, coeffs)
         upper, lower = d[list(R.LIPS_UPPER_INNER)], d[list(R.LIPS_LOWER_INNER)]
         cv2.fillPoly(changed, [np.concatenate([upper, lower[::-1]]).astype(np.int32)], 1)
         alpha = feather(changed)

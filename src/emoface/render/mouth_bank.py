@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from ..face import regions as R
+from ..motion import channels
 from .mouth import _luma, draw_interior, smooth_lips
 
 DATA_FILE = Path(__file__).with_name("mouths.npz")
@@ -114,6 +115,8 @@ class MouthBank:
                    for k, p, o, lip, mine in zip(known, self.patches, self.outlines, self.lips, own)]
         object.__setattr__(self, "curves", [c for c, _ in derived])
         object.__setattr__(self, "teeth", [t for _, t in derived])
+        #: The opening of the entry that shows the most teeth.
+        object.__setattr__(self, "toothed", float(self.apertures[int(np.argmax([t.mean() for t, _ in self.teeth]))]))
 
     def with_photo(self, image: np.ndarray, points: np.ndarray, lip: np.ndarray) -> "MouthBank":
         """This bank plus the photo's own mouth, when its lips are parted on
@@ -149,7 +152,8 @@ class MouthBank:
         t = float(np.clip((t - 0.4) / 0.2, 0, 1))
         return [(i, w) for i, w in ((k - 1, 1.0 - t), (k, t)) if w > 0]
 
-    def draw(self, canvas: np.ndarray, outline: np.ndarray, colours: dict[str, np.ndarray]) -> bool:
+    def draw(self, canvas: np.ndarray, outline: np.ndarray, colours: dict[str, np.ndarray],
+             bared: float = 0.0) -> bool:
         """Paint the interior inside the moved inner-lip ``outline`` (K, 2,
         canvas pixels) in place; False when the lips are closed.
 
@@ -159,7 +163,9 @@ class MouthBank:
         opened further than the source shows the ``cavity`` colour between
         them (darker toward the back). Lips closer than the source's hide
         the teeth behind them, as lips do. ``colours`` are the portrait's
-        (render.mouth.palette): its lips tint the teeth's light.
+        (render.mouth.palette): its lips tint the teeth's light. ``bared``
+        (0-1, :func:`bared`): lips drawn back off the teeth show a mouth
+        with its teeth (the bank's most toothed) even where they part little.
         """
         outline = np.asarray(outline, np.float64)
         centre, along, down, half = _frame_of(outline)
@@ -178,7 +184,7 @@ class MouthBank:
         rel_outline = (outline - centre) / half
         up_d, lo_d = _lip_curves(np.column_stack([rel_outline @ along, rel_outline @ down]))
         top, bottom = np.interp(u, *up_d), np.interp(u, *lo_d)
-        picked = self.pick(opening)
+        picked = self.pick(max(opening, bared * self.toothed))
         own = self.own is not None and all(self.own[i] for i, _ in picked)  # the photo's own detail already
         # Opened past its own mouth's reach, a portrait showing teeth keeps
         # them on its jaws (the upper fixed to the skull, the lower riding
@@ -401,13 +407,27 @@ def default_bank() -> MouthBank | None:
                          data["apertures"][order].astype(np.float32), data["lips"][order].astype(np.float32))
 
 
+_SMILE, _RAISE, _TONGUE = channels("mouthSmile"), channels("mouthUpperUp"), channels("tongueOut")
+
+
+def bared(coeffs: np.ndarray) -> float:
+    """How far the lips are drawn back off the teeth, 0-1: a smile pulls
+    them back and a raised upper lip lifts off the upper teeth, so a real
+    smile shows its teeth through a narrow parting where speech at the same
+    opening shows the dark between the lips."""
+    c = np.asarray(coeffs, np.float32)
+    return float(np.clip(0.6 * c[_SMILE].mean() + 0.8 * c[_RAISE].mean(), 0.0, 1.0))
+
+
 def paint_interior(canvas: np.ndarray, points: np.ndarray, colours: dict[str, np.ndarray],
-                   bank: MouthBank | None, tongue: float = 0.0) -> None:
+                   bank: MouthBank | None, coeffs: np.ndarray) -> None:
     """The interior of the mouth whose moved landmarks are ``points``
-    (canvas pixels, (468+, 2)), in place: real mouths from ``bank``, or the
-    drawn interior without one or with the tongue out (the bank's mouths keep
-    their tongues in). The still portrait and the dub both draw it so."""
+    (canvas pixels, (468+, 2)) under ``coeffs`` (52,), in place: real mouths
+    from ``bank``, or the drawn interior without one or with the tongue out
+    (the bank's mouths keep their tongues in). The still portrait and the
+    dub both draw it so."""
+    tongue = float(np.asarray(coeffs)[_TONGUE][0])
     if bank is None or tongue > 0.05:
         draw_interior(canvas, points[list(R.LIPS_UPPER_INNER)], points[list(R.LIPS_LOWER_INNER)], colours, tongue)
     else:
-        bank.draw(canvas, points[OUTLINE], colours)
+        bank.draw(canvas, points[OUTLINE], colours, bared(coeffs))

@@ -36,7 +36,6 @@ from .mouth import palette
 from .mouth_bank import default_bank, paint_interior
 from .warp import Region, Smoothing, warp
 
-_TONGUE = ARKIT_NAMES.index("tongueOut")
 _MOUTH = layer_mask("mouth")
 
 # A warp shows a turn only by moving what the photo already shows (no new
@@ -449,7 +448,7 @@ class PortraitRenderer:
         # A mouth the frame leaves as photographed keeps the photo's own
         # interior (its teeth, its shadows): nothing is painted over it.
         if np.abs(coeffs[_MOUTH] - self.baseline[_MOUTH]).max() > 0.01:
-            paint_interior(out, dst, self._colours, self._bank, float(coeffs[_TONGUE]))
+            paint_interior(out, dst, self._colours, self._bank, coeffs)
             mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
             cv2.fillPoly(changed, [mouth], 1)
         for eye in self._eyes:
