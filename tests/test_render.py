@@ -471,7 +471,7 @@ def test_the_mouth_takes_the_grain_of_the_face_around_it():
     def fine(grey):
         return np.abs(grey - cv2.GaussianBlur(grey, (0, 0), 1.0))
 
-    upper, lower = _mouth(gap, width=80.0, at=(30.0, 40.0))
+    upper, lower = _mouth(24.0, width=80.0, at=(30.0, 40.0))
     outline = np.concatenate([upper, lower[-2:0:-1]])
     inside = (slice(47, 58), slice(55, 86))  # the middle of the opening
     made = {}
