@@ -46,11 +46,16 @@ def mouth_tile(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     return image[b:int(cy + side / 2), a:int(cx + side / 2)]
 
 
-def real_mouths(tracker: FaceTracker, video: str, count: int, seed: int) -> list[np.ndarray]:
+def mouths_by_opening(tracker: FaceTracker, video: str, step: int, until: int | None = None
+                      ) -> list[tuple[float, np.ndarray]]:
+    """(lip gap over mouth width, mouth tile) of every ``step``-th frame of a
+    video (up to frame ``until``), most closed first."""
     _, frames = open_video(CACHE / "videos" / video)
     found = []
     for i, frame in enumerate(frames):
-        if i % 4:
+        if until is not None and i > until:
+            break
+        if i % step:
             continue
         faces = tracker.track(frame)
         if faces:
@@ -58,6 +63,11 @@ def real_mouths(tracker: FaceTracker, video: str, count: int, seed: int) -> list
             gap = np.linalg.norm(p[13, :2] - p[14, :2]) / np.linalg.norm(p[78, :2] - p[308, :2])
             found.append((gap, mouth_tile(frame, p)))
     found.sort(key=lambda f: f[0])
+    return found
+
+
+def real_mouths(tracker: FaceTracker, video: str, count: int, seed: int) -> list[np.ndarray]:
+    found = mouths_by_opening(tracker, video, 4)
     # Spread over the openings the clip shows, biased to open mouths.
     at = np.random.default_rng(seed).choice(np.arange(len(found) // 3, len(found)), count, replace=False)
     return [found[k][1] for k in at]

@@ -53,17 +53,24 @@ async def stream(url: str, chunks, chunk_s: float, emotion: str | None = None,
         reader = asyncio.create_task(receive())
         if emotion:
             await ws.send(json.dumps({"emotion": emotion}))
-        t0 = time.perf_counter()
-        async for chunk in _aiter(chunks):
-            if realtime:  # a file plays at speaking pace; the microphone paces itself
-                await asyncio.sleep(max(0.0, t0 + (len(sent) + 1) * chunk_s - time.perf_counter()))
-            sent.append(time.perf_counter())
-            await ws.send(chunk)
-        await ws.send(json.dumps({"end": True}))
+        await send_paced(ws, chunks, chunk_s, sent, realtime)
         await reader
         if ws.close_code not in (1000, None):
             raise ConnectionError(f"the server closed the stream: {ws.close_reason or ws.close_code}")
     return frames, gaps
+
+
+async def send_paced(ws, chunks, chunk_s: float, sent: list[float], realtime: bool = True) -> None:
+    """Send every chunk (at speaking pace when ``realtime``: a file plays as
+    if spoken, a microphone paces itself), noting when each left in
+    ``sent``; then the end of the speech."""
+    t0 = time.perf_counter()
+    async for chunk in _aiter(chunks):
+        if realtime:
+            await asyncio.sleep(max(0.0, t0 + (len(sent) + 1) * chunk_s - time.perf_counter()))
+        sent.append(time.perf_counter())
+        await ws.send(chunk)
+    await ws.send(json.dumps({"end": True}))
 
 
 async def _aiter(chunks):

@@ -98,3 +98,152 @@ def test_a_portrait_that_cannot_be_read_is_one_clear_error(tmp_path):
     (tmp_path / "notes.jpg").write_text("not a picture")
     with pytest.raises(InputError, match="notes.jpg"):
         LiveSession(tmp_path / "notes.jpg")
+
+
+# --- through a real server ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    from support.server import Server
+
+    srv = Server(tmp_path_factory.mktemp("live"), "--live-sessions", "1").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def portrait_id(live_server, astronaut):
+    import cv2
+
+    png = cv2.imencode(".png", astronaut[..., ::-1])[1].tobytes()
+    code, body = live_server.call("POST", "/v1/portraits", {}, {"image": ("me.png", png)})
+    assert code == 200, body
+    return body["portrait"]
+
+
+async def _live(url, messages, pace: float = 0.0):
+    """Send ``messages`` (``pace`` seconds apart); the frames and errors that came back, and the close."""
+    import asyncio
+    import json
+
+    import websockets
+
+    frames, errors = [], []
+    async with websockets.connect(url, max_size=None) as ws:
+        async def read():
+            try:
+                async for reply in ws:
+                    if isinstance(reply, bytes):
+                        frames.append(reply)
+                    elif "error" in json.loads(reply):
+                        errors.append(json.loads(reply)["error"])
+            except websockets.ConnectionClosed:
+                pass
+
+        reader = asyncio.create_task(read())
+        for m in messages:
+            await ws.send(m)
+            await asyncio.sleep(pace)
+        await reader
+        return frames, errors, ws.close_code, ws.close_reason
+
+
+@pytest.mark.slow
+def test_the_service_draws_a_live_portrait_and_answers_bad_chunks(live_server, portrait_id, speech):
+    import asyncio
+    import json
+
+    import cv2
+
+    from emoface.live import read_frame_message
+
+    data = pcm16(speech.audio.mono(16000))
+    chunks = [data[i:i + 3200] for i in range(0, len(data), 3200)]  # 100 ms
+    messages = (chunks[:5] + [b"\x00" * 3, json.dumps({"emotion": "happy", "intensity": 0.8})] + chunks[5:]
+                + [json.dumps({"end": True})])
+    url = live_server.url.replace("http", "ws") + f"/v1/live?portrait={portrait_id}&size=384&fps=25"
+    frames, errors, code, _ = asyncio.run(_live(url, messages))
+    assert code == 1000 and len(errors) == 1 and "16-bit" in errors[0]  # the bad chunk: said, and on it goes
+    parsed = [read_frame_message(f) for f in frames]
+    assert [p[0] for p in parsed] == list(range(round(speech.audio.duration * FPS)))
+    assert {len(p[3]) for p in parsed} == {2 * 640}  # each frame with its own 40 ms of speech
+    joined = b"".join(p[3] for p in parsed)
+    assert joined[:len(data)] == data[:len(joined)]
+    image = cv2.imdecode(np.frombuffer(parsed[10][2], np.uint8), cv2.IMREAD_COLOR)
+    assert max(image.shape[:2]) == 384
+
+
+@pytest.mark.slow
+def test_the_service_refuses_a_second_live_session_and_unknown_portraits(live_server, portrait_id):
+    import asyncio
+    import json
+
+    base = live_server.url.replace("http", "ws") + "/v1/live"
+    _, _, code, reason = asyncio.run(_live(base + "?portrait=" + "0" * 32, []))
+    assert code == 1008 and "POST /v1/portraits" in reason
+    _, _, code, reason = asyncio.run(_live(base + f"?portrait={portrait_id}&size=100", []))
+    assert code == 1008 and "size 100" in reason
+
+    async def two():
+        import websockets
+
+        async with websockets.connect(base + f"?portrait={portrait_id}", max_size=None) as first:
+            await first.send(b"\x00" * 16000)
+            await first.recv()  # the first session is drawing
+            second = await _live(base + f"?portrait={portrait_id}", [])
+            await first.send(json.dumps({"end": True}))
+            try:
+                async for _ in first:  # its last frames, then the server's close: the seat is free
+                    pass
+            except websockets.ConnectionClosed:
+                pass
+            return second
+
+    _, _, code, reason = asyncio.run(two())
+    assert code == 1013 and "try again later" in reason
+    # A photo without a face is refused when it is uploaded, by the name the client gave it.
+    code, body = live_server.call("POST", "/v1/portraits", {}, {"image": ("notes.png", b"just text")})
+    assert code == 422 and "notes.png" in body["detail"]
+
+
+@pytest.mark.slow
+def test_a_silent_client_is_dropped_and_its_seat_freed(live_server, portrait_id):
+    import asyncio
+    import time
+
+    url = live_server.url.replace("http", "ws") + f"/v1/live?portrait={portrait_id}"
+    start = time.monotonic()
+    _, _, code, reason = asyncio.run(_live(url, [b"\x00" * 640]))
+    assert code == 1001 and "send silence" in reason and time.monotonic() - start < 8
+    frames, _, code, _ = asyncio.run(_live(url, [b"\x00" * 32000, '{"end": true}']))
+    assert code == 1000 and len(frames) == 25  # the seat is free again
+
+
+@pytest.mark.slow
+def test_the_example_client_talks_a_portrait_live_and_keeps_what_came_back(live_server, speech, tmp_path):
+    """examples/live_client.py: upload, speech at speaking pace, the frames
+    and their speech back as an mp4 of the speech's length."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from PIL import Image
+
+    from emoface.media.audio import load_audio
+
+    root = Path(__file__).resolve().parents[1]
+    photo, wav, out = tmp_path / "me.png", tmp_path / "speech.wav", tmp_path / "live.mp4"
+    import skimage.data
+
+    Image.fromarray(skimage.data.astronaut()).save(photo)
+    speech.audio.write_wav(wav)
+    run = subprocess.run([sys.executable, str(root / "examples" / "live_client.py"), str(photo), str(wav),
+                          "--url", live_server.url, "--size", "256", "--out", str(out)],
+                         capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    assert "latency" in run.stdout and "a second as they arrived" in run.stdout
+    assert abs(load_audio(out).duration - speech.audio.duration) < 0.1
+    bad = subprocess.run([sys.executable, str(root / "examples" / "live_client.py"), str(photo),
+                          str(tmp_path / "nope.wav"), "--url", live_server.url], capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 1 and "nope.wav" in bad.stderr and "Traceback" not in bad.stderr

@@ -17,6 +17,7 @@ its emotion.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,9 +26,9 @@ import numpy as np
 
 from .drivers.lipsync.sphinx import RATE
 from .motion import MotionTrack
-from .options import MotionOptions, RenderOptions
+from .options import MotionOptions, RenderOptions, check_declared, option, option_types
 from .progress import Progress, quiet
-from .stream import StreamOptions, StreamSession
+from .stream import StreamOptions, StreamSession, named_as_sent, stream_options
 
 if TYPE_CHECKING:  # the renderer pulls in OpenCV and MediaPipe
     from .render import PortraitRenderer
@@ -104,3 +105,67 @@ class LiveSession:
         del self._pcm[:max(hi, 0)]
         self._pcm_start = max(self._pcm_start, b)
         return chunk + bytes(2 * (b - a) - len(chunk))
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """What a live session sent over the network adds to the stream's
+    options (its query keys): the pictures' size and their JPEG quality."""
+
+    size: int = option(512, "longest side of the frames sent, in pixels (256-1024)", range=(256, 1024))
+    quality: int = option(80, "JPEG quality of the frames sent (30-95)", range=(30, 95))
+
+    def __post_init__(self) -> None:
+        check_declared(self)
+
+    @property
+    def render(self) -> RenderOptions:
+        """The renderer's options: the face drawn at the size it is sent."""
+        return RenderOptions(size=min(self.size, 1024), max_side=self.size)
+
+
+@named_as_sent
+def live_options(values: dict[str, str]) -> tuple[MotionOptions, float, LiveOptions]:
+    """MotionOptions, look-ahead and LiveOptions from a live session's query
+    string (``portrait`` taken out): the stream's keys and ``size``, ``quality``."""
+    from .errors import OptionError
+
+    values = dict(values)
+    kinds = option_types(LiveOptions)
+    mine = {}
+    for name in kinds:
+        if name in values:
+            raw = values.pop(name)
+            try:
+                mine[name] = kinds[name](raw)
+            except ValueError:
+                raise OptionError(f"{name}={raw!r} is not a whole number") from None
+    motion, lookahead = stream_options(values)
+    return motion, lookahead, LiveOptions(**mine)
+
+
+#: A frame on the wire: magic, frame index, time (s), JPEG length; then the
+#: JPEG, then the frame's speech (16-bit mono PCM at 16 kHz, the rest).
+FRAME_MAGIC = b"EMF1"
+_HEADER = struct.Struct(">4sIfI")
+
+
+def frame_message(frame: LiveFrame, quality: int = 80) -> bytes:
+    """One frame as one binary message (see :data:`FRAME_MAGIC`)."""
+    import cv2
+
+    ok, jpeg = cv2.imencode(".jpg", np.ascontiguousarray(frame.image[..., ::-1]),
+                            [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:  # pragma: no cover - OpenCV encodes any uint8 RGB image
+        raise RuntimeError("JPEG encoding failed")
+    data = jpeg.tobytes()
+    return _HEADER.pack(FRAME_MAGIC, frame.index, frame.time, len(data)) + data + frame.audio
+
+
+def read_frame_message(data: bytes) -> tuple[int, float, bytes, bytes]:
+    """A frame message's index, time, JPEG bytes and PCM audio."""
+    magic, index, time, size = _HEADER.unpack_from(data)
+    if magic != FRAME_MAGIC:
+        raise ValueError("not an emoface live frame")
+    start = _HEADER.size
+    return index, time, data[start:start + size], data[start + size:]

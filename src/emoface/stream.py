@@ -60,7 +60,7 @@ class StreamOptions:
         check_declared(self)
 
 
-def _named_as_sent(func):
+def named_as_sent(func):
     """A stream's client names options by their query and message keys
     (``intensity``), not as flags; its errors are written so, as plain
     text, for the service sends them on as they are."""
@@ -131,7 +131,7 @@ class StreamSession:
         """Seconds of audio received."""
         return self._phones.now
 
-    @_named_as_sent
+    @named_as_sent
     def set_emotion(self, emotion: str, intensity: float | None = None) -> None:
         """From the next frame on, ease into ``emotion`` (a label or a
         mixture such as ``happy@0.6+surprised@0.3``)."""
@@ -260,7 +260,7 @@ class StreamSession:
         return out
 
 
-@_named_as_sent
+@named_as_sent
 def stream_options(values: dict[str, str]) -> tuple[MotionOptions, float]:
     """MotionOptions and look-ahead from a stream's query string. Nothing
     in it may name a file: the stream's client is not the server's user."""
@@ -282,4 +282,5 @@ def stream_options(values: dict[str, str]) -> tuple[MotionOptions, float]:
     return opts, stream.lookahead
 
 
-__all__ = ["StreamOptions", "StreamSession", "check_stream_options", "message", "pcm16", "stream_options"]
+__all__ = ["StreamOptions", "StreamSession", "check_stream_options", "message", "named_as_sent", "pcm16",
+           "stream_options"]

@@ -46,7 +46,9 @@ DESCRIPTION = (
     "Errors answer `{\"detail\": \"...\"}`. With `--api-key`, every `/v1/` call needs the key in "
     "`X-API-Key` (or `Authorization: Bearer`).\n\n"
     "Live speech: the WebSocket `/v1/stream` takes 16 kHz 16-bit mono PCM and answers ARKit "
-    "frames (docs/stream.md); OpenAPI does not describe WebSockets, so it is not listed below."
+    "frames (docs/stream.md); `/v1/live?portrait=ID` (a portrait stored with `POST /v1/portraits`) "
+    "answers the portrait drawn talking, JPEG frames with their audio (docs/live.md). OpenAPI does "
+    "not describe WebSockets, so they are not listed below."
 )
 
 
@@ -79,6 +81,10 @@ class CancelAnswer(BaseModel):
     id: str
     state: Literal[STATES] = Field(description="cancelled for a queued or running job (a running one stops "
                                                "at its next frame); a finished job keeps its state")
+
+
+class PortraitStored(BaseModel):
+    portrait: str = Field(description="the portrait's id (32 hex digits), for `/v1/live?portrait=`")
 
 
 class MotionTrack(BaseModel):

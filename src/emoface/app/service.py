@@ -62,6 +62,7 @@ def build_service(opts: ServiceOptions) -> FastAPI:
         "VideoOptions": {"max_audio_seconds": opts.max_audio_seconds},
         "BlendshapesOptions": {"max_audio_seconds": _blendshapes_cap(opts)}})
     app.state.opts, app.state.store, app.state.workers = opts, store, workers
+    app.state.live = 0  # live sessions drawing now
     app.middleware("http")(_guard)
     app.include_router(router)
     return app
@@ -278,40 +279,61 @@ async def _stream(ws: WebSocket, opts: ServiceOptions) -> None:
     from ..stream import StreamSession, stream_options
 
     await ws.accept()
-    query = dict(ws.query_params)
-    if opts.api_key:
-        given = ws.headers.get("x-api-key") or query.get("api_key") or ""
-        if not hmac.compare_digest(given.encode(), opts.api_key.encode()):
-            await ws.close(1008, "missing or wrong API key; send it as X-API-Key or ?api_key=")
-            return
-    query.pop("api_key", None)
+    query = await _admitted(ws, opts)
+    if query is None:
+        return
     try:
         session = StreamSession(*stream_options(query))
     except EmofaceError as err:
         await ws.close(1008, close_reason(str(err)))
         return
+    await _converse(ws, session.feed, session, _send_track)
+
+
+async def _admitted(ws: WebSocket, opts: ServiceOptions) -> dict[str, str] | None:
+    """An accepted socket's query, its key taken out; None (closed) when
+    the key is missing or wrong."""
+    query = dict(ws.query_params)
+    if opts.api_key:
+        given = ws.headers.get("x-api-key") or query.get("api_key") or ""
+        if not hmac.compare_digest(given.encode(), opts.api_key.encode()):
+            await ws.close(1008, "missing or wrong API key; send it as X-API-Key or ?api_key=")
+            return None
+    query.pop("api_key", None)
+    return query
+
+
+async def _converse(ws: WebSocket, feed, session, send, quiet_s: float | None = None) -> None:
+    """The message loop of a stream or a live session: speech chunks go to
+    ``feed`` and what it returns to ``send``; text messages set the emotion
+    or end it. A client silent for ``quiet_s`` seconds is gone: its session
+    is dropped (a vanished client sends no close)."""
     try:
         while True:
-            message = await ws.receive()
+            try:
+                message = await asyncio.wait_for(ws.receive(), quiet_s)
+            except asyncio.TimeoutError:
+                await ws.close(1001, f"nothing received for {quiet_s:g} s; send silence while nobody speaks")
+                return
             if message["type"] == "websocket.disconnect":
                 return
             if message.get("bytes") is not None:
-                await _audio(ws, session, message["bytes"])
-            elif await _control(ws, session, message.get("text") or ""):
+                await _audio(ws, feed, send, message["bytes"])
+            elif await _control(ws, session, send, message.get("text") or ""):
                 return
     except WebSocketDisconnect:
         return
 
 
-async def _send_frames(ws: WebSocket, frames) -> None:
+async def _send_track(ws: WebSocket, frames) -> None:
     from ..stream import message as stream_message
 
     if len(frames):
         await ws.send_text(json.dumps(stream_message(frames)))
 
 
-async def _audio(ws: WebSocket, session, data: bytes) -> None:
-    """A chunk of speech: its frames, or what is wrong with it."""
+async def _audio(ws: WebSocket, feed, send, data: bytes) -> None:
+    """A chunk of speech: what ``feed`` makes of it, or what is wrong with it."""
     from ..drivers.lipsync.sphinx import RATE
 
     if not data:
@@ -321,10 +343,10 @@ async def _audio(ws: WebSocket, session, data: bytes) -> None:
         await ws.send_text(json.dumps({"error": f"a chunk of {len(data)} bytes: send 16-bit mono "
                                                 "PCM at 16 kHz, whole samples, at most 1 s a chunk"}))
     else:
-        await _send_frames(ws, await asyncio.to_thread(session.feed, data))
+        await send(ws, await asyncio.to_thread(feed, data))
 
 
-async def _control(ws: WebSocket, session, text: str) -> bool:
+async def _control(ws: WebSocket, session, send, text: str) -> bool:
     """A text message: an emotion to ease into, or the end (True: closed)."""
     from ..errors import EmofaceError
 
@@ -337,7 +359,7 @@ async def _control(ws: WebSocket, session, text: str) -> bool:
                                                 '"intensity": 0.7} or {"end": true}'}))
         return False
     if control.get("end"):
-        await _send_frames(ws, await asyncio.to_thread(session.end))
+        await send(ws, await asyncio.to_thread(session.end))
         await ws.close(1000, "end of stream")
         return True
     try:
@@ -347,6 +369,105 @@ async def _control(ws: WebSocket, session, text: str) -> bool:
     except (EmofaceError, ValueError, TypeError) as err:
         await ws.send_text(json.dumps({"error": str(err)}))
     return False
+
+
+#: A live client that sends nothing for this long is gone (a vanished
+#: client sends no close): its session is dropped and its seat freed.
+LIVE_QUIET_S = 5.0
+_PORTRAIT_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@router.post("/v1/portraits", summary="A portrait for live sessions",
+             description="Store a portrait photo for `/v1/live` (WebSocket; docs/live.md). Its face is "
+                         "found now, so a photo without one is refused here, not when the session starts.",
+             responses={200: {"model": api_docs.PortraitStored, "description": "where it is kept"},
+                        **api_docs.errors(413, 422)})
+async def portrait(request: Request, image: UploadFile = File(..., description="the portrait photo")):
+    from ..errors import EmofaceError
+    from ..face.tracker import track_portrait
+    from ..media.image import load_image
+
+    opts: ServiceOptions = request.app.state.opts
+    folder = Path(opts.data_dir) / "portraits"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = await _save(image, folder, uuid.uuid4().hex, opts)
+    try:
+        await asyncio.to_thread(lambda: track_portrait(load_image(path), source=str(path)))
+    except EmofaceError as err:
+        path.unlink(missing_ok=True)
+        raise HTTPException(422, err.named(FORM_NAMES, {str(path): Path(image.filename or "image").name})) from None
+    return {"portrait": path.stem}
+
+
+@router.websocket("/v1/live")
+async def live(ws: WebSocket):
+    await _live(ws, ws.app.state)
+
+
+class _Wire:
+    """A live session as :func:`_converse` drives it: its frames leave as
+    binary messages (emoface.live.frame_message), encoded in the worker
+    thread that drew them."""
+
+    def __init__(self, session, quality: int) -> None:
+        self.session, self.quality = session, quality
+
+    def feed(self, data: bytes) -> list[bytes]:
+        return self._encoded(self.session.push_audio(data))
+
+    def end(self) -> list[bytes]:
+        return self._encoded(self.session.end())
+
+    def set_emotion(self, emotion: str, intensity: float | None = None) -> None:
+        self.session.set_emotion(emotion, intensity)
+
+    def _encoded(self, frames) -> list[bytes]:
+        from ..live import frame_message
+
+        return [frame_message(f, self.quality) for f in frames]
+
+
+async def _send_encoded(ws: WebSocket, messages: list[bytes]) -> None:
+    for m in messages:
+        await ws.send_bytes(m)
+
+
+async def _live(ws: WebSocket, state) -> None:
+    """One live talking portrait (protocol: docs/live.md): speech in, JPEG
+    frames with their speech out. At most ``live_sessions`` at once."""
+    from ..errors import EmofaceError
+    from ..live import LiveSession, live_options
+
+    opts: ServiceOptions = state.opts
+    await ws.accept()
+    query = await _admitted(ws, opts)
+    if query is None:
+        return
+    if state.live >= opts.live_sessions:
+        await ws.close(1013, f"{state.live} live session(s) running, as many as this server draws at once; "
+                             "try again later")
+        return
+    pid = query.pop("portrait", "")
+    found = sorted((Path(opts.data_dir) / "portraits").glob(f"{pid}.*")) if _PORTRAIT_ID.fullmatch(pid) else []
+    if not found:
+        await ws.close(1008, "no such portrait: upload it first (POST /v1/portraits) and give its id as "
+                             "?portrait=")
+        return
+    state.live += 1
+    try:
+        try:
+            motion, lookahead, shown = live_options(query)
+            session = await asyncio.to_thread(LiveSession, found[0], motion, shown.render, lookahead)
+        except EmofaceError as err:
+            await ws.close(1008, close_reason(str(err)))
+            return
+        wire = _Wire(session, shown.quality)
+        # The portrait is read: speech sent from now on is drawn as it comes.
+        h, w = session.renderer.photo.shape[:2]
+        await ws.send_text(json.dumps({"ready": {"fps": session.fps, "width": w, "height": h}}))
+        await _converse(ws, wire.feed, wire, _send_encoded, LIVE_QUIET_S)
+    finally:
+        state.live -= 1
 
 
 def close_reason(text: str, limit: int = 123) -> str:

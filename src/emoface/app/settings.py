@@ -23,6 +23,8 @@ class ServiceOptions:
     max_upload_mb: float = option(50.0, "largest upload in MB (0.1-10240)", range=(0.1, 10_240))
     max_audio_seconds: float = option(300.0, "longest speech a job may have (1-36000)", range=(1, 36_000))
     keep_hours: float = option(24.0, "hours finished jobs are kept (0-8760)", range=(0, 8760))
+    live_sessions: int = option(2, "live talking portraits drawn at once (0-64); each takes about a core",
+                                range=(0, 64))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))  # a str is as good a path

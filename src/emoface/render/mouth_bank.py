@@ -172,6 +172,10 @@ class MouthBank:
         opening = aperture(outline)
         if opening * 2 * half < 0.8:
             return False
+        if self.own is not None and opening * 2 * half < CONTACT_PX:
+            # All but sealed: the photo's own teeth in a sliver read as a white seam.
+            _contact_line(canvas, outline, colours, half)
+            return True
         h, w = canvas.shape[:2]
         x0, y0 = np.maximum(np.floor(outline.min(axis=0)).astype(int) - 2, 0)
         x1, y1 = np.minimum(np.ceil(outline.max(axis=0)).astype(int) + 3, (w, h))
@@ -269,6 +273,41 @@ class MouthBank:
             lining = lining * np.minimum(1, cap / np.maximum(_luma(lining), 1))[..., None]
         warped = lining * (1 - enamel) + teeth * enamel
         return warped, into, deep
+
+
+#: Where sealed lips meet: a shadowed line this share of the mouth's half
+#: width across, at this share of the light of what lies there.
+CONTACT_WIDTH, CONTACT_LIGHT = 0.025, 0.6
+#: Lips parted less than this many pixels are drawn meeting on that line.
+CONTACT_PX = 3.0
+
+
+def _contact_line(canvas: np.ndarray, outline: np.ndarray, colours: dict[str, np.ndarray], half: float) -> None:
+    """The line where sealed lips meet, drawn in place. A photo showing its
+    teeth keeps a sliver of them inside its inner-lip landmarks: sealed,
+    its lips met on a thin white seam, where real lips meet on a shadow."""
+    n = _N_UPPER
+    upper, lower = outline[:n], np.concatenate([outline[:1], outline[n:][::-1], outline[n - 1:n]])
+    mid = (upper + lower) / 2
+    width = max(CONTACT_WIDTH * half, 0.6)
+    h, w = canvas.shape[:2]
+    x0, y0 = np.maximum(np.floor(mid.min(axis=0) - 4 * width - 2).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(mid.max(axis=0) + 4 * width + 2).astype(int), (w, h))
+    if x1 - x0 < 3 or y1 - y0 < 2:
+        return
+    mask = np.zeros((y1 - y0, x1 - x0), np.float32)
+    pts = np.round((mid - [x0, y0]) * 16).astype(np.int32)
+    cv2.polylines(mask, [pts], False, 1.0, 1, cv2.LINE_AA, shift=4)
+    mask = cv2.GaussianBlur(mask, (0, 0), width)
+    # Fades toward the corners, where the lips part into the cheeks.
+    t = np.clip((np.arange(x1 - x0) + x0 - mid[0, 0]) / max(mid[-1, 0] - mid[0, 0], 1e-6), 0, 1)
+    a = (mask / max(float(mask.max()), 1e-6) * np.sin(np.pi * t)[None, :] ** 0.5)[..., None]
+    roi = canvas[y0:y1, x0:x1].astype(np.float32)
+    # In the lips' hue and at a share of what lies there, so the seam keeps
+    # the photo's grain (a flat line read as painted on).
+    lip = np.asarray(colours["lip"], np.float32)
+    line = _luma(roi)[..., None] * (lip / max(float(_luma(lip)), 1.0)) * CONTACT_LIGHT
+    canvas[y0:y1, x0:x1] = np.clip(roi * (1 - a) + np.minimum(roi, line) * a + 0.5, 0, 255).astype(np.uint8)
 
 
 def _with_cavity(drawn: np.ndarray, into: np.ndarray, deep: np.ndarray) -> np.ndarray:
