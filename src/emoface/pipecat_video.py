@@ -1,0 +1,83 @@
+"""The live talking portrait as a Pipecat processor, for voice agents.
+
+Put :class:`EmofaceVideo` after the TTS service in a Pipecat pipeline: the
+speech it is given (``TTSAudioRawFrame``, any rate) comes out again as the
+portrait's frames (``OutputImageRawFrame``), each followed by its own 1/fps
+seconds of that speech (16 kHz), so the transport plays picture and sound
+together. It runs :class:`emoface.live.LiveSession`, the same path as the
+offline renderer, on the machine the agent runs on: no avatar cloud.
+
+>>> from emoface.pipecat_video import EmofaceVideo
+>>> pipeline = Pipeline([transport.input(), stt, llm, tts, EmofaceVideo("me.jpg"), transport.output()])
+
+Needs ``pipecat-ai`` (``pip install 'emoface[agents]'``). When the TTS stops,
+the frames the look-ahead held back are sent. Other frames pass through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import soxr
+from pipecat.frames.frames import Frame, OutputImageRawFrame, TTSAudioRawFrame, TTSStoppedFrame
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from .drivers.lipsync.sphinx import RATE
+from .live import LiveFrame, LiveSession
+from .options import MotionOptions, RenderOptions
+from .stream import StreamOptions
+
+
+class EmofaceVideo(FrameProcessor):
+    """Speech in, the portrait talking out (see the module's text).
+
+    ``motion`` and ``lookahead`` are the live stream's options (an emotion
+    label or mixture, gains, blinks, gaze); ``render`` sets the frames' size
+    (``max_side``). :meth:`set_emotion` changes the emotion, eased in.
+    """
+
+    def __init__(self, portrait: str | Path | np.ndarray, motion: MotionOptions = MotionOptions(),
+                 render: RenderOptions = RenderOptions(max_side=512), lookahead: float = StreamOptions.lookahead,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._session = LiveSession(portrait, motion, render, lookahead)
+        self._lookahead = lookahead
+        self._resampler: soxr.ResampleStream | None = None
+        self._rate = 0
+
+    def set_emotion(self, emotion: str, intensity: float | None = None) -> None:
+        self._session.set_emotion(emotion, intensity)
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, TTSAudioRawFrame) and direction == FrameDirection.DOWNSTREAM:
+            pcm = self._at_16k(frame)
+            await self._send(await asyncio.to_thread(self._session.push_audio, pcm))
+            return
+        if isinstance(frame, TTSStoppedFrame):
+            # The frames the look-ahead held back, and the speech's last samples.
+            await self._send(await asyncio.to_thread(self._session.idle, self._lookahead + 0.05))
+        await self.push_frame(frame, direction)
+
+    def _at_16k(self, frame: TTSAudioRawFrame) -> bytes:
+        """The frame's speech as 16-bit mono PCM at 16 kHz, resampled as one
+        stream (a chunk resampled alone clicks at its edges)."""
+        samples = np.frombuffer(frame.audio, np.int16).reshape(-1, frame.num_channels)
+        mono = samples.mean(axis=1).astype(np.int16)
+        if frame.sample_rate == RATE:
+            return mono.tobytes()
+        if self._resampler is None or self._rate != frame.sample_rate:
+            self._resampler = soxr.ResampleStream(frame.sample_rate, RATE, 1, dtype="int16")
+            self._rate = frame.sample_rate
+        return self._resampler.resample_chunk(mono).tobytes()
+
+    async def _send(self, frames: list[LiveFrame]) -> None:
+        for f in frames:
+            h, w = f.image.shape[:2]
+            await self.push_frame(OutputImageRawFrame(image=f.image.tobytes(), size=(w, h), format="RGB"))
+            await self.push_frame(TTSAudioRawFrame(audio=f.audio, sample_rate=RATE, num_channels=1))
+
+
+__all__ = ["EmofaceVideo"]
