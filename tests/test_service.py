@@ -8,6 +8,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 from support.server import Server
 from support.processes import alive, descendants, niceness, wait_gone
@@ -207,10 +208,17 @@ def test_jobs_render_in_their_own_process_below_the_server(tmp_path, inputs, lib
 def test_sigterm_stops_the_server_and_its_renders_and_the_job_resumes(tmp_path, inputs, librivox_wav):
     """docker stop and systemd send SIGTERM: no render may live on under PID 1,
     nothing half-written stays, and the job finishes after the restart."""
+    from emoface.media.audio import Audio, load_audio
+
+    # Four times the sentence: SIGTERM must land while the render still runs
+    # (a render of one sentence sometimes finished first, and the job never resumed).
+    speech = load_audio(librivox_wav)
+    longer = tmp_path / "long.wav"
+    Audio(np.tile(speech.samples, (4, 1)), speech.rate).write_wav(longer)
     data = tmp_path / "data"
     srv = Server(data).start()
     try:
-        job_id, children = _running_job(srv, inputs, librivox_wav)
+        job_id, children = _running_job(srv, inputs, longer)
         srv.proc.send_signal(signal.SIGTERM)
         srv.proc.wait(30)
         assert not wait_gone(children), "left running after SIGTERM"
