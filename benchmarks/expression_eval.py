@@ -47,12 +47,16 @@ SAMPLES = 12
 INTENSITIES = (0.3, 0.7, 1.0)
 
 
-def speech_track() -> MotionTrack:
-    """A real sentence, lip-synced with its transcript, neutral, still head."""
+def sentence() -> Speech:
+    """A real sentence (LibriVox) with its transcript."""
     lines = (LIBRIVOX / "transcription").read_text().splitlines()
     text = next(ln.rsplit("(", 1)[0].strip() for ln in lines if CLIP in ln)
-    speech = Speech(load_audio(LIBRIVOX / f"{CLIP}.wav"), text=text.lower())
-    return make_track(speech, MotionOptions(fps=FPS, head_motion=0, blinks_per_minute=0))
+    return Speech(load_audio(LIBRIVOX / f"{CLIP}.wav"), text=text.lower())
+
+
+def speech_track() -> MotionTrack:
+    """The sentence, lip-synced with its transcript, neutral, still head."""
+    return make_track(sentence(), MotionOptions(fps=FPS, head_motion=0, blinks_per_minute=0))
 
 
 def with_emotion(track: MotionTrack, emotion: str, intensity: float) -> MotionTrack:

@@ -155,13 +155,10 @@ def reference_lift() -> list[str]:
     expression, at the default intensity and at 1.0."""
     import expression_eval as X
 
-    from emoface.media.audio import Speech, load_audio
     from emoface.options import MotionOptions
     from emoface.pipeline import make_track
 
-    lines = (X.LIBRIVOX / "transcription").read_text().splitlines()
-    text = next(ln.rsplit("(", 1)[0].strip() for ln in lines if X.CLIP in ln)
-    speech = Speech(load_audio(X.LIBRIVOX / f"{X.CLIP}.wav"), text=text.lower())
+    speech = X.sentence()
     by_name = {p.name: p for p in PORTRAITS + EXPRESSIONS}
     happy = judges.EMOTIONS.index("happy")
     default = MotionOptions().intensity

@@ -247,3 +247,13 @@ def test_the_example_client_talks_a_portrait_live_and_keeps_what_came_back(live_
                           str(tmp_path / "nope.wav"), "--url", live_server.url], capture_output=True, text=True,
                          timeout=60)
     assert bad.returncode == 1 and "nope.wav" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("query, message", [({"size": "big"}, "size='big' is not an integer"),
+                                             ({"quality": "10"}, "quality 10 is out of range"),
+                                             ({"size": "512", "emotion": "furious"}, "unknown emotion 'furious'")])
+def test_a_live_sessions_bad_options_are_named_as_sent(query, message):
+    from emoface.live import live_options
+
+    with pytest.raises(OptionError, match=message):
+        live_options(query)

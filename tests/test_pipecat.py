@@ -51,3 +51,11 @@ def test_tts_audio_comes_out_as_the_portrait_talking_with_that_audio(astronaut, 
     first, middle = (np.frombuffer(images[k].image, np.uint8) for k in (0, len(images) // 2))
     assert np.abs(first.astype(int) - middle).max() > 40
     assert kinds[0] == "TTSStartedFrame" and kinds[-1] == "TTSStoppedFrame"
+
+
+def test_a_missing_portrait_is_said_in_one_line(tmp_path):
+    from emoface.errors import EmofaceError
+    from emoface.pipecat_video import EmofaceVideo
+
+    with pytest.raises(EmofaceError, match="nobody.jpg"):
+        EmofaceVideo(tmp_path / "nobody.jpg")

@@ -28,7 +28,7 @@ from .drivers.lipsync.sphinx import RATE
 from .motion import MotionTrack
 from .options import MotionOptions, RenderOptions, check_declared, option, option_types
 from .progress import Progress, quiet
-from .stream import StreamOptions, StreamSession, named_as_sent, stream_options
+from .stream import StreamOptions, StreamSession, named_as_sent, stream_options, typed_query
 
 if TYPE_CHECKING:  # the renderer pulls in OpenCV and MediaPipe
     from .render import PortraitRenderer
@@ -121,27 +121,17 @@ class LiveOptions:
     @property
     def render(self) -> RenderOptions:
         """The renderer's options: the face drawn at the size it is sent."""
-        return RenderOptions(size=min(self.size, 1024), max_side=self.size)
+        return RenderOptions(size=self.size, max_side=self.size)
 
 
 @named_as_sent
 def live_options(values: dict[str, str]) -> tuple[MotionOptions, float, LiveOptions]:
     """MotionOptions, look-ahead and LiveOptions from a live session's query
     string (``portrait`` taken out): the stream's keys and ``size``, ``quality``."""
-    from .errors import OptionError
-
     values = dict(values)
-    kinds = option_types(LiveOptions)
-    mine = {}
-    for name in kinds:
-        if name in values:
-            raw = values.pop(name)
-            try:
-                mine[name] = kinds[name](raw)
-            except ValueError:
-                raise OptionError(f"{name}={raw!r} is not a whole number") from None
+    mine = {name: values.pop(name) for name in option_types(LiveOptions) if name in values}
     motion, lookahead = stream_options(values)
-    return motion, lookahead, LiveOptions(**mine)
+    return motion, lookahead, LiveOptions(**typed_query(mine, LiveOptions))
 
 
 #: A frame on the wire: magic, frame index, time (s), JPEG length; then the

@@ -260,6 +260,20 @@ class StreamSession:
         return out
 
 
+def typed_query(values: dict[str, str], *classes: type) -> dict[str, object]:
+    """A query string's values as the option ``classes`` declare them (a
+    number, a whole number; text where no class names the key)."""
+    kinds = option_types(*classes)
+    typed = {}
+    for name, value in values.items():
+        kind = kinds.get(name, str)
+        try:
+            typed[name] = kind(value)
+        except ValueError:
+            raise OptionError(f"{name}={value!r} is not {'an integer' if kind is int else 'a number'}") from None
+    return typed
+
+
 @named_as_sent
 def stream_options(values: dict[str, str]) -> tuple[MotionOptions, float]:
     """MotionOptions and look-ahead from a stream's query string. Nothing
@@ -269,18 +283,10 @@ def stream_options(values: dict[str, str]) -> tuple[MotionOptions, float]:
         if name.endswith("_from") or (name == "emotion" and value.strip().lower().endswith(".json")):
             raise OptionError(f"{name}: a stream takes nothing from files; give the emotion inline "
                               "(0:neutral, 2.5:happy@0.8) and every other layer comes from the live voice")
-    kinds = option_types(MotionOptions, StreamOptions)
-    typed = {}
-    for name, value in values.items():
-        kind = kinds.get(name, str)
-        try:
-            typed[name] = kind(value)
-        except ValueError:
-            raise OptionError(f"{name}={value!r} is not {'an integer' if kind is int else 'a number'}") from None
-    opts, stream = split(typed, MotionOptions, StreamOptions)
+    opts, stream = split(typed_query(values, MotionOptions, StreamOptions), MotionOptions, StreamOptions)
     check_stream_options(opts, stream.lookahead)
     return opts, stream.lookahead
 
 
 __all__ = ["StreamOptions", "StreamSession", "check_stream_options", "message", "named_as_sent", "pcm16",
-           "stream_options"]
+           "stream_options", "typed_query"]
