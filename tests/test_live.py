@@ -257,3 +257,164 @@ def test_a_live_sessions_bad_options_are_named_as_sent(query, message):
 
     with pytest.raises(OptionError, match=message):
         live_options(query)
+
+
+def _frames_of(messages):
+    """The frame messages' pictures (RGB) and indices."""
+    import cv2
+
+    from emoface.live import read_frame_message
+
+    parsed = [read_frame_message(m) for m in messages]
+    return [p[0] for p in parsed], [cv2.imdecode(np.frombuffer(p[2], np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
+                                    for p in parsed]
+
+
+@pytest.mark.slow
+def test_ten_seconds_of_silence_through_the_server_blink_and_breathe(live_server, portrait_id):
+    """Nobody speaking: the face on the wire blinks and breathes, as the
+    tracker reads it back (the lids' gap; the face's rise and fall)."""
+    import asyncio
+
+    from emoface.face.tracker import FaceTracker
+
+    url = live_server.url.replace("http", "ws") + f"/v1/live?portrait={portrait_id}&size=384"
+    silence = [b"\x00" * 3200] * 100  # 10 s, 100 ms a message
+    messages, errors, code, _ = asyncio.run(_live(url, silence + ['{"end": true}']))
+    indices, images = _frames_of(messages)
+    assert code == 1000 and not errors and indices == list(range(250))
+    with FaceTracker(max_faces=1) as tracker:
+        seen = [tracker.track(im)[0].landmarks for im in images]
+    # The lids' gap (upper to lower, both eyes; MediaPipe's points): the
+    # tracker's eyeBlink score reads a drawn blink at about half.
+    lids = np.array([(p[145, 1] - p[159, 1] + p[374, 1] - p[386, 1]) / 2 for p in seen])
+    rise = np.array([p[:, 1].mean() for p in seen])
+    shut = lids < 0.4 * np.median(lids)
+    assert 1 <= np.sum(np.diff(shut.astype(int)) == 1) <= 8, lids  # eyes open, closing now and then
+    # Breath and sway: the face rises and falls slowly (under 0.6 Hz; the
+    # breath lifts the head 4 mm, about a pixel at this size), never frozen
+    # and never jittering.
+    power = np.abs(np.fft.rfft(rise - rise.mean()))
+    hz = np.fft.rfftfreq(len(rise), 1 / 25)
+    assert np.ptp(rise) > 0.5 and power[(hz > 0.05) & (hz < 0.6)].sum() > 1.5 * power[(hz > 1) & (hz < 5)].sum()
+
+
+def test_a_busy_machine_draws_fewer_frames_and_keeps_the_voice_in_sync(astronaut, monkeypatch):
+    """A drawing that takes longer than its frame lasts: every second frame
+    is drawn (said once), every frame still comes with its own speech."""
+    import time
+
+    from emoface.live import LiveSession
+
+    live = LiveSession(astronaut, MotionOptions(fps=FPS, blinks_per_minute=0))
+    draw = live.renderer.render
+
+    def slow(*args):
+        time.sleep(0.03)  # 30 ms of a 40 ms frame: over the share a drawing may take
+        return draw(*args)
+
+    monkeypatch.setattr(live.renderer, "render", slow)
+    tone = (3000 * np.sin(np.arange(16000 * 4) * 0.05)).astype(np.int16).tobytes()
+    frames = live.push_audio(tone)
+    notices = live.notices()
+    assert len(notices) == 1 and "drawing 12.5" in notices[0] and not live.notices()
+    assert live.load.every == 2
+    assert [f.index for f in frames] == list(range(len(frames)))
+    assert {len(f.audio) for f in frames} == {2 * 640}
+    assert b"".join(f.audio for f in frames) == tone[:2 * 640 * len(frames)]
+    late = frames[-20:]  # drawn in pairs: each picture shown twice
+    assert sum(a.image is b.image for a, b in zip(late, late[1:])) >= 9
+
+
+@pytest.fixture(scope="module")
+def offer_client():
+    """Talks to /v1/live/offer as a browser would, with aiortc: an audio
+    track in (``wav`` paced in real time, or silence), the video back."""
+    import asyncio
+    import fractions
+    import json
+    import urllib.error
+    import urllib.request
+
+    import av
+    from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+
+    class Voice(MediaStreamTrack):
+        kind = "audio"
+
+        def __init__(self, pcm: bytes):
+            super().__init__()
+            self.pcm, self.at, self.start = pcm, 0, None
+
+        async def recv(self):
+            import time
+
+            if self.start is None:
+                self.start = time.monotonic()
+            wait = self.start + self.at / 16000 - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            part = self.pcm[2 * self.at:2 * (self.at + 320)].ljust(640, b"\0")
+            frame = av.AudioFrame.from_ndarray(np.frombuffer(part, np.int16).reshape(1, -1), format="s16",
+                                               layout="mono")
+            frame.sample_rate, frame.pts, frame.time_base = 16000, self.at, fractions.Fraction(1, 16000)
+            self.at += 320
+            return frame
+
+    def post(url, body):
+        req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
+
+    async def call(url, pcm: bytes, seconds: float, audio: bool = True):
+        pc = RTCPeerConnection()
+        if audio:
+            pc.addTrack(Voice(pcm))
+        pc.addTransceiver("video", direction="recvonly")
+        got, arrived = [], asyncio.Event()
+
+        @pc.on("track")
+        def on_track(track):
+            async def read():
+                while True:
+                    try:
+                        frame = await track.recv()
+                    except Exception:
+                        return
+                    if track.kind == "video":
+                        got.append(frame.to_ndarray(format="rgb24"))
+                        arrived.set()
+
+            asyncio.ensure_future(read())
+
+        await pc.setLocalDescription(await pc.createOffer())
+        code, answer = await asyncio.to_thread(post, url, {"sdp": pc.localDescription.sdp, "type": "offer"})
+        if code == 200:
+            await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+            await asyncio.wait_for(arrived.wait(), 30)
+            await asyncio.sleep(seconds)
+        await pc.close()
+        return code, answer, got
+
+    return lambda url, pcm=b"", seconds=2.0, audio=True: asyncio.run(call(url, pcm, seconds, audio)), post
+
+
+@pytest.mark.slow
+def test_webrtc_offer_gives_the_talking_portrait_as_video(live_server, portrait_id, speech, offer_client):
+    call, post = offer_client
+    url = live_server.url + f"/v1/live/offer?portrait={portrait_id}&size=256"
+    code, answer, got = call(url, pcm16(speech.audio.mono(16000)), seconds=speech.audio.duration)
+    assert code == 200 and answer["type"] == "answer", answer
+    assert len(got) >= 0.8 * FPS * speech.audio.duration and max(got[5].shape[:2]) == 256
+    # Talking: the mouth changes between frames (the portrait alone would be still there).
+    mouth = [g[150:200, 100:160].astype(int) for g in got]
+    assert max(np.abs(m - mouth[0]).mean() for m in mouth) > 3
+    # Refusals, as the WebSocket's, with HTTP's codes.
+    assert post(live_server.url + "/v1/live/offer?portrait=" + "0" * 32, {"sdp": "", "type": "offer"})[0] == 422
+    code, body = post(live_server.url + f"/v1/live/offer?portrait={portrait_id}", {"sdp": "v=0", "type": "answer"})
+    assert code == 422 and '"type": "offer"' in body["detail"]
+    code, body = call(url, audio=False)[:2]
+    assert code == 422 and "no audio" in body["detail"]

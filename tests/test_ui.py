@@ -73,6 +73,80 @@ def test_a_new_user_makes_a_video_and_sees_a_bad_upload_explained(server, tmp_pa
     shutil.copy(shot, ROOT / ".cache" / "ui_screenshot.png")  # for the README's picture
 
 
+
+@pytest.fixture(scope="module")
+def spoken_wav(tmp_path_factory, librivox_wav):
+    """A LibriVox sentence between a second of silence each side, for the
+    fake microphone; and when its first word starts (s)."""
+    import numpy as np
+    import soundfile as sf
+
+    speech, rate = sf.read(librivox_wav, dtype="int16")
+    loud = np.flatnonzero(np.abs(speech.astype(float)) > 0.1 * np.abs(speech).max())
+    path = tmp_path_factory.mktemp("mic") / "spoken.wav"
+    sf.write(path, np.concatenate([np.zeros(rate, np.int16), speech, np.zeros(rate, np.int16)]), rate)
+    return path, 1.0 + loud[0] / rate
+
+
+def _live_tab(server, wav, transport, tmp_path, seconds=6):
+    shot = tmp_path / f"live-{transport}.png"
+    r = subprocess.run(["node", str(HERE / "live_browser.js"), server, str(wav), transport, str(seconds), str(shot)],
+                       capture_output=True, text=True, timeout=180)
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert "fatal" not in out and not out["live"]["errors"], out
+    assert out["live"]["transport"] == transport
+    return out["live"], shot
+
+
+def _a_face_in(shot):
+    from emoface.face.tracker import FaceTracker
+    from emoface.media.image import load_image
+
+    with FaceTracker(max_faces=1) as tracker:
+        return len(tracker.track(load_image(shot))) == 1
+
+
+@pytest.mark.slow
+def test_the_live_tab_talks_over_the_websocket_with_a_fake_microphone(server, spoken_wav, tmp_path):
+    """Chromium's fake microphone plays a sentence into the Live tab: frames
+    at 25 fps, each within 300 ms (p95) of the speech it shows being sent,
+    and the face showing the first word within a second of its being said."""
+    import numpy as np
+
+    wav, first_word = spoken_wav
+    live, shot = _live_tab(server, wav, "websocket", tmp_path)
+    frames = live["frames"]
+    arrival = np.array([f["arrival"] for f in frames])
+    assert [f["index"] for f in frames] == list(range(len(frames)))
+    assert len(frames) >= 100 and 23.5 < 1000 * (len(frames) - 1) / (arrival[-1] - arrival[0]) < 26.5
+    latency = np.array([f["arrival"] - f["sentAt"] for f in frames if f["sentAt"] is not None])
+    assert len(latency) > 0.9 * len(frames) and np.percentile(latency, 95) < 300, np.percentile(latency, 95)
+    word = next(f for f in frames if (f["index"] + 1) / 25 >= first_word)
+    assert word["arrival"] - (live["voiceStart"] + 1000 * first_word) < 1000
+    assert _a_face_in(shot)
+
+
+@pytest.mark.slow
+def test_the_live_tab_talks_over_webrtc(server, spoken_wav, tmp_path):
+    """The same over WebRTC: video frames of the portrait at 25 fps; their
+    latency estimated from the frames' RTP clock (frame n shows the speech
+    sent until (n + 1) / 25 s after the connection opened)."""
+    import numpy as np
+
+    wav, _ = spoken_wav
+    live, shot = _live_tab(server, wav, "webrtc", tmp_path)
+    frames = live["frames"]
+    index = np.array([(f["rtp"] - frames[0]["rtp"]) / 3600 for f in frames])
+    arrival = np.array([f["arrival"] for f in frames])
+    assert len(frames) >= 100 and {f["width"] for f in frames} == {512}
+    assert 23 < 1000 * index[-1] / (arrival[-1] - arrival[0]) < 27  # the stream's clock keeps real time
+    assert len(frames) > 0.9 * (index[-1] + 1)  # few frames lost
+    assert live["firstFrameAt"] - live["connectedAt"] < 1000
+    latency = arrival - (live["connectedAt"] + 40 * (index + 1))
+    assert np.percentile(latency, 95) < 300, np.percentile(latency, 95)
+    assert _a_face_in(shot)
+
+
 def test_the_page_function_turns_mistakes_into_messages(tmp_path, alsa_wav):
     from emoface.app.ui import run_job
 

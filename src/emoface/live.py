@@ -18,6 +18,7 @@ its emotion.
 from __future__ import annotations
 
 import struct
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,6 +65,9 @@ class LiveSession:
         self.renderer: PortraitRenderer = prepare_portrait(portrait, render, progress)
         self._pcm = bytearray()  # pushed audio not yet handed out with a frame
         self._pcm_start = 0  # the sample index of _pcm[0]
+        self.load = Load()
+        self._shown: np.ndarray | None = None  # the last picture drawn, shown again on frames not drawn
+        self._notices: list[str] = []
 
     @property
     def fps(self) -> float:
@@ -88,12 +92,24 @@ class LiveSession:
         """The last frames, those the look-ahead was still waiting on."""
         return self._drawn(self._motion.end())
 
+    def notices(self) -> list[str]:
+        """What the session has to tell its viewer since last asked (each
+        said once): that a busy machine made it draw fewer frames."""
+        said, self._notices = self._notices, []
+        return said
+
     def _drawn(self, frames: MotionTrack) -> list[LiveFrame]:
         out = []
         for k in range(len(frames)):
             index = frames.start + k
-            image = self.renderer.render(frames.coefficients[k], frames.pose[k])
-            out.append(LiveFrame(index, index / frames.fps, image, self._audio_of(index, frames.fps)))
+            if self._shown is None or index % self.load.every == 0:
+                start = time.perf_counter()
+                self._shown = self.renderer.render(frames.coefficients[k], frames.pose[k])
+                if self.load.drawn(time.perf_counter() - start, 1 / frames.fps):
+                    self._notices.append(
+                        f"this machine is too busy to draw {frames.fps:g} frames a second: drawing "
+                        f"{frames.fps / self.load.every:g}, each shown until the next, the voice in sync")
+            out.append(LiveFrame(index, index / frames.fps, self._shown, self._audio_of(index, frames.fps)))
         return out
 
     def _audio_of(self, index: int, fps: float) -> bytes:
@@ -105,6 +121,36 @@ class LiveSession:
         del self._pcm[:max(hi, 0)]
         self._pcm_start = max(self._pcm_start, b)
         return chunk + bytes(2 * (b - a) - len(chunk))
+
+
+@dataclass
+class Load:
+    """How a live session keeps real time on a busy machine: it draws every
+    ``every``-th frame and shows it until the next (a lower frame rate, the
+    speech untouched, so sound and picture cannot drift apart). The cost of
+    a drawing is followed as a running mean; when it takes more than
+    ``share`` of the time its frames last, one more frame in each run is
+    skipped, up to ``most``. Never eased back within a session: a viewer
+    is told once, not every time the load comes and goes."""
+
+    share: float = 0.6
+    most: int = 3
+    every: int = 1
+    cost: float = 0.0  # running mean of one drawing, seconds
+    seen: int = 0
+
+    #: Drawings before the first judgement: the first few warm caches up.
+    WARM_UP = 25
+
+    def drawn(self, seconds: float, frame_s: float) -> bool:
+        """Count one drawing; True when the session now draws fewer frames."""
+        self.seen += 1
+        self.cost = seconds if self.seen == 1 else 0.9 * self.cost + 0.1 * seconds
+        if self.seen < self.WARM_UP or self.every >= self.most or self.cost <= self.share * frame_s * self.every:
+            return False
+        self.every += 1
+        self.seen = self.WARM_UP // 2  # judge the new rate on fresh drawings
+        return True
 
 
 @dataclass(frozen=True)
@@ -140,15 +186,20 @@ FRAME_MAGIC = b"EMF1"
 _HEADER = struct.Struct(">4sIfI")
 
 
-def frame_message(frame: LiveFrame, quality: int = 80) -> bytes:
-    """One frame as one binary message (see :data:`FRAME_MAGIC`)."""
+def jpeg(image: np.ndarray, quality: int = 80) -> bytes:
+    """An RGB picture as JPEG bytes."""
     import cv2
 
-    ok, jpeg = cv2.imencode(".jpg", np.ascontiguousarray(frame.image[..., ::-1]),
-                            [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    ok, data = cv2.imencode(".jpg", np.ascontiguousarray(image[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:  # pragma: no cover - OpenCV encodes any uint8 RGB image
         raise RuntimeError("JPEG encoding failed")
-    data = jpeg.tobytes()
+    return data.tobytes()
+
+
+def frame_message(frame: LiveFrame, quality: int = 80, encoded: bytes | None = None) -> bytes:
+    """One frame as one binary message (see :data:`FRAME_MAGIC`); ``encoded``
+    is its picture's JPEG where the caller has it already."""
+    data = encoded if encoded is not None else jpeg(frame.image, quality)
     return _HEADER.pack(FRAME_MAGIC, frame.index, frame.time, len(data)) + data + frame.audio
 
 

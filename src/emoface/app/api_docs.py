@@ -114,6 +114,7 @@ _ERRORS: dict[int, tuple[type[BaseModel], str]] = {
     422: (BadInput, "bad input: an unreadable upload, an unknown or out-of-range option, audio over the "
                     "length cap, neither or both of audio and text"),
     429: (Error, "the queue is full: try again after Retry-After seconds"),
+    503: (Error, "as many live sessions as the server's --live-sessions are running: try again later"),
 }
 
 

@@ -39,6 +39,8 @@ from .settings import ServiceOptions
 
 
 router = APIRouter()
+#: The live portrait's endpoints, which the web page serves too.
+live_router = APIRouter()
 
 
 def build_service(opts: ServiceOptions) -> FastAPI:
@@ -65,6 +67,7 @@ def build_service(opts: ServiceOptions) -> FastAPI:
     app.state.live = 0  # live sessions drawing now
     app.middleware("http")(_guard)
     app.include_router(router)
+    app.include_router(live_router)
     return app
 
 
@@ -377,11 +380,12 @@ LIVE_QUIET_S = 5.0
 _PORTRAIT_ID = re.compile(r"[0-9a-f]{32}")
 
 
-@router.post("/v1/portraits", summary="A portrait for live sessions",
-             description="Store a portrait photo for `/v1/live` (WebSocket; docs/live.md). Its face is "
-                         "found now, so a photo without one is refused here, not when the session starts.",
-             responses={200: {"model": api_docs.PortraitStored, "description": "where it is kept"},
-                        **api_docs.errors(413, 422)})
+@live_router.post("/v1/portraits", summary="A portrait for live sessions",
+                  description="Store a portrait photo for `/v1/live` (WebSocket) and `/v1/live/offer` (WebRTC; "
+                              "docs/live.md). Its face is found now, so a photo without one is refused here, not "
+                              "when the session starts.",
+                  responses={200: {"model": api_docs.PortraitStored, "description": "where it is kept"},
+                             **api_docs.errors(413, 422)})
 async def portrait(request: Request, image: UploadFile = File(..., description="the portrait photo")):
     from ..errors import EmofaceError
     from ..face.tracker import track_portrait
@@ -399,7 +403,54 @@ async def portrait(request: Request, image: UploadFile = File(..., description="
     return {"portrait": path.stem}
 
 
-@router.websocket("/v1/live")
+class _Refused(Exception):
+    """A live session that cannot start: the WebSocket close code and its reason."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+@contextlib.asynccontextmanager
+async def _live_seat(state, query: dict[str, str]):
+    """A seat among ``live_sessions`` and a ready LiveSession for ``query``
+    (the portrait's id and the options), with the JPEG quality asked; raises
+    :class:`_Refused`. The seat is held until the block ends, or, for a
+    session that outlives it (WebRTC), until the ``release`` it yields runs."""
+    from ..errors import EmofaceError
+    from ..live import LiveSession, live_options
+
+    opts: ServiceOptions = state.opts
+    if state.live >= opts.live_sessions:
+        raise _Refused(1013, f"{state.live} live session(s) running, as many as this server draws at once; "
+                             "try again later")
+    pid = query.pop("portrait", "")
+    found = sorted((Path(opts.data_dir) / "portraits").glob(f"{pid}.*")) if _PORTRAIT_ID.fullmatch(pid) else []
+    if not found:
+        raise _Refused(1008, "no such portrait: upload it first (POST /v1/portraits) and give its id as "
+                             "?portrait=")
+    state.live += 1
+    held = [True]
+
+    def release() -> None:
+        if held[0]:
+            held[0] = False
+            state.live -= 1
+
+    kept = [False]
+    try:
+        try:
+            motion, lookahead, shown = live_options(query)
+            session = await asyncio.to_thread(LiveSession, found[0], motion, shown.render, lookahead)
+        except EmofaceError as err:
+            raise _Refused(1008, close_reason(str(err))) from None
+        yield session, shown.quality, release, kept
+    finally:
+        if not kept[0]:
+            release()
+
+
+@live_router.websocket("/v1/live")
 async def live(ws: WebSocket):
     await _live(ws, ws.app.state)
 
@@ -407,67 +458,85 @@ async def live(ws: WebSocket):
 class _Wire:
     """A live session as :func:`_converse` drives it: its frames leave as
     binary messages (emoface.live.frame_message), encoded in the worker
-    thread that drew them."""
+    thread that drew them (a picture shown again, on a busy machine, is
+    encoded once), and its notices as text."""
 
     def __init__(self, session, quality: int) -> None:
         self.session, self.quality = session, quality
+        self._last: tuple[Any, bytes] | None = None
 
-    def feed(self, data: bytes) -> list[bytes]:
+    def feed(self, data: bytes) -> list[bytes | str]:
         return self._encoded(self.session.push_audio(data))
 
-    def end(self) -> list[bytes]:
+    def end(self) -> list[bytes | str]:
         return self._encoded(self.session.end())
 
     def set_emotion(self, emotion: str, intensity: float | None = None) -> None:
         self.session.set_emotion(emotion, intensity)
 
-    def _encoded(self, frames) -> list[bytes]:
-        from ..live import frame_message
+    def _encoded(self, frames) -> list[bytes | str]:
+        from ..live import frame_message, jpeg
 
-        return [frame_message(f, self.quality) for f in frames]
+        out: list[bytes | str] = []
+        for f in frames:
+            if self._last is None or self._last[0] is not f.image:
+                self._last = (f.image, jpeg(f.image, self.quality))
+            out.append(frame_message(f, self.quality, self._last[1]))
+        return out + [json.dumps({"notice": n}) for n in self.session.notices()]
 
 
-async def _send_encoded(ws: WebSocket, messages: list[bytes]) -> None:
+async def _send_encoded(ws: WebSocket, messages: list[bytes | str]) -> None:
     for m in messages:
-        await ws.send_bytes(m)
+        await (ws.send_bytes(m) if isinstance(m, bytes) else ws.send_text(m))
 
 
 async def _live(ws: WebSocket, state) -> None:
     """One live talking portrait (protocol: docs/live.md): speech in, JPEG
     frames with their speech out. At most ``live_sessions`` at once."""
-    from ..errors import EmofaceError
-    from ..live import LiveSession, live_options
-
-    opts: ServiceOptions = state.opts
     await ws.accept()
-    query = await _admitted(ws, opts)
+    query = await _admitted(ws, state.opts)
     if query is None:
         return
-    if state.live >= opts.live_sessions:
-        await ws.close(1013, f"{state.live} live session(s) running, as many as this server draws at once; "
-                             "try again later")
-        return
-    pid = query.pop("portrait", "")
-    found = sorted((Path(opts.data_dir) / "portraits").glob(f"{pid}.*")) if _PORTRAIT_ID.fullmatch(pid) else []
-    if not found:
-        await ws.close(1008, "no such portrait: upload it first (POST /v1/portraits) and give its id as "
-                             "?portrait=")
-        return
-    state.live += 1
     try:
-        try:
-            motion, lookahead, shown = live_options(query)
-            session = await asyncio.to_thread(LiveSession, found[0], motion, shown.render, lookahead)
-        except EmofaceError as err:
-            await ws.close(1008, close_reason(str(err)))
-            return
-        wire = _Wire(session, shown.quality)
-        # The portrait is read: speech sent from now on is drawn as it comes.
-        h, w = session.renderer.photo.shape[:2]
-        await ws.send_text(json.dumps({"ready": {"fps": session.fps, "width": w, "height": h}}))
-        await _converse(ws, wire.feed, wire, _send_encoded, LIVE_QUIET_S)
-    finally:
-        state.live -= 1
+        async with _live_seat(state, query) as (session, quality, _, _):
+            # The portrait is read: speech sent from now on is drawn as it comes.
+            h, w = session.renderer.photo.shape[:2]
+            await ws.send_text(json.dumps({"ready": {"fps": session.fps, "width": w, "height": h}}))
+            wire = _Wire(session, quality)
+            await _converse(ws, wire.feed, wire, _send_encoded, LIVE_QUIET_S)
+    except _Refused as refused:
+        await ws.close(refused.code, refused.reason)
+
+
+#: HTTP statuses of the refusals a WebSocket closes with.
+_REFUSED_HTTP = {1013: 503, 1008: 422}
+
+
+@live_router.post("/v1/live/offer", summary="A live session over WebRTC",
+                  description="The browser's SDP offer (JSON `{\"sdp\", \"type\": \"offer\"}`, one audio "
+                              "track: the microphone) for the portrait `?portrait=<id>` with the live options as "
+                              "query keys; answers the SDP answer, whose tracks carry the talking portrait's "
+                              "video and voice (docs/live.md).",
+                  responses={200: {"description": "the SDP answer, `{\"sdp\", \"type\": \"answer\"}`"},
+                             **api_docs.errors(422, 503)})
+async def offer(request: Request):
+    from . import webrtc
+
+    query = dict(request.query_params)
+    query.pop("api_key", None)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise HTTPException(422, 'send the browser\'s offer as JSON {"sdp": "...", "type": "offer"}') from None
+    try:
+        async with _live_seat(request.app.state, query) as (session, _, release, kept):
+            answer = await webrtc.answer(body, session, LIVE_QUIET_S, release)
+            kept[0] = True  # the connection lives on: aiortc's close releases the seat
+    except _Refused as refused:
+        raise HTTPException(_REFUSED_HTTP[refused.code], refused.reason) from None
+    except ValueError as err:
+        raise HTTPException(422, str(err)) from None
+    return answer
 
 
 def close_reason(text: str, limit: int = 123) -> str:

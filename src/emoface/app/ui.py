@@ -253,6 +253,47 @@ def _input_widgets(gr: Any, folder: Path) -> tuple[Any, ...]:
     return image, preview, audio, say, timeline, options
 
 
+def _live_tab(gr: Any, folder: Path) -> None:
+    """The Live tab, in the current layout block: the portrait talks as the
+    microphone (or a wav, played as if spoken) is heard. The pictures come
+    over WebRTC, or the WebSocket where WebRTC fails (live_page.js); the
+    example portrait is stored for it now, so Start works at once."""
+    import hashlib
+    import html
+    import shutil
+
+    photo = Path(_example_portrait(folder))
+    pid = hashlib.md5(photo.read_bytes()).hexdigest()  # a portrait id, as POST /v1/portraits gives
+    store = folder / "portraits"
+    store.mkdir(parents=True, exist_ok=True)
+    if not (store / f"{pid}.png").exists():
+        shutil.copyfile(photo, store / f"{pid}.png")
+    emotions = "".join(f"<option>{html.escape(e)}</option>" for e in EMOTIONS)
+    gr.HTML(LIVE_HTML.format(example=pid, emotions=emotions),
+            js_on_load=(Path(__file__).with_name("live_page.js")).read_text(), elem_id="live")
+
+
+#: The Live tab's controls; its script (live_page.js) finds them by id.
+LIVE_HTML = """
+<div data-example="{example}" style="display:grid;grid-template-columns:minmax(220px,1fr) 2fr;gap:16px">
+ <div style="display:flex;flex-direction:column;gap:8px">
+  <label>Portrait (leave empty for the example) <input id="live-portrait" type="file" accept="image/*"></label>
+  <label>Speech <select id="live-source"><option value="mic">Microphone</option>
+   <option value="file">A wav file, played as if spoken</option></select></label>
+  <input id="live-wav" type="file" accept="audio/*" hidden>
+  <label>Emotion <select id="live-emotion">{emotions}</select></label>
+  <label>Intensity <input id="live-intensity" type="range" min="0" max="1" step="0.05" value="1"></label>
+  <label>Transport <select id="live-transport"><option value="auto">WebRTC (WebSocket if it fails)</option>
+   <option value="webrtc">WebRTC</option><option value="websocket">WebSocket</option></select></label>
+  <div><button id="live-start" class="lg primary">Start</button> <button id="live-stop" class="lg" disabled>Stop</button></div>
+  <p id="live-status">Press Start, allow the microphone, and speak.</p>
+ </div>
+ <div><video id="live-video" autoplay playsinline style="width:100%;max-width:512px" hidden></video>
+  <canvas id="live-canvas" style="width:100%;max-width:512px" hidden></canvas></div>
+</div>
+"""
+
+
 def build_app(data_dir: str | Path | None = None):
     """The Gradio Blocks app (not launched). It starts a worker process, so
     a script that calls this needs the ``if __name__ == "__main__":`` guard
@@ -286,19 +327,23 @@ def build_app(data_dir: str | Path | None = None):
     # after an hour, and serve() removes everything when the page stops.
     with gr.Blocks(title="emoface", analytics_enabled=False, delete_cache=(600, KEEP_SECONDS)) as app:
         gr.Markdown("# emoface\nMake a portrait talk, offline, on a CPU.")
-        with gr.Row():
-            with gr.Column():
-                image, preview, audio, say, timeline, options = _input_widgets(gr, folder)
-                go = gr.Button("Generate", variant="primary", elem_id="generate")
-            with gr.Column():
-                status = gr.Markdown(elem_id="status")
-                video = gr.Video(label="Video", height=480, elem_id="video")
-                files = gr.File(label="Downloads", file_count="multiple", elem_id="downloads")
-                model = gr.Model3D(label="3D face", height=360, camera_position=(90, 90, 0.35),
-                                   elem_id="model3d")
-        image.change(_preview, image, preview)
-        go.click(generate, [image, audio, say, timeline, *options], [video, files, model, status])
+        with gr.Tab("Video", elem_id="tab-video"):
+            with gr.Row():
+                with gr.Column():
+                    image, preview, audio, say, timeline, options = _input_widgets(gr, folder)
+                    go = gr.Button("Generate", variant="primary", elem_id="generate")
+                with gr.Column():
+                    status = gr.Markdown(elem_id="status")
+                    video = gr.Video(label="Video", height=480, elem_id="video")
+                    files = gr.File(label="Downloads", file_count="multiple", elem_id="downloads")
+                    model = gr.Model3D(label="3D face", height=360, camera_position=(90, 90, 0.35),
+                                       elem_id="model3d")
+            image.change(_preview, image, preview)
+            go.click(generate, [image, audio, say, timeline, *options], [video, files, model, status])
+        with gr.Tab("Live", elem_id="tab-live"):
+            _live_tab(gr, folder)
     app.emoface_theme = theme  # Gradio 6 takes the theme at launch
+    app.emoface_folder = folder
     return app
 
 
@@ -332,6 +377,20 @@ def serve(host: str = "127.0.0.1", port: int = 7860, data_dir: str | Path | None
 
 
 def _launch(app, host: str, port: int) -> None:
-    app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, share=False,
-                                                  inbrowser=False, show_error=False, quiet=True,
-                                                  theme=app.emoface_theme)
+    server, _, _ = app.queue(default_concurrency_limit=1).launch(
+        server_name=host, server_port=port, share=False, inbrowser=False, show_error=False, quiet=True,
+        theme=app.emoface_theme, prevent_thread_lock=True)
+    add_live_routes(server, app.emoface_folder)
+    app.block_thread()
+
+
+def add_live_routes(server: Any, folder: Path, live_sessions: int = 1) -> None:
+    """The service's live endpoints (``/v1/portraits``, ``/v1/live``,
+    ``/v1/live/offer``) on the page's own server, for the Live tab: its
+    portraits kept in the page's folder, ``live_sessions`` drawn at once."""
+    from .service import live_router
+    from .settings import ServiceOptions
+
+    server.include_router(live_router)
+    server.state.opts = ServiceOptions(data_dir=folder, live_sessions=live_sessions)
+    server.state.live = 0

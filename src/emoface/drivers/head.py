@@ -98,6 +98,6 @@ def head_pose(idle: np.ndarray, talking: np.ndarray, nod: np.ndarray) -> np.ndar
     pose[:, 1] = 1.5 * idle[:, 1] * activity - 2.0 * nod
     pose[:, 2] = 1.5 * idle[:, 2] * activity
     rest = 1.0 - 0.6 * np.clip(talking, 0, 1)
-    pose[:, 1] += 0.4 * idle[:, 3] * rest
-    pose[:, 4] += 0.08 * idle[:, 3] * rest  # cm: the head rides on the chest
+    pose[:, 1] += 0.6 * idle[:, 3] * rest
+    pose[:, 4] += 0.2 * idle[:, 3] * rest  # cm: the head rides on the chest, rising 4 mm a breath
     return pose
