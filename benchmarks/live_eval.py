@@ -109,9 +109,147 @@ def over_the_network(seconds: float = 60.0, size: int = 512) -> dict[str, float]
             "gap_max": float(between.max()), "gap_p99": float(np.percentile(between, 99))}
 
 
+#: Lips read back by the tracker: closed under this share of the mouth's
+#: width, open over that share (a real "ah" parts the lips by a fifth or more
+#: of the mouth's width; closed lips by a pixel or two).
+CLOSED_SHARE, OPEN_SHARE = 0.06, 0.15
+#: The lip-sync sentences the live mouth was tuned on; the rest are reported.
+TUNED = range(0, 5)
+DEBUG = False
+
+
+def live_lips(clips, lead_s: float = 0.5, lookahead: float | None = None, offline: bool = False,
+              within: int = 0) -> dict[str, float]:
+    """Each clip spoken into a new LiveSession after ``lead_s`` of silence,
+    in 20 ms chunks; the frames read back by the tracker against the exact
+    phone times: bilabials closed, open vowels ("aa", "O", 60 ms or longer)
+    opened, as shares of the mouth's width. ``offline``: the same audio
+    rendered as a video is (the whole clip decoded at once), the ceiling.
+    ``within``: frames either side of a phone that count as its own (1:
+    within 40 ms at 25 fps, as picture and sound may be apart)."""
+    import skimage.data
+
+    from emoface.media.audio import Audio
+    from emoface.pipeline import make_track
+
+    from emoface.drivers.lipsync.coarticulation import segment_frames
+    from emoface.face.tracker import FaceTracker
+
+    closed, opened = [], []
+    with FaceTracker(max_faces=1) as tracker:
+        for clip in clips:
+            live = LiveSession(skimage.data.astronaut(), **({} if lookahead is None else {"lookahead": lookahead}))
+            data = pcm16(np.concatenate([np.zeros(int(lead_s * RATE), np.float32), clip.audio.mono(RATE)]))
+            step = int(CHUNK_S * RATE) * 2
+            if offline:
+                track = make_track(Audio((np.frombuffer(data, np.int16)[:, None] / 32768.0).astype(np.float32), RATE))
+                images = [live.renderer.render(c, p) for c, p in zip(track.coefficients, track.pose)]
+            else:
+                frames = [f for i in range(0, len(data), step) for f in live.push_audio(data[i:i + step])]
+                images = [f.image for f in frames + live.end()]
+            share = []
+            for image in images:
+                p = tracker.track(image)[0].landmarks
+                share.append(np.linalg.norm(p[13, :2] - p[14, :2]) / np.linalg.norm(p[61, :2] - p[291, :2]))
+            share = np.array(share)
+            for seg in clip.truth:
+                at = segment_frames(seg.start + lead_s, seg.end + lead_s, live.fps, len(share))
+                if not len(at):
+                    continue
+                near = np.arange(max(at[0] - within, 0), min(at[-1] + within + 1, len(share)))
+                if seg.viseme == "PP":
+                    closed.append(bool(share[near].min() < CLOSED_SHARE))
+                    if DEBUG and not closed[-1]:
+                        print(clip.name, round(seg.start, 2), round(seg.end - seg.start, 3), list(at),
+                              np.round(share[at[0] - 3:at[-1] + 4], 2))
+                elif seg.viseme in ("aa", "O") and seg.end - seg.start >= 0.06:
+                    opened.append(bool(share[near].max() > OPEN_SHARE))
+    return {"bilabials": len(closed), "closed": float(np.mean(closed)), "vowels": len(opened),
+            "opened": float(np.mean(opened))}
+
+
+def in_chromium(transport: str, seconds: float = 20.0) -> dict[str, float]:
+    """The page's Live tab in headless Chromium, its fake microphone playing
+    LibriVox sentences (a second of silence first): frames as they arrived,
+    latency from the speech a frame shows being sent to the frame's arrival
+    (over WebRTC, estimated from the frames' RTP clock and the moment the
+    connection opened), and how long after the first word was said the
+    frame showing it arrived (WebSocket)."""
+    import json
+    import subprocess
+    import tempfile
+    import urllib.request
+
+    import soundfile as sf
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import LIBRIVOX, free_port
+
+    with tempfile.TemporaryDirectory() as tmp:
+        parts, rate = [np.zeros(16000, np.int16)], 16000
+        for wav in sorted(LIBRIVOX.glob("*.wav")):
+            parts.append(sf.read(wav, dtype="int16")[0])
+        speech = np.concatenate(parts)[: int(seconds * rate)]
+        loud = np.flatnonzero(np.abs(speech.astype(float)) > 0.1 * np.abs(speech).max())
+        first_word = loud[0] / rate
+        wav = Path(tmp) / "spoken.wav"
+        sf.write(wav, speech, rate)
+        port = free_port()
+        page = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(240):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            run = subprocess.run(["node", str(ROOT / "tests" / "live_browser.js"), f"http://127.0.0.1:{port}",
+                                  str(wav), transport, str(seconds), str(Path(tmp) / "shot.png")],
+                                 capture_output=True, text=True, timeout=seconds + 120)
+        finally:
+            page.terminate()
+            page.wait(20)
+    live = json.loads(run.stdout.strip().splitlines()[-1])["live"]
+    frames = live["frames"]
+    arrival = np.array([f["arrival"] for f in frames])
+    if transport == "websocket":
+        index = np.array([f["index"] for f in frames])
+        lat = np.array([f["arrival"] - f["sentAt"] for f in frames if f["sentAt"] is not None])
+        word = next(f for f in frames if (f["index"] + 1) / 25 >= first_word)
+        first = word["arrival"] - (live["voiceStart"] + 1000 * first_word)
+    else:
+        index = np.array([(f["rtp"] - frames[0]["rtp"]) / 3600 for f in frames])
+        lat = arrival - (live["connectedAt"] + 40 * (index + 1))
+        first = live["firstFrameAt"] - live["connectedAt"]
+    return {"frames": len(frames), "expected": int(index[-1] + 1),
+            "fps": 1000 * index[-1] / (arrival[-1] - arrival[0]),
+            "latency_p50": float(np.percentile(lat, 50)), "latency_p95": float(np.percentile(lat, 95)),
+            "first": float(first)}
+
+
+def lips_rows() -> list[str]:
+    """docs/live.md's lips table: tuned and held-out sentences, live and the
+    offline render of the same audio, on the phone's own frames and within
+    one frame."""
+    clips = piper_clips()
+    tuned = [c for i, c in enumerate(clips) if i in TUNED]
+    held = [c for i, c in enumerate(clips) if i not in TUNED]
+    rows = ["| sentences | drawn by | bilabials closed (on the frame / within 40 ms) | open vowels opened "
+            "(on the frame / within 40 ms) |", "|---|---|---|---|"]
+    for name, clips_ in (("tuned on (5)", tuned), ("held out (5)", held)):
+        for how, offline in (("live session", False), ("offline video", True)):
+            a, b = live_lips(clips_, offline=offline), live_lips(clips_, offline=offline, within=1)
+            rows.append(f"| {name} | {how} | {a['closed']:.2f} / {b['closed']:.2f} of {a['bilabials']} | "
+                        f"{a['opened']:.2f} / {b['opened']:.2f} of {a['vowels']} |")
+    return rows
+
+
 def main() -> None:
     r = run(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0)
     n = over_the_network(r["seconds"])
+    pages = {t: in_chromium(t) for t in ("websocket", "webrtc")}
+    lips = lips_rows()
     lines = [MARK, "", f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
              f"the astronaut portrait (512 px), {r['fps']:g} fps, {CHUNK_S * 1000:.0f} ms chunks pushed in real time, "
              f"look-ahead 100 ms, {r['seconds']:.0f} s of speech ({r['frames']} frames).", "",
@@ -126,7 +264,21 @@ def main() -> None:
              f"| rate as they arrived | {n['fps']:.1f} a second |",
              f"| latency (chunk sent to frame received), p50 / p95 | {n['latency_p50']:.0f} / "
              f"{n['latency_p95']:.0f} ms |",
-             f"| longest wait between two frames (p99, max) | {n['gap_p99']:.0f}, {n['gap_max']:.0f} ms |"]
+             f"| longest wait between two frames (p99, max) | {n['gap_p99']:.0f}, {n['gap_max']:.0f} ms |", "",
+             "In the page: the Live tab in headless Chromium (Debian's), its fake microphone playing 20 s of "
+             "LibriVox speech after a second of silence, the page on the same machine. Over WebRTC the latency "
+             "is estimated from the frames' RTP clock (frame n shows the speech up to (n + 1) / 25 s after the "
+             "connection opened).", "",
+             "| Live tab | frames | rate | latency p50 / p95 | first frame |", "|---|---|---|---|---|",
+             *[f"| {t} | {p['frames']} of {p['expected']} | {p['fps']:.1f} a second | {p['latency_p50']:.0f} / "
+               f"{p['latency_p95']:.0f} ms | {p['first']:.0f} ms "
+               f"{'after the first word was said' if t == 'websocket' else 'after the connection opened'} |"
+               for t, p in pages.items()], "",
+             "Lips read back by the face tracker from the frames (a new session for each of the lip-sync "
+             "evaluation's Piper sentences, half a second of silence first), against the exact phone times: "
+             f"closed under {CLOSED_SHARE:g} of the mouth's width, open over {OPEN_SHARE:g}. The offline "
+             "video of the same audio is the ceiling a live session could reach with this renderer.", "",
+             *lips]
     print("\n".join(lines))
     text = DOC.read_text() if DOC.exists() else ""
     DOC.write_text(text.split(MARK)[0] + "\n".join(lines) + "\n")

@@ -31,7 +31,7 @@ from .drivers.eyes import eyes_layer
 from .drivers.features import SILENCE_DBFS, frame_rms, level_from_db
 from .drivers.head import CausalHead
 from .drivers.lipsync import phonetic_mouth
-from .drivers.lipsync.phones import Phone, arpabet_segments
+from .drivers.lipsync.phones import Phone, Segment, arpabet_segments
 from .drivers.lipsync.sphinx import RATE, PhoneStream, pcm16
 from .errors import EmofaceError, InputError, OptionError, UsageError
 from .gains import with_gains
@@ -92,6 +92,32 @@ def check_stream_options(opts: MotionOptions, lookahead: float) -> None:
     for layer, source in opts.sources().items():
         if not source.is_auto:
             raise OptionError(f"{layer}_from is for files; a stream drives every layer from the live voice")
+
+
+#: The shortest lip closure the live mouth shows (s): two frames at 25 fps.
+LEAST_CLOSURE_S = 0.08
+
+
+def held_closures(segs: list[Segment], least: float = LEAST_CLOSURE_S) -> list[Segment]:
+    """Bilabials held at least ``least`` seconds, about their centre, taken
+    from their neighbours (at most half of each). Live phone boundaries are
+    a frame or so off those of the whole clip; a closure the recogniser
+    heard as one frame long then misses the real one, while real lips stay
+    shut 60-120 ms."""
+    out = list(segs)
+    for i, seg in enumerate(out):
+        if seg.viseme != "PP" or seg.end - seg.start >= least:
+            continue
+        centre = (seg.start + seg.end) / 2
+        start, end = centre - least / 2, centre + least / 2
+        if i > 0:
+            start = max(start, (out[i - 1].start + out[i - 1].end) / 2)
+            out[i - 1] = out[i - 1]._replace(end=start)
+        if i + 1 < len(out):
+            end = min(end, (out[i + 1].start + out[i + 1].end) / 2)
+            out[i + 1] = out[i + 1]._replace(start=end)
+        out[i] = seg._replace(start=start, end=end)
+    return out
 
 
 class StreamSession:
@@ -231,7 +257,7 @@ class StreamSession:
                  np.concatenate([raw[:1], (raw[1:] + raw[:-1]) / 2]))
         t0 = w0 / fps
         segs = [s._replace(start=s.start - t0, end=s.end - t0)
-                for s in arpabet_segments([p for p in self._phone_list if p.end > t0 - 0.3])]
+                for s in held_closures(arpabet_segments([p for p in self._phone_list if p.end > t0 - 0.3]))]
         mouth = phonetic_mouth(segs, level, fps, self.opts.articulation)[: ready - w0]
         frames = np.arange(w0, ready)
         eyes = self._eyes_at(frames)
