@@ -301,7 +301,8 @@ def test_the_schema_documents_every_option_answer_and_error(tmp_path):
                 ("get", "/v1/jobs/{job_id}/result"): ("200", "401", "404", "409", "422"),
                 ("delete", "/v1/jobs/{job_id}"): ("200", "401", "404"),
                 ("post", "/v1/blendshapes"): ("200", "401", "413", "422"),
-                ("post", "/v1/portraits"): ("200", "401", "413", "422")}
+                ("post", "/v1/portraits"): ("200", "401", "413", "422"),
+                ("post", "/v1/live/offer"): ("200", "401", "422", "503")}
     assert {(m, p) for p, ops in spec["paths"].items() for m in ops} == set(expected)
     for (method, path), codes in expected.items():
         answers = spec["paths"][path][method]["responses"]
@@ -336,7 +337,7 @@ def test_the_api_page_renders_in_chromium_with_no_network(tmp_path):
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert "fatal" not in out and out["page_errors"] == [], out
     assert out["operations"] == ["/v1/videos", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/result",
-                                 "/v1/blendshapes", "/v1/portraits"]
+                                 "/v1/blendshapes", "/v1/portraits", "/v1/live/offer"]
     assert {"VideoOptions", "JobStatus", "MotionTrack", "Error"} <= set(out["schemas"])
     assert "max_audio_seconds" in out["submit_text"] and "glb" in out["submit_text"]
     assert "Submit a video job" in out["redoc_text"] and "max_audio_seconds" in out["redoc_text"]

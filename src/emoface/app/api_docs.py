@@ -87,6 +87,14 @@ class PortraitStored(BaseModel):
     portrait: str = Field(description="the portrait's id (32 hex digits), for `/v1/live?portrait=`")
 
 
+class SessionDescription(BaseModel):
+    """A WebRTC session description, as the browser's
+    ``RTCPeerConnection.localDescription`` gives it."""
+
+    sdp: str = Field(description="the SDP text")
+    type: str = Field(description='"offer" from the browser, "answer" from the server', examples=["offer"])
+
+
 class MotionTrack(BaseModel):
     """The MotionTrack as JSON (emoface.export.json_track): what ``emoface
     blendshapes -o track.json`` writes, lossless."""

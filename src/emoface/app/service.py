@@ -517,8 +517,10 @@ _REFUSED_HTTP = {1013: 503, 1008: 422}
                               "track: the microphone) for the portrait `?portrait=<id>` with the live options as "
                               "query keys; answers the SDP answer, whose tracks carry the talking portrait's "
                               "video and voice (docs/live.md).",
-                  responses={200: {"description": "the SDP answer, `{\"sdp\", \"type\": \"answer\"}`"},
-                             **api_docs.errors(422, 503)})
+                  responses={200: {"model": api_docs.SessionDescription, "description": "the SDP answer"},
+                             **api_docs.errors(422, 503)},
+                  openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                      "schema": {"$ref": "#/components/schemas/SessionDescription"}}}}})
 async def offer(request: Request):
     from . import webrtc
 
