@@ -300,17 +300,21 @@ def test_ten_seconds_of_silence_through_the_server_blink_and_breathe(live_server
 
 
 def test_a_busy_machine_draws_fewer_frames_and_keeps_the_voice_in_sync(astronaut, monkeypatch):
-    """A drawing that takes longer than its frame lasts: every second frame
+    """A drawing that takes 30 ms of a 40 ms frame (on a clock of the
+    test's own, so the machine's speed does not matter): every second frame
     is drawn (said once), every frame still comes with its own speech."""
-    import time
+    import types
 
+    import emoface.live
     from emoface.live import LiveSession
 
     live = LiveSession(astronaut, MotionOptions(fps=FPS, blinks_per_minute=0))
+    clock = [0.0]
+    monkeypatch.setattr(emoface.live, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
     draw = live.renderer.render
 
     def slow(*args):
-        time.sleep(0.03)  # 30 ms of a 40 ms frame: over the share a drawing may take
+        clock[0] += 0.03
         return draw(*args)
 
     monkeypatch.setattr(live.renderer, "render", slow)
@@ -324,6 +328,17 @@ def test_a_busy_machine_draws_fewer_frames_and_keeps_the_voice_in_sync(astronaut
     assert b"".join(f.audio for f in frames) == tone[:2 * 640 * len(frames)]
     late = frames[-20:]  # drawn in pairs: each picture shown twice
     assert sum(a.image is b.image for a, b in zip(late, late[1:])) >= 9
+
+
+def test_the_load_gives_up_frames_one_step_at_a_time_and_only_when_warm():
+    from emoface.live import Load
+
+    load = Load()
+    assert not any(load.drawn(0.035, 0.04) for _ in range(Load.WARM_UP - 1))  # warming up: no judgement
+    assert load.drawn(0.035, 0.04) and load.every == 2  # 35 of 40 ms: over 60 %
+    assert not any(load.drawn(0.035, 0.04) for _ in range(50)) and load.every == 2  # 35 of 80 ms: fine
+    assert any(load.drawn(0.06, 0.04) for _ in range(50)) and load.every == 3
+    assert not any(load.drawn(1.0, 0.04) for _ in range(50)) and load.every == 3  # never past ``most``
 
 
 @pytest.fixture(scope="module")
