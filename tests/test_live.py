@@ -346,35 +346,12 @@ def offer_client():
     """Talks to /v1/live/offer as a browser would, with aiortc: an audio
     track in (``wav`` paced in real time, or silence), the video back."""
     import asyncio
-    import fractions
     import json
     import urllib.error
     import urllib.request
 
-    import av
-    from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
-
-    class Voice(MediaStreamTrack):
-        kind = "audio"
-
-        def __init__(self, pcm: bytes):
-            super().__init__()
-            self.pcm, self.at, self.start = pcm, 0, None
-
-        async def recv(self):
-            import time
-
-            if self.start is None:
-                self.start = time.monotonic()
-            wait = self.start + self.at / 16000 - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            part = self.pcm[2 * self.at:2 * (self.at + 320)].ljust(640, b"\0")
-            frame = av.AudioFrame.from_ndarray(np.frombuffer(part, np.int16).reshape(1, -1), format="s16",
-                                               layout="mono")
-            frame.sample_rate, frame.pts, frame.time_base = 16000, self.at, fractions.Fraction(1, 16000)
-            self.at += 320
-            return frame
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+    from support.webrtc import collect, spoken_track
 
     def post(url, body):
         req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
@@ -387,23 +364,10 @@ def offer_client():
     async def call(url, pcm: bytes, seconds: float, audio: bool = True):
         pc = RTCPeerConnection()
         if audio:
-            pc.addTrack(Voice(pcm))
+            pc.addTrack(spoken_track(pcm))
         pc.addTransceiver("video", direction="recvonly")
         got, arrived = [], asyncio.Event()
-
-        @pc.on("track")
-        def on_track(track):
-            async def read():
-                while True:
-                    try:
-                        frame = await track.recv()
-                    except Exception:
-                        return
-                    if track.kind == "video":
-                        got.append(frame.to_ndarray(format="rgb24"))
-                        arrived.set()
-
-            asyncio.ensure_future(read())
+        collect(pc, got, first=arrived)
 
         await pc.setLocalDescription(await pc.createOffer())
         code, answer = await asyncio.to_thread(post, url, {"sdp": pc.localDescription.sdp, "type": "offer"})
@@ -412,7 +376,7 @@ def offer_client():
             await asyncio.wait_for(arrived.wait(), 30)
             await asyncio.sleep(seconds)
         await pc.close()
-        return code, answer, got
+        return code, answer, [g[1] for g in got]
 
     return lambda url, pcm=b"", seconds=2.0, audio=True: asyncio.run(call(url, pcm, seconds, audio)), post
 

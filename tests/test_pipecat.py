@@ -32,6 +32,8 @@ def test_tts_audio_comes_out_as_the_portrait_talking_with_that_audio(astronaut, 
     video = EmofaceVideo(astronaut, MotionOptions(fps=FPS), RenderOptions(max_side=256))
     down, _ = asyncio.run(run_test(video, frames_to_send=[TTSStartedFrame(), *chunks, TTSStoppedFrame()],
                                    expected_down_frames=None))
+    # Idle pictures (the face listening before the speech came) are not part of the speech's run.
+    down = [f for f in down if not isinstance(f, OutputImageRawFrame) or f.sync_with_audio]
     kinds = [type(f).__name__ for f in down]
     images = [f for f in down if isinstance(f, OutputImageRawFrame)]
     audio = [f for f in down if isinstance(f, TTSAudioRawFrame)]
@@ -59,3 +61,69 @@ def test_a_missing_portrait_is_said_in_one_line(tmp_path):
 
     with pytest.raises(EmofaceError, match="nobody.jpg"):
         EmofaceVideo(tmp_path / "nobody.jpg")
+
+
+@pytest.mark.slow
+def test_a_local_pipecat_agent_talks_over_its_webrtc_transport(astronaut, speech):
+    """examples/pipecat_agent.py end to end: Pipecat's own WebRTC transport
+    (SmallWebRTC), a peer (aiortc) speaking into it in real time, and the
+    portrait's video and voice coming back; the face idles before and after."""
+    import sys
+    from pathlib import Path
+
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+    from pipecat.workers.runner import WorkerRunner
+    from pipecat.transports.smallwebrtc.connection import SmallWebRTCConnection
+
+    from emoface.stream import pcm16
+    from support.webrtc import collect, spoken_track
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+    from pipecat_agent import agent
+
+    lead = 1.0  # the peer is silent for a second before it speaks, and after
+    pcm = bytes(int(2 * 16000 * lead)) + pcm16(speech.audio.mono(16000)) + bytes(int(2 * 16000 * lead))
+
+    async def call():
+        peer = RTCPeerConnection()
+        peer.addTrack(spoken_track(pcm))
+        peer.addTransceiver("video", direction="sendrecv")  # SmallWebRTC takes camera audio and video both ways
+        video, sound = [], []
+        collect(peer, video, sound)
+
+        await peer.setLocalDescription(await peer.createOffer())
+        connection = SmallWebRTCConnection()
+        await connection.initialize(sdp=peer.localDescription.sdp, type="offer")
+        worker = agent(connection, astronaut, size=256)
+        runner = asyncio.ensure_future(WorkerRunner(handle_sigint=False).run(worker))
+        answer = connection.get_answer()
+        await peer.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+        await asyncio.sleep(len(pcm) / 32000 + 2.0)
+        await worker.cancel()
+        await peer.close()
+        await asyncio.wait_for(runner, 10)
+        return video, sound
+
+    video, sound = asyncio.run(call())
+    seconds = len(pcm) / 32000
+    assert len(video) > 0.6 * FPS * seconds and video[-1][1].shape == (256, 256, 3)
+    # The voice came back (the mirror's speech, through Opus and back), and the mouth moved with it.
+    loud = np.abs(np.concatenate([s.ravel() for s in sound]).astype(float))
+    assert loud.max() > 3000
+    images = np.stack([v[1] for v in video]).astype(int)
+    change = np.abs(np.diff(images[:, 150:200, 100:160], axis=0)).mean(axis=(1, 2, 3))
+    assert change.max() > 2  # talking
+    # The face did not freeze when nobody spoke: frames kept coming in the silences.
+    times = np.array([v[0] for v in video])
+    assert np.diff(times).max() < 0.5
+
+
+def test_the_agent_example_says_a_bad_portrait_in_one_line(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "pipecat_agent.py"
+    run = subprocess.run([sys.executable, str(example), str(tmp_path / "nope.jpg")], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 1 and "nope.jpg" in run.stderr and "Traceback" not in run.stderr, run.stderr
