@@ -187,18 +187,13 @@ def independence(tmp: Path, speech) -> tuple[list[str], np.ndarray]:
 def dubbing(tmp: Path, speech) -> tuple[list[str], np.ndarray]:
     import dlib
     import face_recognition_models as frm
+    from judges import identity_descriptor
 
     from emoface.face.tracker import FaceTracker
 
     detector = dlib.get_frontal_face_detector()
     predictor = dlib.shape_predictor(frm.pose_predictor_model_location())
-    encoder = dlib.face_recognition_model_v1(frm.face_recognition_model_location())
-
-    def descriptor(img):
-        found = detector(img, 1)
-        if not found:
-            return None
-        return np.array(encoder.compute_face_descriptor(img, predictor(img, max(found, key=lambda r: r.area()))))
+    descriptor = identity_descriptor()
 
     tallies = {j: {"closed": [], "opened": [], "pause": []} for j in ("dlib", "mediapipe")}
     series: dict[str, list] = {"gap": [], "ref": []}

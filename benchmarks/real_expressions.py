@@ -109,19 +109,9 @@ def identity_table() -> list[str]:
     """dlib's descriptor distance from each emotion's render at 1.0 (still,
     lips free) to the portrait itself, on the held-out portraits (the same
     person: under 0.6; the issue's bar: at most 0.40)."""
-    import dlib
-    import face_recognition_models as frm
+    from judges import identity_descriptor
 
-    detector = dlib.get_frontal_face_detector()
-    predictor = dlib.shape_predictor(frm.pose_predictor_model_location())
-    encoder = dlib.face_recognition_model_v1(frm.face_recognition_model_location())
-
-    def descriptor(img: np.ndarray) -> np.ndarray | None:
-        found = detector(img, 1)
-        if not found:
-            return None
-        return np.array(encoder.compute_face_descriptor(img, predictor(img, max(found, key=lambda r: r.area()))))
-
+    descriptor = identity_descriptor()
     zero = np.zeros(6, np.float32)
     emotions = [e for e in RECIPES if e != "neutral"]
     lines = ["| portrait | " + " | ".join(emotions) + " |", "|---|" + "---|" * len(emotions)]
