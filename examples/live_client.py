@@ -57,8 +57,9 @@ async def talk(url: str, chunks, chunk_s: float, emotion: str | None = None, api
         async def receive() -> None:
             async for message in ws:
                 got = time.perf_counter()
-                if isinstance(message, str):
-                    print(f"server: {json.loads(message).get('error')}", file=sys.stderr)
+                if isinstance(message, str):  # an error about a message, or a notice (a busy server)
+                    said = json.loads(message)
+                    print(f"server: {said.get('error') or said.get('notice')}", file=sys.stderr)
                     continue
                 frame = read_frame_message(message)
                 frames.append(frame)

@@ -4,7 +4,7 @@
 // WebSocket, when the speech it shows was sent.
 const path = require("path");
 const { chromium } = require(path.resolve(__dirname, "..", ".cache", "node", "node_modules", "playwright-core"));
-const [url, wav, transport, seconds, shot] = process.argv.slice(2);
+const [url, wav, transport, seconds, shot, bad] = process.argv.slice(2);
 
 (async () => {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -22,13 +22,21 @@ const [url, wav, transport, seconds, shot] = process.argv.slice(2);
     await page.locator("#live-start").click();
     await page.waitForFunction(() => window.emofaceLive && window.emofaceLive.state !== "starting", null,
                                { timeout: 60000 });
-    await page.waitForTimeout(1000 * Number(seconds));
+    await page.waitForTimeout(500 * Number(seconds));
+    await page.selectOption("#live-emotion", "happy");  // mid-sentence, eased in
+    await page.waitForTimeout(500 * Number(seconds));
     const face = transport === "websocket" ? "#live-canvas" : "#live-video";
     await page.locator(face).screenshot({ path: shot }).catch((e) => { out.shot_error = String(e); });
     out.status = await page.locator("#live-status").innerText();
     out.live = await page.evaluate(() => { const s = { ...window.emofaceLive }; delete s.emotion; return s; });
     await page.locator("#live-stop").click();
     await page.waitForTimeout(500);
+    if (bad) {
+      await page.locator("#live-portrait").setInputFiles(bad);
+      await page.locator("#live-start").click();
+      await page.waitForFunction(() => window.emofaceLive.state === "failed", null, { timeout: 60000 });
+      out.bad_status = await page.locator("#live-status").innerText();
+    }
   } catch (err) {
     out.fatal = String(err);
     await page.screenshot({ path: shot + ".fail.png", fullPage: true }).catch(() => {});

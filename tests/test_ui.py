@@ -88,14 +88,16 @@ def spoken_wav(tmp_path_factory, librivox_wav):
     return path, 1.0 + loud[0] / rate
 
 
-def _live_tab(server, wav, transport, tmp_path, seconds=6):
+def _live_tab(server, wav, transport, tmp_path, seconds=6, bad=None):
+    """The Live tab spoken to for ``seconds`` (the emotion changed halfway);
+    what the page kept, its face's screenshot, and what it said of ``bad``."""
     shot = tmp_path / f"live-{transport}.png"
-    r = subprocess.run(["node", str(HERE / "live_browser.js"), server, str(wav), transport, str(seconds), str(shot)],
-                       capture_output=True, text=True, timeout=180)
+    r = subprocess.run(["node", str(HERE / "live_browser.js"), server, str(wav), transport, str(seconds), str(shot),
+                        *([str(bad)] if bad else [])], capture_output=True, text=True, timeout=180)
     out = json.loads(r.stdout.strip().splitlines()[-1])
-    assert "fatal" not in out and not out["live"]["errors"], out
+    assert "fatal" not in out and not out["live"]["errors"], out  # the emotion's change was taken
     assert out["live"]["transport"] == transport
-    return out["live"], shot
+    return out["live"], shot, out.get("bad_status")
 
 
 def _a_face_in(shot):
@@ -113,13 +115,17 @@ def test_the_live_tab_talks_over_the_websocket_with_a_fake_microphone(server, sp
     speech it shows, and the face is on the page. (The latency and frame
     rate are measured by benchmarks/live_eval.py: docs/live.md.)"""
     wav, first_word = spoken_wav
-    live, shot = _live_tab(server, wav, "websocket", tmp_path)
+    bad = tmp_path / "notes.png"
+    bad.write_text("this is a text file, not a picture")
+    live, shot, said = _live_tab(server, wav, "websocket", tmp_path, bad=bad)
     frames = live["frames"]
     assert [f["index"] for f in frames] == list(range(len(frames)))
     assert len(frames) >= 50  # of 150 in the 6 s the page listened
     assert sum(f["sentAt"] is not None for f in frames) > 0.9 * len(frames)
     assert any((f["index"] + 1) / 25 >= first_word + 0.5 for f in frames)  # the sentence was heard and shown
     assert _a_face_in(shot)
+    # A portrait that is not a picture: one line naming it, on the page.
+    assert said.startswith("Could not start") and "notes.png" in said and "Traceback" not in said, said
 
 
 @pytest.mark.slow
@@ -127,7 +133,7 @@ def test_the_live_tab_talks_over_webrtc(server, spoken_wav, tmp_path):
     """The same over WebRTC: the portrait's frames as a 512 px video whose
     RTP clock runs at 25 frames a second, few of them lost."""
     wav, _ = spoken_wav
-    live, shot = _live_tab(server, wav, "webrtc", tmp_path)
+    live, shot, _ = _live_tab(server, wav, "webrtc", tmp_path)
     frames = live["frames"]
     steps = {(b["rtp"] - a["rtp"]) % 2 ** 32 for a, b in zip(frames, frames[1:])}
     assert len(frames) >= 50 and {f["width"] for f in frames} == {512}
