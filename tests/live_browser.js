@@ -4,7 +4,7 @@
 // WebSocket, when the speech it shows was sent.
 const path = require("path");
 const { chromium } = require(path.resolve(__dirname, "..", ".cache", "node", "node_modules", "playwright-core"));
-const [url, wav, transport, seconds, shot, bad] = process.argv.slice(2);
+const [url, wav, transport, seconds, shot, bad, source] = process.argv.slice(2);
 
 (async () => {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -18,7 +18,12 @@ const [url, wav, transport, seconds, shot, bad] = process.argv.slice(2);
     await page.getByRole("tab", { name: "Live" }).click();
     await page.locator("#live-start").waitFor({ timeout: 30000 });
     await page.selectOption("#live-transport", transport);
-    await page.selectOption("#live-source", "mic");
+    if (source === "file") {
+      await page.selectOption("#live-source", "file");
+      await page.locator("#live-wav").setInputFiles(wav);
+    } else {
+      await page.selectOption("#live-source", "mic");
+    }
     await page.locator("#live-start").click();
     await page.waitForFunction(() => window.emofaceLive && window.emofaceLive.state !== "starting", null,
                                { timeout: 60000 });
@@ -31,7 +36,7 @@ const [url, wav, transport, seconds, shot, bad] = process.argv.slice(2);
     out.live = await page.evaluate(() => { const s = { ...window.emofaceLive }; delete s.emotion; return s; });
     await page.locator("#live-stop").click();
     await page.waitForTimeout(500);
-    if (bad) {
+    if (bad && bad !== "-") {
       await page.locator("#live-portrait").setInputFiles(bad);
       await page.locator("#live-start").click();
       await page.waitForFunction(() => window.emofaceLive.state === "failed", null, { timeout: 60000 });

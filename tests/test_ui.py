@@ -88,12 +88,13 @@ def spoken_wav(tmp_path_factory, librivox_wav):
     return path, 1.0 + loud[0] / rate
 
 
-def _live_tab(server, wav, transport, tmp_path, seconds=6, bad=None):
-    """The Live tab spoken to for ``seconds`` (the emotion changed halfway);
+def _live_tab(server, wav, transport, tmp_path, seconds=6, bad=None, source="mic"):
+    """The Live tab spoken to for ``seconds`` (the emotion changed halfway),
+    by the fake microphone or (``source="file"``) the wav picked in the tab;
     what the page kept, its face's screenshot, and what it said of ``bad``."""
     shot = tmp_path / f"live-{transport}.png"
     r = subprocess.run(["node", str(HERE / "live_browser.js"), server, str(wav), transport, str(seconds), str(shot),
-                        *([str(bad)] if bad else [])], capture_output=True, text=True, timeout=180)
+                        str(bad or "-"), source], capture_output=True, text=True, timeout=180)
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert "fatal" not in out and not out["live"]["errors"], out  # the emotion's change was taken
     assert out["live"]["transport"] == transport
@@ -126,6 +127,17 @@ def test_the_live_tab_talks_over_the_websocket_with_a_fake_microphone(server, sp
     assert _a_face_in(shot)
     # A portrait that is not a picture: one line naming it, on the page.
     assert said.startswith("Could not start") and "notes.png" in said and "Traceback" not in said, said
+
+
+@pytest.mark.slow
+def test_the_live_tab_plays_a_wav_as_if_spoken(server, spoken_wav, tmp_path):
+    """No microphone: a wav picked in the tab is spoken into the session."""
+    wav, first_word = spoken_wav
+    live, shot, _ = _live_tab(server, wav, "websocket", tmp_path, seconds=4, source="file")
+    frames = live["frames"]
+    assert [f["index"] for f in frames] == list(range(len(frames))) and len(frames) >= 40
+    assert any((f["index"] + 1) / 25 >= first_word + 0.5 for f in frames)
+    assert _a_face_in(shot)
 
 
 @pytest.mark.slow
