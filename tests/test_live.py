@@ -397,3 +397,27 @@ def test_webrtc_offer_gives_the_talking_portrait_as_video(live_server, portrait_
     assert code == 422 and '"type": "offer"' in body["detail"]
     code, body = call(url, audio=False)[:2]
     assert code == 422 and "no audio" in body["detail"]
+
+
+@pytest.mark.slow
+def test_a_neutral_live_face_keeps_the_photos_smile_until_an_emotion_eases_it_away(astronaut):
+    """As an offline video does: the smiling astronaut, neutral, still
+    smiles (the tracker's reading of her smile stays near the photo's);
+    asked for sad, the smile eases away."""
+    from emoface.face.tracker import FaceTracker
+    from emoface.live import LiveSession
+    from emoface.motion import ARKIT_NAMES
+
+    smile = [ARKIT_NAMES.index("mouthSmileLeft"), ARKIT_NAMES.index("mouthSmileRight")]
+    live = LiveSession(astronaut, MotionOptions(fps=FPS, blinks_per_minute=0))
+    calm = live.idle(1.0)
+    live.set_emotion("sad", 1.0)
+    sad = live.idle(1.5)
+    with FaceTracker(max_faces=1) as tracker:
+        def read(image):
+            return float(tracker.track(image)[0].blendshapes[smile].mean())
+
+        photo = read(live.renderer.photo)
+        assert photo > 0.6 and read(calm[-1].image) > photo - 0.15
+        easing = [read(f.image) for f in sad[::6]]
+        assert easing[-1] < 0.2 and easing[0] > easing[-1] + 0.4  # eased from the smile to none

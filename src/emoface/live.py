@@ -63,6 +63,7 @@ class LiveSession:
 
         self._motion = StreamSession(motion, lookahead)  # options first: a bad one fails before the tracker runs
         self.renderer: PortraitRenderer = prepare_portrait(portrait, render, progress)
+        self._motion.baseline = self.renderer.baseline  # a neutral face keeps the photo's own expression
         self._pcm = bytearray()  # pushed audio not yet handed out with a frame
         self._pcm_start = 0  # the sample index of _pcm[0]
         self.load = Load()

@@ -73,7 +73,9 @@ def changes(curves: np.ndarray, index: int) -> np.ndarray:
 def onto_portrait(layers: dict[str, np.ndarray], relative: set[str],
                   baseline: np.ndarray | None) -> dict[str, np.ndarray]:
     """Layers ready to combine: the ``relative`` ones (signed changes) are
-    carried on the portrait's own coefficients ``baseline`` (52,).
+    carried on the portrait's own coefficients ``baseline`` (52,; or
+    (frames, 52), a share of them per frame, as a stream eases the photo's
+    expression away under an emotion).
 
     Each channel of the baseline is added once: to the layer that owns it
     if that layer is relative, else to the expression layer where it may

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .drivers.emotion import Key, apply_idle, idle_variation, parse_mixture, timeline_expression
+from .drivers.emotion import Key, apply_idle, idle_variation, parse_mixture, timeline_expression, timeline_photo_share
 from .drivers.eyes import eyes_layer
 from .drivers.features import SILENCE_DBFS, frame_rms, level_from_db
 from .drivers.head import CausalHead
@@ -151,6 +151,10 @@ class StreamSession:
         self._idle_gain, self._idle_brow = idle_variation(idle_frames, len(ARKIT_NAMES), self.fps, opts.seed)
         self._eyes: dict[int, np.ndarray] = {}
         self._ended = False
+        #: The portrait's own coefficients (52,) where frames are drawn on
+        #: one (LiveSession): while the emotion is neutral its expression is
+        #: kept, as an offline video keeps it.
+        self.baseline: np.ndarray | None = None
 
     @property
     def now(self) -> float:
@@ -268,7 +272,12 @@ class StreamSession:
         # no pose here: the head's filters take each frame once.
         pose = np.concatenate([np.zeros((first - w0, 6), np.float32),
                                self._head.pose(level[first - w0: ready - w0], frames[first - w0:])])
-        track = with_gains(fps, {"mouth": mouth, "eyes": eyes, "expression": expression}, pose, self.opts)
+        relative, baseline = set(), None
+        if self.baseline is not None:
+            keep = timeline_photo_share(tuple(self._keys), len(frames), fps, self.opts.emotion_ease, first=w0)
+            relative, baseline = {"expression"}, keep[:, None] * np.asarray(self.baseline, np.float32)
+        track = with_gains(fps, {"mouth": mouth, "eyes": eyes, "expression": expression}, pose, self.opts,
+                           relative, baseline)
         self._sent = ready
         return MotionTrack(fps, track.coefficients[first - w0:], track.pose[first - w0:], start=first)
 

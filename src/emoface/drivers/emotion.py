@@ -98,6 +98,11 @@ class Key:
         out = sum((w * recipe_vector(e) for e, w in self.mix), np.zeros(len(ARKIT_NAMES), np.float32))
         return np.clip(out, 0.0, 1.0).astype(np.float32)
 
+    @property
+    def neutral(self) -> bool:
+        """The key asks for no expression of its own (the photo's may show)."""
+        return all(e == "neutral" or w == 0 for e, w in self.mix)
+
 
 #: The option every message here is about, which each front end names its own way.
 _EMOTION = Field("emotion")
@@ -204,12 +209,28 @@ def timeline_expression(keys: tuple[Key, ...], frames: int, fps: float,
     ``ease_seconds`` (smoothstep; a change that starts before the last one
     has finished blends on from wherever the face is). ``first`` is the
     index of the first frame wanted (a stream asks for its newest frames)."""
+    return _eased(keys, lambda key: key.vector(), np.zeros(len(ARKIT_NAMES), np.float32), frames, fps,
+                  ease_seconds, first)
+
+
+def timeline_photo_share(keys: tuple[Key, ...], frames: int, fps: float,
+                         ease_seconds: float = 0.4, first: int = 0) -> np.ndarray:
+    """How much of the photo's own expression each frame keeps (frames,):
+    all of it while the timeline is neutral, none under an emotion, eased
+    as the expression is (a neutral label keeps the portrait's smile; a
+    change to sad eases it away, not in one frame)."""
+    one = np.ones(1, np.float32)
+    return _eased(keys, lambda key: one * key.neutral, one, frames, fps, ease_seconds, first)[:, 0]
+
+
+def _eased(keys: tuple[Key, ...], value, start: np.ndarray, frames: int, fps: float, ease_seconds: float,
+           first: int) -> np.ndarray:
     t = (first + np.arange(frames)) / fps
-    out = np.zeros((frames, len(ARKIT_NAMES)), np.float32)
+    out = np.repeat(start[None, :], frames, axis=0).astype(np.float32)
     for key in keys:
         ramp = (smoothstep(t, key.time, key.time + ease_seconds) if ease_seconds > 0
                 else (t >= key.time).astype(np.float32))
-        out += (key.vector()[None, :] - out) * ramp[:, None].astype(np.float32)
+        out += (value(key)[None, :] - out) * ramp[:, None].astype(np.float32)
     return out
 
 
