@@ -132,7 +132,8 @@ def spoken_frames(clip, lead_s: float = 0.5, lookahead: float | None = None, off
     live = LiveSession(skimage.data.astronaut(), **({} if lookahead is None else {"lookahead": lookahead}))
     data = pcm16(np.concatenate([np.zeros(int(lead_s * RATE), np.float32), clip.audio.mono(RATE)]))
     if offline:
-        track = make_track(Audio((np.frombuffer(data, np.int16)[:, None] / 32768.0).astype(np.float32), RATE))
+        track = make_track(Audio((np.frombuffer(data, np.int16)[:, None] / 32768.0).astype(np.float32), RATE),
+                           baseline=live.renderer.baseline)  # as a video is made: the photo kept
         return [live.renderer.render(c, p) for c, p in zip(track.coefficients, track.pose)], live.renderer.photo
     step = int(CHUNK_S * RATE) * 2
     if server:
