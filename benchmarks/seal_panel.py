@@ -4,9 +4,11 @@ the most closed mouths of real talking video (franck, cap13, psychopy), the
 key kept apart (docs/panels/<name>_key.json). A viewer marks each real or
 generated and rates it (benchmarks/panel.py scores the answers).
 
-Run: python benchmarks/seal_panel.py NAME [SEED] [--no-contact-line]
+Run: python benchmarks/seal_panel.py NAME [SEED] [--no-contact-line] [--open]
 (``--no-contact-line`` draws the seal as it was before the lips' contact
-line, for the comparison sheet).
+line, for the comparison sheet). ``--open``: the same portraits opened wide
+past their own teeth (jawOpen 0.6 and 0.85), beside the most open mouths
+of the same videos.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from panel import make_panel  # noqa: E402
 from portraits import PORTRAITS, load  # noqa: E402
 
 from emoface.face.tracker import FaceTracker  # noqa: E402
+from mouth_panel import rendered_mouths  # noqa: E402
 from emoface.motion import lip_closure  # noqa: E402
 from emoface.options import MotionOptions, RenderOptions  # noqa: E402
 from emoface.pipeline import carry_photo, prepare_portrait  # noqa: E402
@@ -45,9 +48,17 @@ def sealed_renders(tracker: FaceTracker) -> list[np.ndarray]:
     return tiles
 
 
-def closed_real(tracker: FaceTracker, per_video: int = 3) -> list[np.ndarray]:
-    """The most closed mouths of each real video's first 3000 frames."""
-    return [tile for video, step in VIDEOS for _, tile in mouths_by_opening(tracker, video, step, 3000)[:per_video]]
+def closed_real(tracker: FaceTracker, per_video: int = 3, most_open: bool = False) -> list[np.ndarray]:
+    """The most closed (or open) mouths of each real video's first 3000 frames."""
+    return [tile for video, step in VIDEOS
+            for _, tile in (lambda found: found[-per_video:] if most_open else found[:per_video])(
+                mouths_by_opening(tracker, video, step, 3000))]
+
+
+def opened_renders() -> list[np.ndarray]:
+    """The toothy portraits opened past their own teeth."""
+    return [tile for name in TOOTHY
+            for tile in rendered_mouths(load({p.name: p for p in PORTRAITS}[name]), (0.6, 0.85))]
 
 
 def main() -> None:
@@ -57,7 +68,10 @@ def main() -> None:
 
         mouth_bank.CONTACT_PX = 0.0
     with FaceTracker(video=False, max_faces=1) as tracker:
-        made, real = sealed_renders(tracker), closed_real(tracker)
+        if "--open" in sys.argv:
+            made, real = opened_renders(), closed_real(tracker, most_open=True)
+        else:
+            made, real = sealed_renders(tracker), closed_real(tracker)
     print(make_panel(args[0] if args else "seals", real[:len(made)], made, seed=int(args[1]) if len(args) > 1 else 3))
 
 
