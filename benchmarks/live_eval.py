@@ -14,8 +14,9 @@ Run: .venv/bin/python benchmarks/live_eval.py  (writes docs/live.md's figures)
 
 from __future__ import annotations
 
-import platform
+import contextlib
 import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -70,12 +71,10 @@ def run(seconds: float = 60.0) -> dict[str, float]:
             "latency_p95": float(np.percentile(lat, 95)), "late_chunks": late}
 
 
-def over_the_network(seconds: float = 60.0, size: int = 512) -> dict[str, float]:
-    """The same speech through a real ``emoface serve`` (WebSocket /v1/live,
-    JPEG frames) and the example client: frames received, their rate as they
-    arrived, latency from the chunk holding a frame's moment to the frame's
-    arrival, and the longest wait between two frames."""
-    import asyncio
+@contextlib.contextmanager
+def served_astronaut():
+    """A real ``emoface serve`` (the tests' helper) holding the astronaut as
+    a live portrait: its WebSocket URL, ``/v1/live?portrait=<id>``."""
     import tempfile
 
     import cv2
@@ -83,24 +82,36 @@ def over_the_network(seconds: float = 60.0, size: int = 512) -> dict[str, float]
 
     sys.path.insert(0, str(ROOT / "tests"))
     sys.path.insert(0, str(ROOT / "examples"))
-    from live_client import talk, upload
-    from support.server import Server  # the tests' real-server helper
+    from live_client import upload
+    from support.server import Server
 
-    clips = piper_clips()
-    signal = np.concatenate([c.audio.mono(RATE) for c in clips])
-    signal = np.tile(signal, int(np.ceil(seconds * RATE / len(signal))))[: int(seconds * RATE)]
-    data, step = pcm16(signal), int(CHUNK_S * RATE) * 2
     with tempfile.TemporaryDirectory() as tmp:
         photo = Path(tmp) / "astronaut.png"
         cv2.imwrite(str(photo), skimage.data.astronaut()[..., ::-1])
         server = Server(Path(tmp) / "data").start()
         try:
-            pid = upload(server.url, photo)
-            url = server.url.replace("http", "ws") + f"/v1/live?portrait={pid}&size={size}"
-            frames, gaps, arrivals = asyncio.run(talk(url, [data[i:i + step] for i in range(0, len(data), step)],
-                                                      CHUNK_S))
+            yield server.url.replace("http", "ws") + f"/v1/live?portrait={upload(server.url, photo)}"
         finally:
             server.stop()
+
+
+def over_the_network(seconds: float = 60.0, size: int = 512) -> dict[str, float]:
+    """The same speech through a real ``emoface serve`` (WebSocket /v1/live,
+    JPEG frames) and the example client: frames received, their rate as they
+    arrived, latency from the chunk holding a frame's moment to the frame's
+    arrival, and the longest wait between two frames."""
+    import asyncio
+
+    sys.path.insert(0, str(ROOT / "examples"))
+    from live_client import talk
+
+    clips = piper_clips()
+    signal = np.concatenate([c.audio.mono(RATE) for c in clips])
+    signal = np.tile(signal, int(np.ceil(seconds * RATE / len(signal))))[: int(seconds * RATE)]
+    data, step = pcm16(signal), int(CHUNK_S * RATE) * 2
+    with served_astronaut() as url:
+        frames, gaps, arrivals = asyncio.run(talk(f"{url}&size={size}",
+                                                  [data[i:i + step] for i in range(0, len(data), step)], CHUNK_S))
     lat = 1000 * np.array(gaps)
     between = 1000 * np.diff(arrivals)
     return {"frames": len(frames), "expected": round(seconds * 25), "size": size,
@@ -249,7 +260,8 @@ def in_chromium(transport: str, seconds: float = 20.0) -> dict[str, float]:
     import soundfile as sf
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import LIBRIVOX, free_port
+    from conftest import LIBRIVOX
+    from support.server import start_page
 
     with tempfile.TemporaryDirectory() as tmp:
         parts, rate = [np.zeros(16000, np.int16)], 16000
@@ -260,17 +272,9 @@ def in_chromium(transport: str, seconds: float = 20.0) -> dict[str, float]:
         first_word = loud[0] / rate
         wav = Path(tmp) / "spoken.wav"
         sf.write(wav, speech, rate)
-        port = free_port()
-        page = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        page, url = start_page(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            for _ in range(240):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.5)
-            run = subprocess.run(["node", str(ROOT / "tests" / "live_browser.js"), f"http://127.0.0.1:{port}",
+            run = subprocess.run(["node", str(ROOT / "tests" / "live_browser.js"), url,
                                   str(wav), transport, str(seconds), str(Path(tmp) / "shot.png")],
                                  capture_output=True, text=True, timeout=seconds + 120)
         finally:
@@ -300,36 +304,19 @@ def lips_rows() -> list[str]:
     held-out speech (LibriVox; truth: forced alignment), that last through a
     real server at speaking pace; each beside the offline video of the same
     audio, on the phone's own frame and within one frame."""
-    import tempfile
-
-    import cv2
-    import skimage.data
-
-    sys.path.insert(0, str(ROOT / "tests"))
-    sys.path.insert(0, str(ROOT / "examples"))
-    from live_client import upload
-    from support.server import Server
-
     clips = piper_clips()
-    sets = [("Piper, tuned on (5)", [c for i, c in enumerate(clips) if i in TUNED], None),
-            ("Piper, held out (5)", [c for i, c in enumerate(clips) if i not in TUNED], None),
-            ("LibriVox, held out (5), through the server", librivox_clips(), "server")]
+    sets = [("Piper, tuned on (5)", [c for i, c in enumerate(clips) if i in TUNED], False),
+            ("Piper, held out (5)", [c for i, c in enumerate(clips) if i not in TUNED], False),
+            ("LibriVox, held out (5), through the server", librivox_clips(), True)]
     rows = ["| speech | drawn by | bilabials closed (on the frame / within 40 ms) | open vowels opened "
             "(on the frame / within 40 ms) |", "|---|---|---|---|"]
-    with tempfile.TemporaryDirectory() as tmp:
-        photo = Path(tmp) / "astronaut.png"
-        cv2.imwrite(str(photo), skimage.data.astronaut()[..., ::-1])
-        server = Server(Path(tmp) / "data").start()
-        try:
-            url = server.url.replace("http", "ws") + f"/v1/live?portrait={upload(server.url, photo)}"
-            for name, these, through in sets:
-                for how, kw in (("live session", {"server": url if through else None}), ("offline video",
-                                                                                        {"offline": True})):
-                    a, b = live_lips(these, **kw), live_lips(these, within=1, **kw)
-                    rows.append(f"| {name} | {how} | {a['closed']:.2f} / {b['closed']:.2f} of {a['bilabials']} | "
-                                f"{a['opened']:.2f} / {b['opened']:.2f} of {a['vowels']} |")
-        finally:
-            server.stop()
+    with served_astronaut() as url:
+        for name, these, through in sets:
+            for how, kw in (("live session", {"server": url if through else None}), ("offline video",
+                                                                                    {"offline": True})):
+                a, b = live_lips(these, **kw), live_lips(these, within=1, **kw)
+                rows.append(f"| {name} | {how} | {a['closed']:.2f} / {b['closed']:.2f} of {a['bilabials']} | "
+                            f"{a['opened']:.2f} / {b['opened']:.2f} of {a['vowels']} |")
     return rows
 
 

@@ -5,7 +5,9 @@ sentence pushed in 20 ms chunks), mixed with frames of real talking video
 (docs/panels/<name>_key.json). A viewer marks each real or generated and
 rates it (benchmarks/panel.py scores the answers).
 
-Run: python benchmarks/live_panel.py NAME [SEED]
+Run: python benchmarks/live_panel.py NAME [SEED] [--photo-not-kept]
+(``--photo-not-kept``: a neutral face drops the photo's own expression, as
+live sessions did before they kept it, for the comparison sheet).
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ PER = 2  # tiles per portrait
 FACE_PX = 120
 
 
-def live_faces(rng: np.random.Generator) -> list[np.ndarray]:
+def live_faces(rng: np.random.Generator, keep_photo: bool = True) -> list[np.ndarray]:
     clip = librivox_clips()[1]
     data = pcm16(np.concatenate([np.zeros(RATE // 2, np.float32), clip.audio.mono(RATE)]))
     tiles = []
     for name in HELD_OUT:
         live = LiveSession(load({p.name: p for p in PORTRAITS}[name]))
+        if not keep_photo:
+            live._motion.baseline = None
         frames = [f for i in range(0, len(data), 640) for f in live.push_audio(data[i:i + 640])]
         speaking = frames[len(frames) // 6:]
         for k in rng.choice(len(speaking), PER, replace=False):
@@ -65,10 +69,11 @@ def _sized(tile: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
-    name = sys.argv[1] if len(sys.argv) > 1 else "live"
-    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    name = args[0] if args else "live"
+    seed = int(args[1]) if len(args) > 1 else 0
     rng = np.random.default_rng(seed)
-    print(make_panel(name, real_faces(rng), live_faces(rng), seed))
+    print(make_panel(name, real_faces(rng), live_faces(rng, "--photo-not-kept" not in sys.argv), seed))
 
 
 if __name__ == "__main__":

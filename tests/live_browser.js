@@ -4,7 +4,7 @@
 // WebSocket, when the speech it shows was sent.
 const path = require("path");
 const { chromium } = require(path.resolve(__dirname, "..", ".cache", "node", "node_modules", "playwright-core"));
-const [url, wav, transport, seconds, shot, bad, source] = process.argv.slice(2);
+const [url, wav, transport, seconds, shot, bad, source, badWav] = process.argv.slice(2);
 
 (async () => {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -41,6 +41,14 @@ const [url, wav, transport, seconds, shot, bad, source] = process.argv.slice(2);
       await page.locator("#live-start").click();
       await page.waitForFunction(() => window.emofaceLive.state === "failed", null, { timeout: 60000 });
       out.bad_status = await page.locator("#live-status").innerText();
+    }
+    if (badWav && badWav !== "-") {
+      await page.locator("#live-portrait").setInputFiles([]);
+      await page.selectOption("#live-source", "file");
+      await page.locator("#live-wav").setInputFiles(badWav);
+      await page.locator("#live-start").click();
+      await page.waitForFunction(() => window.emofaceLive.state === "failed", null, { timeout: 60000 });
+      out.bad_wav_status = await page.locator("#live-status").innerText();
     }
   } catch (err) {
     out.fatal = String(err);

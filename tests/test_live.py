@@ -354,31 +354,41 @@ def offer_client():
     from support.webrtc import collect, spoken_track
 
     def post(url, body):
-        req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        req = urllib.request.Request(url, data, {"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read())
 
-    async def call(url, pcm: bytes, seconds: float, audio: bool = True):
+    async def call(url, pcm: bytes, seconds: float, audio: bool = True, said: list | None = None):
+        """... and ``said``: messages sent on a data channel once frames
+        come; what came back on it is put in their place."""
         pc = RTCPeerConnection()
         if audio:
             pc.addTrack(spoken_track(pcm))
         pc.addTransceiver("video", direction="recvonly")
         got, arrived = [], asyncio.Event()
         collect(pc, got, first=arrived)
+        channel, replies = pc.createDataChannel("control"), []
+        channel.on("message", replies.append)
 
         await pc.setLocalDescription(await pc.createOffer())
         code, answer = await asyncio.to_thread(post, url, {"sdp": pc.localDescription.sdp, "type": "offer"})
         if code == 200:
             await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
             await asyncio.wait_for(arrived.wait(), 30)
+            for message in said or []:
+                channel.send(message)
             await asyncio.sleep(seconds)
         await pc.close()
+        if said is not None:
+            said[:] = [json.loads(r) for r in replies]
         return code, answer, [g[1] for g in got]
 
-    return lambda url, pcm=b"", seconds=2.0, audio=True: asyncio.run(call(url, pcm, seconds, audio)), post
+    return (lambda url, pcm=b"", seconds=2.0, audio=True, said=None: asyncio.run(call(url, pcm, seconds, audio, said)),
+            post)
 
 
 @pytest.mark.slow
@@ -397,6 +407,12 @@ def test_webrtc_offer_gives_the_talking_portrait_as_video(live_server, portrait_
     assert code == 422 and '"type": "offer"' in body["detail"]
     code, body = call(url, audio=False)[:2]
     assert code == 422 and "no audio" in body["detail"]
+    assert post(url, b"not json")[0] == 422
+    # Bad messages on the data channel are answered there, and the session goes on.
+    said = ["nonsense", '{"emotion": "furious"}', '{"emotion": "sad", "intensity": 0.5}']
+    code, _, got = call(url, seconds=1.5, said=said)
+    assert code == 200 and len(said) == 2 and "JSON objects" in said[0]["error"] and "furious" in said[1]["error"]
+    assert len(got) >= 0.6 * FPS * 1.5
 
 
 @pytest.mark.slow

@@ -17,18 +17,12 @@ ROOT = HERE.parent
 
 
 def _start_page(**popen) -> tuple[subprocess.Popen, str]:
-    """``emoface ui`` on a free port, once it answers: (process, url)."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)], **popen)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    pytest.fail("the web page did not start")
+    from support.server import start_page
+
+    try:
+        return start_page(**popen)
+    except RuntimeError as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="module")
@@ -88,17 +82,18 @@ def spoken_wav(tmp_path_factory, librivox_wav):
     return path, 1.0 + loud[0] / rate
 
 
-def _live_tab(server, wav, transport, tmp_path, seconds=6, bad=None, source="mic"):
+def _live_tab(server, wav, transport, tmp_path, seconds=6, bad=None, source="mic", bad_wav=None):
     """The Live tab spoken to for ``seconds`` (the emotion changed halfway),
     by the fake microphone or (``source="file"``) the wav picked in the tab;
-    what the page kept, its face's screenshot, and what it said of ``bad``."""
+    what the page kept, its face's screenshot, and what it said of ``bad``
+    (a portrait) and ``bad_wav`` (speech), in that order."""
     shot = tmp_path / f"live-{transport}.png"
     r = subprocess.run(["node", str(HERE / "live_browser.js"), server, str(wav), transport, str(seconds), str(shot),
-                        str(bad or "-"), source], capture_output=True, text=True, timeout=180)
+                        str(bad or "-"), source, str(bad_wav or "-")], capture_output=True, text=True, timeout=180)
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert "fatal" not in out and not out["live"]["errors"], out  # the emotion's change was taken
     assert out["live"]["transport"] == transport
-    return out["live"], shot, out.get("bad_status")
+    return out["live"], shot, (out.get("bad_status"), out.get("bad_wav_status"))
 
 
 def _a_face_in(shot):
@@ -118,7 +113,7 @@ def test_the_live_tab_talks_over_the_websocket_with_a_fake_microphone(server, sp
     wav, first_word = spoken_wav
     bad = tmp_path / "notes.png"
     bad.write_text("this is a text file, not a picture")
-    live, shot, said = _live_tab(server, wav, "websocket", tmp_path, bad=bad)
+    live, shot, (said, said_of_wav) = _live_tab(server, wav, "websocket", tmp_path, bad=bad, bad_wav=bad)
     frames = live["frames"]
     assert [f["index"] for f in frames] == list(range(len(frames)))
     assert len(frames) >= 50  # of 150 in the 6 s the page listened
@@ -127,6 +122,8 @@ def test_the_live_tab_talks_over_the_websocket_with_a_fake_microphone(server, sp
     assert _a_face_in(shot)
     # A portrait that is not a picture: one line naming it, on the page.
     assert said.startswith("Could not start") and "notes.png" in said and "Traceback" not in said, said
+    # ... and as the speech, played as if spoken.
+    assert said_of_wav.startswith("Could not start") and "notes.png: not audio" in said_of_wav, said_of_wav
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ ones, made causal:
 from __future__ import annotations
 
 import functools
+import json
 import math
 from dataclasses import dataclass
 
@@ -71,6 +72,28 @@ def named_as_sent(func):
         except EmofaceError as err:
             raise type(err)(err.named()) from None
     return checked
+
+
+def control(session, text: str) -> bool:
+    """A stream's or a live session's text message, carried out on
+    ``session``: ``{"emotion": "sad", "intensity": 0.6}`` eases it into an
+    emotion; ``{"end": true}`` returns True (the caller ends the session).
+    Raises ValueError or OptionError saying what to send instead."""
+    try:
+        said = json.loads(text)
+    except ValueError:
+        said = None
+    if not isinstance(said, dict):
+        raise ValueError('text messages are JSON objects: {"emotion": "happy", "intensity": 0.7} or {"end": true}')
+    if said.get("end"):
+        return True
+    if "emotion" not in said:
+        raise ValueError(f"unknown message {sorted(said)}; send emotion (and intensity) or end")
+    try:
+        session.set_emotion(said["emotion"], said.get("intensity"))
+    except TypeError as err:  # an intensity that is not a number
+        raise ValueError(str(err)) from None
+    return False
 
 
 def message(frames: MotionTrack) -> dict:

@@ -71,3 +71,18 @@ class Server:
                 return body
             time.sleep(0.2)
         raise TimeoutError(job_id)
+
+
+def start_page(**popen) -> tuple[subprocess.Popen, str]:
+    """``emoface ui`` on a free port, once it answers: (process, url)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "emoface", "ui", "--port", str(port)], **popen)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the web page did not start")

@@ -37,7 +37,9 @@
     }
     const file = $("live-wav").files[0];
     if (!file) throw new Error("pick a wav file to play, or choose the microphone");
-    const buffer = await ctx.decodeAudioData(await file.arrayBuffer());
+    const buffer = await ctx.decodeAudioData(await file.arrayBuffer()).catch(() => {
+      throw new Error(`${file.name}: not audio this browser can play; pick a wav, mp3 or ogg file`);
+    });
     const player = ctx.createBufferSource();
     player.buffer = buffer;
     const out = ctx.createMediaStreamDestination();
@@ -49,7 +51,7 @@
 
   async function overWebRTC(id) {
     const ctx = new AudioContext();
-    const v = await voice(ctx);
+    const v = await voice(ctx).catch((err) => { ctx.close(); throw err; });
     const pc = new RTCPeerConnection();
     v.stream.getAudioTracks().forEach((t) => pc.addTrack(t, v.stream));
     pc.addTransceiver("video", { direction: "recvonly" });
@@ -96,7 +98,8 @@
       ws.onmessage = (e) => { const m = JSON.parse(e.data); m.ready ? ok(m.ready) : fail(new Error(m.error)); };
       ws.onclose = (e) => fail(new Error(e.reason || "the server closed the session"));
     });
-    const v = await voice(ctx);
+    // A voice that cannot be had ends the session at once: its seat is free for the next Start.
+    const v = await voice(ctx).catch((err) => { ws.close(); ctx.close(); throw err; });
     // The tap: 128-sample blocks out of the audio thread, sent 20 ms at a time as 16-bit PCM.
     const tap = "class Tap extends AudioWorkletProcessor { process(i) { if (i[0][0]) this.port.postMessage(i[0][0].slice(0)); return true; } }" +
                 " registerProcessor('emoface-tap', Tap);";

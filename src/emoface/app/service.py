@@ -350,28 +350,20 @@ async def _audio(ws: WebSocket, feed, send, data: bytes) -> None:
 
 
 async def _control(ws: WebSocket, session, send, text: str) -> bool:
-    """A text message: an emotion to ease into, or the end (True: closed)."""
+    """A text message (emoface.stream.control): an emotion to ease into, or
+    the end (True: closed)."""
     from ..errors import EmofaceError
+    from ..stream import control
 
     try:
-        control = json.loads(text)
-        if not isinstance(control, dict):
-            raise ValueError("not an object")
-    except ValueError:
-        await ws.send_text(json.dumps({"error": 'text messages are JSON objects: {"emotion": "happy", '
-                                                '"intensity": 0.7} or {"end": true}'}))
+        ended = control(session, text)
+    except (EmofaceError, ValueError) as err:
+        await ws.send_text(json.dumps({"error": str(err)}))
         return False
-    if control.get("end"):
+    if ended:
         await send(ws, await asyncio.to_thread(session.end))
         await ws.close(1000, "end of stream")
-        return True
-    try:
-        if "emotion" not in control:
-            raise ValueError(f"unknown message {sorted(control)}; send emotion (and intensity) or end")
-        session.set_emotion(control["emotion"], control.get("intensity"))
-    except (EmofaceError, ValueError, TypeError) as err:
-        await ws.send_text(json.dumps({"error": str(err)}))
-    return False
+    return ended
 
 
 #: A live client that sends nothing for this long is gone (a vanished
@@ -411,12 +403,11 @@ class _Refused(Exception):
         self.code, self.reason = code, reason
 
 
-@contextlib.asynccontextmanager
-async def _live_seat(state, query: dict[str, str]):
+async def _open_live(state, query: dict[str, str]):
     """A seat among ``live_sessions`` and a ready LiveSession for ``query``
-    (the portrait's id and the options), with the JPEG quality asked; raises
-    :class:`_Refused`. The seat is held until the block ends, or, for a
-    session that outlives it (WebRTC), until the ``release`` it yields runs."""
+    (the portrait's id and the options): (session, JPEG quality, release).
+    The caller runs ``release`` (any number of times) when the session ends;
+    raises :class:`_Refused`, the seat already free."""
     from ..errors import EmofaceError
     from ..live import LiveSession, live_options
 
@@ -430,24 +421,24 @@ async def _live_seat(state, query: dict[str, str]):
         raise _Refused(1008, "no such portrait: upload it first (POST /v1/portraits) and give its id as "
                              "?portrait=")
     state.live += 1
-    held = [True]
+    seated = True
 
     def release() -> None:
-        if held[0]:
-            held[0] = False
+        nonlocal seated
+        if seated:
+            seated = False
             state.live -= 1
 
-    kept = [False]
     try:
-        try:
-            motion, lookahead, shown = live_options(query)
-            session = await asyncio.to_thread(LiveSession, found[0], motion, shown.render, lookahead)
-        except EmofaceError as err:
-            raise _Refused(1008, close_reason(str(err))) from None
-        yield session, shown.quality, release, kept
-    finally:
-        if not kept[0]:
-            release()
+        motion, lookahead, shown = live_options(query)
+        session = await asyncio.to_thread(LiveSession, found[0], motion, shown.render, lookahead)
+    except EmofaceError as err:
+        release()
+        raise _Refused(1008, close_reason(str(err))) from None
+    except BaseException:
+        release()
+        raise
+    return session, shown.quality, release
 
 
 @live_router.websocket("/v1/live")
@@ -498,14 +489,18 @@ async def _live(ws: WebSocket, state) -> None:
     if query is None:
         return
     try:
-        async with _live_seat(state, query) as (session, quality, _, _):
-            # The portrait is read: speech sent from now on is drawn as it comes.
-            h, w = session.renderer.photo.shape[:2]
-            await ws.send_text(json.dumps({"ready": {"fps": session.fps, "width": w, "height": h}}))
-            wire = _Wire(session, quality)
-            await _converse(ws, wire.feed, wire, _send_encoded, LIVE_QUIET_S)
+        session, quality, release = await _open_live(state, query)
     except _Refused as refused:
         await ws.close(refused.code, refused.reason)
+        return
+    try:
+        # The portrait is read: speech sent from now on is drawn as it comes.
+        h, w = session.renderer.photo.shape[:2]
+        await ws.send_text(json.dumps({"ready": {"fps": session.fps, "width": w, "height": h}}))
+        wire = _Wire(session, quality)
+        await _converse(ws, wire.feed, wire, _send_encoded, LIVE_QUIET_S)
+    finally:
+        release()
 
 
 #: HTTP statuses of the refusals a WebSocket closes with.
@@ -531,14 +526,14 @@ async def offer(request: Request):
     except ValueError:
         raise HTTPException(422, 'send the browser\'s offer as JSON {"sdp": "...", "type": "offer"}') from None
     try:
-        async with _live_seat(request.app.state, query) as (session, _, release, kept):
-            answer = await webrtc.answer(body, session, LIVE_QUIET_S, release)
-            kept[0] = True  # the connection lives on: aiortc's close releases the seat
+        session, _, release = await _open_live(request.app.state, query)
     except _Refused as refused:
         raise HTTPException(_REFUSED_HTTP[refused.code], refused.reason) from None
-    except ValueError as err:
+    try:
+        # The connection outlives this request: its close releases the seat.
+        return await webrtc.answer(body, session, LIVE_QUIET_S, release)
+    except ValueError as err:  # answer() has closed the connection and released the seat
         raise HTTPException(422, str(err)) from None
-    return answer
 
 
 def close_reason(text: str, limit: int = 123) -> str:

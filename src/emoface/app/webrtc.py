@@ -145,20 +145,14 @@ async def answer(offer: dict[str, str], session: Any, quiet_s: float,
 
     async def _control(text: Any) -> None:
         from ..errors import EmofaceError
+        from ..stream import control
 
         try:
-            control = json.loads(text)
-            if not isinstance(control, dict):
-                raise ValueError('messages are JSON objects: {"emotion": "happy", "intensity": 0.7} or {"end": true}')
-            if control.get("end"):
+            if control(session, text if isinstance(text, str) else ""):
                 await send(await asyncio.to_thread(session.end))
                 await asyncio.sleep(0.5)  # let the last frames leave
                 await close()
-                return
-            if "emotion" not in control:
-                raise ValueError(f"unknown message {sorted(control)}; send emotion (and intensity) or end")
-            session.set_emotion(control["emotion"], control.get("intensity"))
-        except (EmofaceError, ValueError, TypeError) as err:
+        except (EmofaceError, ValueError) as err:
             say({"error": str(err)})
 
     @pc.on("connectionstatechange")
