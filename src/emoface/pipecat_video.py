@@ -56,6 +56,7 @@ class EmofaceVideo(FrameProcessor):
         self._rate = 0
         self._lock = asyncio.Lock()  # one push into the session at a time: speech or idle
         self._speaking_until = 0.0  # when the speech sent so far has played (event-loop clock)
+        self._heard_until = 0.0  # when the speech received so far would have played, had it been sent at once
         self._idler: asyncio.Task | None = None
 
     def set_emotion(self, emotion: str, intensity: float | None = None) -> None:
@@ -65,6 +66,10 @@ class EmofaceVideo(FrameProcessor):
         await super().process_frame(frame, direction)
         if isinstance(frame, TTSAudioRawFrame) and direction == FrameDirection.DOWNSTREAM:
             pcm = self._at_16k(frame)
+            # Speech the look-ahead still holds is speech all the same: an
+            # idle frame drawn now would put its silence inside the sentence.
+            now = asyncio.get_running_loop().time()
+            self._heard_until = max(self._heard_until, now) + len(pcm) / (2 * RATE)
             await self._send(await self._pushed(self._session.push_audio, pcm))
             return
         if isinstance(frame, TTSStoppedFrame):
@@ -97,7 +102,7 @@ class EmofaceVideo(FrameProcessor):
         while True:
             tick = max(tick + period, loop.time() - period)  # a late tick is not made up in a burst
             await asyncio.sleep(max(0.0, tick - loop.time()))
-            if loop.time() < self._speaking_until + self._lookahead + period:
+            if loop.time() < max(self._speaking_until, self._heard_until) + self._lookahead + period:
                 continue
             for f in await self._pushed(self._session.idle, period):
                 h, w = f.image.shape[:2]

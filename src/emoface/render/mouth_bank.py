@@ -115,6 +115,12 @@ class MouthBank:
                    for k, p, o, lip, mine in zip(known, self.patches, self.outlines, self.lips, own)]
         object.__setattr__(self, "curves", [c for c, _ in derived])
         object.__setattr__(self, "teeth", [t for _, t in derived])
+        #: Per entry, where it shows no teeth: (u, v) curves under its upper
+        #: teeth and over its lower ones (or inside its lips where it shows none).
+        # (For the portrait's own mouth, where the dark between its teeth is.)
+        object.__setattr__(self, "clear", [
+            _clear_band(c, _lit(p, o) if mine else t[0], mine)
+            for c, t, p, o, mine in zip(self.curves, self.teeth, self.patches, self.outlines, own)])
         #: The opening of the entry that shows the most teeth.
         object.__setattr__(self, "toothed", float(self.apertures[int(np.argmax([t.mean() for t, _ in self.teeth]))]))
 
@@ -157,12 +163,9 @@ class MouthBank:
         """Paint the interior inside the moved inner-lip ``outline`` (K, 2,
         canvas pixels) in place; False when the lips are closed.
 
-        Teeth keep their size: what hangs from the source's upper lip hangs
-        from the moved upper lip, what rises from its lower lip rises from
-        the moved lower lip, column by column across the mouth, and a mouth
-        opened further than the source shows the ``cavity`` colour between
-        them (darker toward the back). Lips closer than the source's hide
-        the teeth behind them, as lips do. ``colours`` are the portrait's
+        Teeth keep their size (:meth:`_interior`), column by column across
+        the mouth; a portrait's own teeth stay on its jaws, and another
+        mouth shows what lies between them. ``colours`` are the portrait's
         (render.mouth.palette): its lips tint the teeth's light. ``bared``
         (0-1, :func:`bared`): lips drawn back off the teeth show a mouth
         with its teeth (the bank's most toothed) even where they part little.
@@ -189,30 +192,33 @@ class MouthBank:
         up_d, lo_d = _lip_curves(np.column_stack([rel_outline @ along, rel_outline @ down]))
         top, bottom = np.interp(u, *up_d), np.interp(u, *lo_d)
         picked = self.pick(max(opening, bared * self.toothed))
-        own = self.own is not None and all(self.own[i] for i, _ in picked)  # the photo's own detail already
-        # Opened past its own mouth's reach, a portrait showing teeth keeps
-        # them on its jaws (the upper fixed to the skull, the lower riding
-        # the jaw); other mouths fill only what lies between them, without
-        # their teeth.
-        keeps_teeth = self.own is not None and not own
-        others = [(i, w) for i, w in picked if not self.own[i]] if keeps_teeth else picked
-        total = sum(w for _, w in others)
-        layer = sum(w / total * _with_cavity(*self._interior(i, u, v, top, bottom, colours, keeps_teeth))
-                    for i, w in others)
         alpha = _opening(outline - [x0, y0], (y1 - y0, x1 - x0))
-        # As soft as the face around it: a mouth sharper than a blurred or
-        # low-resolution face reads as pasted in (the photo's own teeth are
-        # as sharp as its face already).
         inside = alpha > 0.5
-        sigma = 0.0
-        if not own:
-            layer, sigma = _as_the_face(layer, inside, _detail(canvas, (x0, y0, x1, y1), half),
-                                        seed=int(opening * 1e6))
-        if keeps_teeth:
-            mine, into, _ = self._interior(0, u, v, top, bottom, colours)
-            layer = mine * (1 - into) + layer * into
-        # Another's mouth fades in at its edge; the photo's own meets its lips as photographed.
-        edge = 0.6 if own or keeps_teeth else max(0.6, sigma, EDGE_SOFTNESS * 2 * half)
+        detail = _detail(canvas, (x0, y0, x1, y1), half)
+        seed = int(opening * 1e6)
+        if self.own is None:
+            layer = sum(w * self._interior(i, u, v, top, bottom, colours)[0] for i, w in picked)
+            # As soft as the face around it: a mouth sharper than a blurred or
+            # low-resolution face reads as pasted in.
+            layer, sigma = _as_the_face(layer, inside, detail, seed)
+            edge = max(0.6, sigma, EDGE_SOFTNESS * 2 * half)
+        else:
+            # A portrait showing teeth keeps them on its jaws at any opening
+            # (the upper fixed to the skull, the lower riding the jaw); past
+            # its own opening, what lies between them is another mouth's,
+            # without its teeth (the photo's own teeth are as sharp as its
+            # face already; the other's is made so).
+            layer, into, deep = self._interior(0, u, v, top, bottom, colours)
+            if into.max() > 0:
+                others = [(i, w) for i, w in picked if not self.own[i]] or self._nearest_other(opening)
+                upper_reach, lower_reach = self._own_reach(u, top, bottom)
+                gap = (top + upper_reach, bottom - lower_reach)
+                total = sum(w for _, w in others)
+                fill = sum(w / total * self._between(i, u, v, gap, colours) for i, w in others) if others else deep
+                fill, _ = _as_the_face(fill, inside, detail, seed)
+                layer = layer * (1 - into) + fill * into
+            # The photo's own mouth meets its lips as photographed.
+            edge = 0.6
         # The fade lies outside the opening, over the lips' inner edge: one
         # centred on it let the stretched seam behind show through as a
         # bright rim.
@@ -222,14 +228,19 @@ class MouthBank:
         return True
 
     def _interior(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray,
-                  colours: dict[str, np.ndarray], toothless: bool = False
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  colours: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Entry ``index`` drawn between the moved lips ``top`` and ``bottom``
-        (per pixel, the mouth frame's u, v): its RGB float32 (``toothless``:
-        the cavity where its teeth were); how far each pixel lies past the
-        source's own opening (0-1, where the cavity takes over); and the
-        cavity's colour there."""
-        rows, cols = PATCH
+        (per pixel, the mouth frame's u, v): its RGB float32; how far each
+        pixel lies past the source's own opening (0-1; only the portrait's
+        own mouth, whose teeth cannot be moved apart, has such pixels); and
+        the cavity's colour there.
+
+        Teeth keep their size: what hangs from the source's upper lip hangs
+        from the moved upper lip, what rises from its lower lip rises from
+        the moved lower lip. Lips closer than the source's hide the teeth
+        behind them, as lips do; opened further, what lies between the
+        source's teeth (the dark under the upper teeth, the tongue) is
+        stretched between them (a flat fill there read as a cut-out)."""
         up_s, lo_s = self.curves[index]
         s_top, s_bottom = np.interp(u, *up_s), np.interp(u, *lo_s)
         s_half = np.maximum((s_bottom - s_top) / 2, 0)
@@ -241,6 +252,78 @@ class MouthBank:
         upper = v <= mid
         sv = np.where(upper, s_top + inset + np.minimum(from_top, s_half),
                       s_bottom - inset - np.minimum(from_bottom, s_half))
+        mine = self.own is not None and self.own[index]
+        if mine:
+            upper_reach, lower_reach = self._own_reach(u, top, bottom)
+            past = np.where(upper, from_top - upper_reach, from_bottom - lower_reach)
+        else:
+            past = np.minimum(np.where(upper, from_top, from_bottom) - s_half, 0)
+            a, b = (np.interp(u, *c) for c in self.clear[index])
+            a, b = np.maximum(a, s_top + inset), np.minimum(b, s_bottom - inset)
+            teeth_top, teeth_bottom = top + (a - s_top - inset), bottom - (s_bottom - inset - b)
+            t = np.clip((v - teeth_top) / np.maximum(teeth_bottom - teeth_top, 1e-3), 0, 1)
+            stretched = np.where(v < teeth_top, s_top + inset + from_top,
+                                 np.where(v > teeth_bottom, s_bottom - inset - from_bottom, a + t * (b - a)))
+            sv = np.where(bottom - top > s_bottom - s_top, stretched, sv)
+        # Past the photo's own opening: the cavity, deeper toward the
+        # middle, reached softly (a hard edge there reads as a cut-out).
+        soft = np.maximum(0.35 * s_half, 0.03)
+        into = np.clip(past / soft, 0, 1)[..., None]
+        shade = np.clip(1 - past / np.maximum(mid - top, 0.05), 0.55, 1)[..., None]
+        deep = np.asarray(colours["cavity"], np.float32) * shade
+        return self._sampled(index, u, sv, colours), into, deep
+
+    def _own_reach(self, u: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How far the portrait's own mouth (entry 0) reaches down from the
+        moved upper lip and up from the lower, per pixel: as photographed,
+        half its opening from each; with the jaw dropped, only as far as its
+        teeth, since what lay between them (a dark line where they nearly
+        meet) hung under the upper teeth reads as a black crescent. The one
+        becomes the other as the lower lip drops by that much. A raised
+        upper lip parts no teeth (they are on the skull): there the photo's
+        own mouth stays whole."""
+        up_s, lo_s = self.curves[0]
+        s_top, s_bottom = np.interp(u, *up_s), np.interp(u, *lo_s)
+        s_half = np.maximum((s_bottom - s_top) / 2, 0)
+        inset = 0.06 * s_half + INSET
+        a, b = (np.interp(u, *c) for c in self.clear[0])
+        between = np.maximum(b - a, 0)
+        grow = np.clip((bottom - s_bottom) / np.maximum(between, OWN_GROW), 0, 1)
+        upper = np.clip(a - s_top - inset, 0, s_half)
+        lower = np.clip(s_bottom - inset - b, 0, s_half)
+        return s_half + grow * (upper - s_half), s_half + grow * (lower - s_half)
+
+    def _nearest_other(self, opening: float) -> list[tuple[int, float]]:
+        """The mouth not the portrait's own whose opening is nearest, as a pick."""
+        others = np.flatnonzero(~self.own)
+        if not len(others):
+            return []
+        return [(int(others[np.argmin(np.abs(self.apertures[others] - opening))]), 1.0)]
+
+    def _between(self, index: int, u: np.ndarray, v: np.ndarray, gap: tuple[np.ndarray, np.ndarray],
+                 colours: dict[str, np.ndarray]) -> np.ndarray:
+        """What entry ``index`` shows between its teeth (the dark under its
+        upper teeth, its tongue above the lower), stretched over the ``gap``
+        (per pixel, its top and bottom v) between a portrait's own teeth.
+        Hung from the lips instead, another's lips' inside and teeth lie
+        against the portrait's teeth, and put in the cavity's colour they
+        read as a flat polygon."""
+        a, b = self.clear[index]
+        t = np.clip((v - gap[0]) / np.maximum(gap[1] - gap[0], 1e-3), 0, 1)
+        sv = np.interp(u, *a) + t * (np.interp(u, *b) - np.interp(u, *a))
+        # The upper teeth and lip shade what lies just under them; the
+        # tongue's front, lower down, catches the light.
+        shade = np.clip(GAP_SHADE + (1 - GAP_SHADE) * t / 0.8, GAP_SHADE, 1.0)
+        # Toward the corners the mouth darkens into the cheeks (the buccal
+        # corridor), where a cut-out would end in bright tips.
+        shade = (shade * np.clip(1 - (np.abs(u) - 0.5) / 0.5, GAP_SHADE, 1.0))[..., None]
+        return self._sampled(index, u, sv, colours) * shade
+
+    def _sampled(self, index: int, u: np.ndarray, sv: np.ndarray, colours: dict[str, np.ndarray]) -> np.ndarray:
+        """Entry ``index`` sampled at the source's (u, ``sv``), in the
+        portrait's light (RGB float32), its teeth in the portrait's teeth
+        colour."""
+        rows, cols = PATCH
         px = ((u + SPAN_X) * cols / (2 * SPAN_X) - 0.5).astype(np.float32)
         py = ((sv + SPAN_Y) * (rows / (2 * SPAN_Y)) - 0.5).astype(np.float32)
         warped = cv2.remap(self.patches[index], px, py, cv2.INTER_LINEAR,
@@ -251,14 +334,7 @@ class MouthBank:
         # keeping half their own shading (all of it reads as metal).
         shading = _luma(warped)[..., None] / max(float(_luma(source_teeth)), 1.0)
         shading = np.clip(TEETH_SHADE * (1 + 0.5 * (shading - 1)), 0.4, 1.0)
-        # Past the source's own opening: the cavity, deeper toward the
-        # middle, reached softly (a hard edge there reads as a cut-out).
-        past = np.where(upper, from_top, from_bottom) - s_half
-        soft = np.maximum(0.35 * s_half, 0.03)
-        into = np.clip(past / soft, 0, 1)[..., None]
-        shade = np.clip(1 - past / np.maximum(mid - top, 0.05), 0.55, 1)[..., None]
-        deep = np.asarray(colours["cavity"], np.float32) * shade
-        teeth = deep if toothless else colours["teeth"] * shading
+        teeth = colours["teeth"] * shading
         lining = warped * _tint(colours["lip"], self.lips[index])
         if self.own is None or not self.own[index]:
             # Another's mouth keeps its shapes, not its camera's colour cast
@@ -271,8 +347,7 @@ class MouthBank:
             # to this photo, read as a bright orange band).
             cap = LINING_LIGHT * float(_luma(colours["lip"]))
             lining = lining * np.minimum(1, cap / np.maximum(_luma(lining), 1))[..., None]
-        warped = lining * (1 - enamel) + teeth * enamel
-        return warped, into, deep
+        return lining * (1 - enamel) + teeth * enamel
 
 
 #: Where sealed lips meet: a shadowed line this share of the mouth's half
@@ -308,10 +383,6 @@ def _contact_line(canvas: np.ndarray, outline: np.ndarray, colours: dict[str, np
     lip = np.asarray(colours["lip"], np.float32)
     line = _luma(roi)[..., None] * (lip / max(float(_luma(lip)), 1.0)) * CONTACT_LIGHT
     canvas[y0:y1, x0:x1] = np.clip(roi * (1 - a) + np.minimum(roi, line) * a + 0.5, 0, 255).astype(np.uint8)
-
-
-def _with_cavity(drawn: np.ndarray, into: np.ndarray, deep: np.ndarray) -> np.ndarray:
-    return (drawn * (1 - into) + deep * into).astype(np.float32)
 
 
 def _opening(outline: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -405,6 +476,66 @@ def _teeth(patch: np.ndarray, outline: np.ndarray, lip: np.ndarray, keep: bool =
     weight = cv2.GaussianBlur(lighter * pale * inside, (0, 0), 0.8).astype(np.float32)
     mean = (rgb * weight[..., None]).sum(axis=(0, 1)) / max(float(weight.sum()), 1e-6)
     return weight, mean.astype(np.float32) if weight.sum() > 1 else np.full(3, 200, np.float32)
+
+
+#: A portrait's own teeth part this far (half mouth-widths, at least) before
+#: what lay between them gives way entirely to another mouth's interior: a
+#: smile whose teeth meet, parted a pixel, keeps its own look.
+OWN_GROW = 0.2
+#: Between a portrait's own teeth, the light just under the upper teeth,
+#: as a share of what the source shows there.
+GAP_SHADE = 0.35
+#: Teeth weights above this count as teeth where the band clear of them is found.
+_TOOTH = 0.3
+
+
+def _clear_band(curves: tuple, weight: np.ndarray, middle: bool = False
+                ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Where a source mouth shows no teeth, column by column: (u, v) curves
+    just under its upper teeth and just over its lower ones, from its teeth
+    ``weight`` (PATCH); where a column shows none, a little inside its lips,
+    or (``middle``: a portrait's own mouth, whose teeth must not be lost to
+    a faint reading) at its middle."""
+    rows, cols = PATCH
+    u = (np.arange(cols) + 0.5) / cols * 2 * SPAN_X - SPAN_X
+    v = (np.arange(rows) + 0.5) / rows * 2 * SPAN_Y - SPAN_Y
+    top, bottom = np.interp(u, *curves[0]), np.interp(u, *curves[1])
+    half = np.maximum((bottom - top) / 2, 0)
+    a, b = top + 0.06 * half + INSET, bottom - 0.06 * half - INSET
+    col_v = v[:, None]
+    inside = (col_v > top) & (col_v < bottom) & (weight > _TOOTH)
+    mid = (top + bottom) / 2
+    step = v[1] - v[0]
+    above, below = inside & (col_v <= mid), inside & (col_v > mid)
+    under_upper = v[rows - 1 - np.argmax(above[::-1], axis=0)] + step  # just under its upper teeth
+    over_lower = v[np.argmax(below, axis=0)] - step  # just over its lower teeth
+    if middle:
+        a, b = mid - step, mid + step
+        a = np.where(above.any(axis=0), under_upper, a)
+        b = np.where(below.any(axis=0), over_lower, b)
+    else:
+        a = np.where(above.any(axis=0), np.minimum(np.maximum(a, under_upper), mid), a)
+        b = np.where(below.any(axis=0), np.maximum(np.minimum(b, over_lower), mid), b)
+    # A column whose teeth meet keeps what lies between its lips.
+    shut = b - a < 2 * step
+    a[shut], b[shut] = mid[shut] - step, mid[shut] + step
+    smooth = np.ones(7) / 7
+    a, b = (np.convolve(np.pad(x, 3, mode="edge"), smooth, "valid") for x in (a, b))
+    return (u, a), (u, b)
+
+
+def _lit(patch: np.ndarray, outline: np.ndarray) -> np.ndarray:
+    """What inside a mouth's lips is not in the dark between its teeth
+    ((rows, cols), 0 or 1): lighter than half its teeth's (its lightest
+    tenth's) light. Teeth in a dim photo are found so where their colour
+    alone would miss them."""
+    inside = np.zeros(patch.shape[:2], np.uint8)
+    cv2.fillPoly(inside, [np.round(outline).astype(np.int32)], 1)
+    luma = _luma(patch.astype(np.float32))
+    if not inside.any():
+        return np.zeros(patch.shape[:2], np.float32)
+    light = float(np.percentile(luma[inside > 0], 90))
+    return ((luma >= 0.5 * light) & (inside > 0)).astype(np.float32)
 
 
 def _tint(lip: np.ndarray, source_lip: np.ndarray) -> np.ndarray:
