@@ -33,6 +33,7 @@ from reenact_eval import CLIPS, SECONDS  # noqa: E402
 
 from emoface.face import regions as R  # noqa: E402
 from emoface.face.tracker import FaceTracker  # noqa: E402
+from emoface.media.image import load_image  # noqa: E402
 from emoface.media.video import open_video  # noqa: E402
 from emoface.render.mouth_bank import DATA_FILE, OUTLINE, aperture, normalise  # noqa: E402
 
@@ -86,11 +87,10 @@ def candidates(video: str, label: str, tracker: FaceTracker) -> list[dict]:
     return out
 
 
-def photo_candidate(name: str, label: str) -> dict:
-    """A still photo's mouth (PHOTOS), tracked as a photo."""
-    frame = cv2.cvtColor(cv2.imread(str(CACHE / name)), cv2.COLOR_BGR2RGB)
-    with FaceTracker(max_faces=1) as tracker:
-        faces = tracker.track(frame)
+def photo_candidate(name: str, label: str, tracker: FaceTracker) -> dict:
+    """A still photo's mouth (PHOTOS)."""
+    frame = load_image(CACHE / name)
+    faces = tracker.track(frame)
     found = candidate(frame, faces[0], label) if faces else None
     if found is None:
         raise SystemExit(f"{name}: no frontal, level face; it cannot join the bank")
@@ -119,7 +119,7 @@ def main() -> None:
             found = candidates(video, label, tracker)
             print(f"{video}: {len(found)} frontal frames", flush=True)
             pool += found
-    photos = [photo_candidate(name, label) for name, label in PHOTOS]
+        photos = [photo_candidate(name, label, tracker) for name, label in PHOTOS]
     chosen = []
     for lo, hi in zip(BINS[:-1], BINS[1:]):
         inside = [c for c in pool if lo <= c["opening"] < hi]

@@ -99,28 +99,20 @@ class MouthBank:
     apertures: np.ndarray  # (N,) float32, ascending
     lips: np.ndarray  # (N, 3) float32: each source's lip colour
     own: np.ndarray | None = None  # (N,) bool: the portrait's own mouth, its teeth kept as they are
-    #: Per entry, its lip curves and teeth when already known (None: work them out).
+    #: Per entry, its :func:`_derived` parts when already known (None: work them out).
     known: list[tuple | None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        # Each source's lips as (u, v) curves in half mouth-widths, and
-        # where it shows teeth, once per entry (a dub joins each frame's own
-        # mouth to the bank: the others' are carried over, not redone).
-        rows, cols = PATCH
-        scale = np.array([cols / (2 * SPAN_X), rows / (2 * SPAN_Y)])
+        # Worked out once per entry (a dub joins each frame's own mouth to
+        # the bank: the others' are carried over, not redone).
         own = self.own if self.own is not None else np.zeros(len(self.patches), bool)
         known = self.known or [None] * len(self.patches)
-        derived = [k if k is not None else
-                   (_lip_curves((o.astype(np.float64) + 0.5) / scale - [SPAN_X, SPAN_Y]), _teeth(p, o, lip, mine))
+        derived = [k if k is not None else _derived(p, o, lip, mine)
                    for k, p, o, lip, mine in zip(known, self.patches, self.outlines, self.lips, own)]
-        object.__setattr__(self, "curves", [c for c, _ in derived])
-        object.__setattr__(self, "teeth", [t for _, t in derived])
-        #: Per entry, where it shows no teeth: (u, v) curves under its upper
-        #: teeth and over its lower ones (or inside its lips where it shows none).
-        # (For the portrait's own mouth, where the dark between its teeth is.)
-        object.__setattr__(self, "clear", [
-            _clear_band(c, _lit(p, o) if mine else t[0], mine)
-            for c, t, p, o, mine in zip(self.curves, self.teeth, self.patches, self.outlines, own)])
+        object.__setattr__(self, "derived", derived)
+        object.__setattr__(self, "curves", [c for c, _, _ in derived])
+        object.__setattr__(self, "teeth", [t for _, t, _ in derived])
+        object.__setattr__(self, "clear", [b for _, _, b in derived])
         #: The opening of the entry that shows the most teeth.
         object.__setattr__(self, "toothed", float(self.apertures[int(np.argmax([t.mean() for t, _ in self.teeth]))]))
 
@@ -142,7 +134,7 @@ class MouthBank:
                          np.append(opening, self.apertures[keep]).astype(np.float32),
                          np.concatenate([np.asarray(lip, np.float32)[None], self.lips[keep]]),
                          np.arange(1 + keep.sum()) == 0,
-                         [None] + [(self.curves[i], self.teeth[i]) for i in np.flatnonzero(keep)])
+                         [None] + [self.derived[i] for i in np.flatnonzero(keep)])
 
     def pick(self, opening: float) -> list[tuple[int, float]]:
         """The entry nearest an opening, or two cross-faded near the middle
@@ -197,7 +189,7 @@ class MouthBank:
         detail = _detail(canvas, (x0, y0, x1, y1), half)
         seed = int(opening * 1e6)
         if self.own is None:
-            layer = sum(w * self._interior(i, u, v, top, bottom, colours)[0] for i, w in picked)
+            layer = sum(w * self._interior(i, u, v, top, bottom, colours) for i, w in picked)
             # As soft as the face around it: a mouth sharper than a blurred or
             # low-resolution face reads as pasted in.
             layer, sigma = _as_the_face(layer, inside, detail, seed)
@@ -208,11 +200,11 @@ class MouthBank:
             # its own opening, what lies between them is another mouth's,
             # without its teeth (the photo's own teeth are as sharp as its
             # face already; the other's is made so).
-            layer, into, deep = self._interior(0, u, v, top, bottom, colours)
+            reach = self._own_reach(u, top, bottom)
+            layer, into, deep = self._own_interior(u, v, top, bottom, reach, colours)
             if into.max() > 0:
                 others = [(i, w) for i, w in picked if not self.own[i]] or self._nearest_other(opening)
-                upper_reach, lower_reach = self._own_reach(u, top, bottom)
-                gap = (top + upper_reach, bottom - lower_reach)
+                gap = (top + reach[0], bottom - reach[1])
                 total = sum(w for _, w in others)
                 fill = sum(w / total * self._between(i, u, v, gap, colours) for i, w in others) if others else deep
                 fill, _ = _as_the_face(fill, inside, detail, seed)
@@ -227,51 +219,59 @@ class MouthBank:
         canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + layer * alpha + 0.5, 0, 255).astype(np.uint8)
         return True
 
-    def _interior(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray,
-                  colours: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Entry ``index`` drawn between the moved lips ``top`` and ``bottom``
-        (per pixel, the mouth frame's u, v): its RGB float32; how far each
-        pixel lies past the source's own opening (0-1; only the portrait's
-        own mouth, whose teeth cannot be moved apart, has such pixels); and
-        the cavity's colour there.
-
-        Teeth keep their size: what hangs from the source's upper lip hangs
-        from the moved upper lip, what rises from its lower lip rises from
-        the moved lower lip. Lips closer than the source's hide the teeth
-        behind them, as lips do; opened further, what lies between the
-        source's teeth (the dark under the upper teeth, the tongue) is
-        stretched between them (a flat fill there read as a cut-out)."""
+    def _hung(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Where in entry ``index`` each pixel between the moved lips ``top``
+        and ``bottom`` (the mouth frame's u, v) samples, its teeth kept at
+        their size: what hangs from the source's upper lip hangs from the
+        moved upper lip, what rises from its lower lip rises from the moved
+        lower lip, and lips closer than the source's hide the teeth behind
+        them, as lips do. The source row (sv), then the source's lips
+        (s_top, s_bottom), the inset from them, and which pixels hang from
+        the upper lip."""
         up_s, lo_s = self.curves[index]
         s_top, s_bottom = np.interp(u, *up_s), np.interp(u, *lo_s)
         s_half = np.maximum((s_bottom - s_top) / 2, 0)
-        from_top = v - top
-        from_bottom = bottom - v
-        mid = (top + bottom) / 2
         # Inset: sample a little inside the source's lips, never the lip itself.
         inset = 0.06 * s_half + INSET
-        upper = v <= mid
-        sv = np.where(upper, s_top + inset + np.minimum(from_top, s_half),
-                      s_bottom - inset - np.minimum(from_bottom, s_half))
-        mine = self.own is not None and self.own[index]
-        if mine:
-            upper_reach, lower_reach = self._own_reach(u, top, bottom)
-            past = np.where(upper, from_top - upper_reach, from_bottom - lower_reach)
-        else:
-            past = np.minimum(np.where(upper, from_top, from_bottom) - s_half, 0)
-            a, b = (np.interp(u, *c) for c in self.clear[index])
-            a, b = np.maximum(a, s_top + inset), np.minimum(b, s_bottom - inset)
-            teeth_top, teeth_bottom = top + (a - s_top - inset), bottom - (s_bottom - inset - b)
-            t = np.clip((v - teeth_top) / np.maximum(teeth_bottom - teeth_top, 1e-3), 0, 1)
-            stretched = np.where(v < teeth_top, s_top + inset + from_top,
-                                 np.where(v > teeth_bottom, s_bottom - inset - from_bottom, a + t * (b - a)))
-            sv = np.where(bottom - top > s_bottom - s_top, stretched, sv)
-        # Past the photo's own opening: the cavity, deeper toward the
-        # middle, reached softly (a hard edge there reads as a cut-out).
-        soft = np.maximum(0.35 * s_half, 0.03)
-        into = np.clip(past / soft, 0, 1)[..., None]
-        shade = np.clip(1 - past / np.maximum(mid - top, 0.05), 0.55, 1)[..., None]
-        deep = np.asarray(colours["cavity"], np.float32) * shade
-        return self._sampled(index, u, sv, colours), into, deep
+        upper = v <= (top + bottom) / 2
+        sv = np.where(upper, s_top + inset + np.minimum(v - top, s_half),
+                      s_bottom - inset - np.minimum(bottom - v, s_half))
+        return sv, s_top, s_bottom, inset, upper
+
+    def _interior(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray,
+                  colours: dict[str, np.ndarray]) -> np.ndarray:
+        """Another's mouth, entry ``index``, drawn between the moved lips
+        (RGB float32): hung from them (:meth:`_hung`) and, opened further
+        than the source, what lies between its teeth (the dark under the
+        upper teeth, the tongue) stretched between them (a flat fill there
+        read as a cut-out)."""
+        sv, s_top, s_bottom, inset, _ = self._hung(index, u, v, top, bottom)
+        a, b = (np.interp(u, *c) for c in self.clear[index])
+        a, b = np.maximum(a, s_top + inset), np.minimum(b, s_bottom - inset)
+        teeth_top, teeth_bottom = top + (a - s_top - inset), bottom - (s_bottom - inset - b)
+        t = np.clip((v - teeth_top) / np.maximum(teeth_bottom - teeth_top, 1e-3), 0, 1)
+        stretched = np.where(v < teeth_top, s_top + inset + v - top,
+                             np.where(v > teeth_bottom, s_bottom - inset - (bottom - v), a + t * (b - a)))
+        sv = np.where(bottom - top > s_bottom - s_top, stretched, sv)
+        return self._sampled(index, u, sv, colours)
+
+    def _own_interior(self, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray,
+                      reach: tuple[np.ndarray, np.ndarray], colours: dict[str, np.ndarray]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The portrait's own mouth (entry 0) hung from the moved lips, as
+        far as it ``reach``es from each (:meth:`_own_reach`): its RGB
+        float32; how far each pixel lies past that (0-1: its teeth cannot
+        be moved apart, so what shows there is another's); and the cavity's
+        colour there, for a bank with no other mouth."""
+        sv, s_top, s_bottom, _, upper = self._hung(0, u, v, top, bottom)
+        s_half = np.maximum((s_bottom - s_top) / 2, 0)
+        past = np.where(upper, v - top - reach[0], bottom - v - reach[1])
+        # Reached softly (a hard edge there reads as a cut-out); the cavity
+        # deeper toward the middle.
+        into = np.clip(past / np.maximum(0.35 * s_half, 0.03), 0, 1)[..., None]
+        shade = np.clip(1 - past / np.maximum((bottom - top) / 2, 0.05), 0.55, 1)[..., None]
+        return self._sampled(0, u, sv, colours), into, np.asarray(colours["cavity"], np.float32) * shade
 
     def _own_reach(self, u: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """How far the portrait's own mouth (entry 0) reaches down from the
@@ -536,6 +536,20 @@ def _lit(patch: np.ndarray, outline: np.ndarray) -> np.ndarray:
         return np.zeros(patch.shape[:2], np.float32)
     light = float(np.percentile(luma[inside > 0], 90))
     return ((luma >= 0.5 * light) & (inside > 0)).astype(np.float32)
+
+
+def _derived(patch: np.ndarray, outline: np.ndarray, lip: np.ndarray, own: bool
+             ) -> tuple[tuple, tuple[np.ndarray, np.ndarray], tuple]:
+    """What a bank works out once per entry: its lips as (u, v) curves in
+    half mouth-widths; where it shows teeth and their colour (:func:`_teeth`;
+    none recoloured on a portrait's ``own`` mouth); and where it shows no
+    teeth (:func:`_clear_band`; on its own mouth, where the dark between
+    its teeth is, :func:`_lit`)."""
+    rows, cols = PATCH
+    scale = np.array([cols / (2 * SPAN_X), rows / (2 * SPAN_Y)])
+    curves = _lip_curves((outline.astype(np.float64) + 0.5) / scale - [SPAN_X, SPAN_Y])
+    teeth = _teeth(patch, outline, lip, own)
+    return curves, teeth, _clear_band(curves, _lit(patch, outline) if own else teeth[0], own)
 
 
 def _tint(lip: np.ndarray, source_lip: np.ndarray) -> np.ndarray:
