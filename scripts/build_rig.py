@@ -15,10 +15,14 @@ Three stages, all reproducible (the data file never feeds back into the build):
    the shape; calibration sets how far and exactly where it moves. The fit
    penalises anything a face cannot do (folds, lips crossing, lips parting
    in a shape that keeps them closed), which the model would otherwise
-   exploit. (Fitting fields to be read at the share of motion the detector
-   recovers from renders made them larger than real faces move, and a
-   photo's own expression, removed with them, over-corrected: identity
-   drifted toward dlib's 0.6 limit.)
+   exploit. A calibration is kept as far as the renders read it better
+   than the hand-made field (SEEN_GAIN), in proportion; for the jaw, whose
+   geometry real talking video shows, as far as it shapes the opened mouth
+   like real ones (REAL_SHAPES). (Fitting fields
+   to be read at the share of motion the detector recovers from renders
+   made them larger than real faces move, and a photo's own expression,
+   removed with them, over-corrected: identity drifted toward dlib's 0.6
+   limit.)
 3. End-to-end gain. MediaPipe's landmark detector follows a warped photo
    only part of the way (a median 54 % of the displacement, measured), so a field
    that reads on ideal landmarks can read weakly on the render. Each shape
@@ -94,7 +98,12 @@ SKIP = ("eyeLook", "eyeBlink", "tongueOut", "mouthClose")
 SIGMA_CM = 0.7  # width of a correction bump
 CENTRES = 24  # correction bumps per shape
 STEPS, LR, REG = 50, 0.04, 0.02
-SEEN_GAIN = 0.05  # how much better the renders must read to keep a calibration
+#: How much better the renders must read a calibration for half of it to be
+#: kept; SEEN_SPAN less keeps none (a rebuild's readings move by 0.01-0.02),
+#: SEEN_SPAN more keeps it whole. A share that grows with the evidence moves
+#: a field as little as its reading moves: a cut-off flipped whole fields
+#: (the jaw among them) on ties that any change to the renders tipped.
+SEEN_GAIN, SEEN_SPAN = 0.05, 0.025
 GAINS = (1.0, 1.25, 1.5, 1.8, 2.2, 2.6)
 # Farthest any vertex may move at 1.0 (cm); jawOpen is the jaw's full drop.
 # The lip shapes that the model reads only when the lips crumple into a
@@ -353,26 +362,56 @@ def tuning_faces(hand: np.ndarray, bs: Blendshapes) -> tuple[list[Portrait], lis
     return faces, [bs(f.rest) for f in faces]
 
 
+#: Shapes whose geometry real talking video shows: their calibration is
+#: kept as far as it shapes the face like real faces, which outranks how the
+#: renders read it. The jaw: the lower lip's curve in an opened mouth
+#: (benchmarks/jaw_shape.py), measured in the tune clips of the
+#: self-reenactment benchmark.
+REAL_SHAPES = ("jawOpen",)
+
+
+def real_share(field: np.ndarray, hand: np.ndarray, faces: list[Portrait]) -> float:
+    """The share of a jaw calibration (``field`` against the hand-made
+    ``hand``) that opens the tune portraits' mouths most like real speaking
+    mouths opened as far (the lower lip's curve from corner to corner)."""
+    from jaw_shape import profile, real
+
+    _, seen = real("tune")
+
+    def shaped(moved: np.ndarray) -> np.ndarray:
+        found = []
+        for f in faces:
+            d = f.project(moved)
+            found.append(min((profile(f.rest + c * d) for c in np.linspace(0.1, 1.0, 19)),
+                             key=lambda p: abs(p[0] - seen[0])))
+        return np.median(found, axis=0)
+
+    shares = np.linspace(0.0, 1.0, 21)
+    off = [np.abs(shaped(hand + w * (field - hand))[1:] - seen[1:]).sum() for w in shares]
+    return float(shares[int(np.argmin(off))])
+
+
 def stage2_field(k: int, hand: np.ndarray, verts: np.ndarray, bs: Blendshapes,
                  faces: list[Portrait], base: list[np.ndarray]) -> np.ndarray:
-    """Stage 2 for shape k: the calibrated field, or the hand-made one where
-    the renders do not read the calibrated one better."""
+    """Stage 2 for shape k: the hand-made field, moved toward the calibrated
+    one by the share the renders support (:data:`SEEN_GAIN`), or for a
+    shape real video shows, by the share that shapes it like real faces."""
     name = ARKIT_NAMES[k]
     field, before, after = calibrate(k, hand, verts, bs, faces, base)
-    # Keep the calibration only where the renders are *seen* to read better:
-    # a field tuned to the model alone can take odd shapes for nothing.
+    # Keep the calibration only as far as the renders are *seen* to read it
+    # better: a field tuned to the model alone can take odd shapes for nothing.
     seen_hand, seen_cal = seen_rise(faces, k, hand[k]), seen_rise(faces, k, field)
-    keep = seen_cal >= seen_hand + SEEN_GAIN
-    print(f"{name:<20} model reading {before:+.2f} -> {after:+.2f}; renders read "
-          f"{seen_hand:+.2f} -> {seen_cal:+.2f}: {'calibrated' if keep else 'hand-made'}", flush=True)
-    if not keep:
-        return hand[k]
+    share = float(np.clip(0.5 + (seen_cal - seen_hand - SEEN_GAIN) / (2 * SEEN_SPAN), 0.0, 1.0))
     if not name.endswith(("Left", "Right")):
         # A shape of both sides stays symmetric: corrections fitted on a few
         # real (never quite symmetric) faces would skew it, a jaw that
         # drops one side of the lower lip further than the other.
         field = (field + field[mirror_map(verts)] * np.array([-1, 1, 1])) / 2
-    return field
+    shaped = real_share(field, hand[k], faces) if name in REAL_SHAPES else None
+    print(f"{name:<20} model reading {before:+.2f} -> {after:+.2f}; renders read "
+          f"{seen_hand:+.2f} -> {seen_cal:+.2f}: {share:.2f} of the calibration"
+          + (f"; shaped like real faces at {shaped:.2f}, kept" if shaped is not None else ""), flush=True)
+    return hand[k] + (share if shaped is None else shaped) * (field - hand[k])
 
 
 # The check of the shipped data file (tests/test_rig_data.py) recomputes, in
@@ -406,7 +445,8 @@ CHECK_PARTS: dict[str, tuple[str, float]] = {
 def settings() -> dict:
     """The values the build runs with, beyond the code :func:`fingerprint` runs."""
     return {"SUBSET": SUBSET.tolist(), "MODEL_NAMES": MODEL_NAMES, "SKIP": SKIP, "SIGMA_CM": SIGMA_CM,
-            "CENTRES": CENTRES, "STEPS": STEPS, "LR": LR, "REG": REG, "SEEN_GAIN": SEEN_GAIN,
+            "CENTRES": CENTRES, "STEPS": STEPS, "LR": LR, "REG": REG,
+            "SEEN_GAIN": SEEN_GAIN, "SEEN_SPAN": SEEN_SPAN, "REAL_SHAPES": REAL_SHAPES,
             "GAINS": GAINS, "CAP_CM": CAP_CM, "CAP_DEFAULT_CM": CAP_DEFAULT_CM, "NO_GAIN": NO_GAIN,
             "OPENS": OPENS, "FOLD": FOLD, "TUNE": [p.file for p in TUNE]}
 

@@ -610,13 +610,60 @@ def test_what_the_warp_leaves_in_the_opening_never_shows_at_its_edge():
     """The mouth's interior covers the whole opening; its soft edge lies
     over the lips, not inside (centred on it, the stretched seam behind
     showed through as a bright rim)."""
-    canvas, _ = _bank_mouth_in(np.full((110, 140, 3), (172, 124, 104), np.uint8), (176, 82, 84),
-                               hole=(0, 255, 0))
-    green = canvas[..., 1].astype(int) - canvas[..., 0]
-    # Nothing in a mouth is green: any that shows is the hole's. (The
-    # polygon's corner tips, a pixel or two where the lips meet, are left
-    # out: the curve through them is the lips' own, rounded.)
-    assert green[:, 33:108].max() < 40, green[:, 33:108].max()
+    face = np.full((110, 140, 3), (172, 124, 104), np.uint8)
+    green, _ = _bank_mouth_in(face, (176, 82, 84), hole=(0, 255, 0))
+    magenta, _ = _bank_mouth_in(face, (176, 82, 84), hole=(255, 0, 255))
+    # How much of the hole shows, whatever the interior's colour: drawn
+    # with the fade centred on the edge, up to 0.67 on a ring of 680 pixels.
+    # (The polygon's corner tips, a pixel or two where the lips meet, are
+    # left out: the curve through them is the lips' own, rounded.)
+    shows = (np.abs(green.astype(int) - magenta).max(axis=-1) / 255)[:, 33:108]
+    assert shows.max() < 0.4 and (shows > 0.05).sum() < 150, (shows.max(), (shows > 0.05).sum())
+
+
+def test_lower_teeth_drop_with_the_jaw_as_one_arch_not_along_the_lip():
+    """A photo smiling with both rows of teeth, its jaw dropped into a
+    round opening: the lower teeth sit on the jaw, so they drop as a whole
+    and the lip, dropping less toward the corners, covers them there. Hung
+    from the lip column by column they bent into a white crescent along it,
+    what viewers named first in open mouths."""
+    import cv2
+
+    from emoface.render.mouth import palette
+    from emoface.render.mouth_bank import OUTLINE, default_bank
+
+    skin, lip = (205, 160, 140), (180, 95, 95)
+    face = np.full((110, 140, 3), skin, np.uint8)
+    face[28:58, 26:114] = lip
+    upper, lower = _mouth(12.0, width=80.0, at=(30.0, 40.0))
+    outline = np.concatenate([upper, lower[-2:0:-1]])
+    opening = np.zeros(face.shape[:2], np.uint8)
+    cv2.fillPoly(opening, [np.round(outline).astype(np.int32)], 1)
+    ys, xs = np.mgrid[:110, :140]
+    top, bottom = np.interp(xs, upper[:, 0], upper[:, 1]), np.interp(xs, lower[:, 0], lower[:, 1])
+    inside = opening.astype(bool)
+    face[inside] = (60, 25, 25)
+    face[inside & ((ys < top + 4) | (ys > bottom - 4))] = (235, 230, 220)  # both rows, corner to corner
+    points = np.zeros((478, 2))
+    points[OUTLINE] = outline
+    colours = palette(face, np.array([[30.0, 30.0], [110.0, 70.0]]), outline)
+    bank = default_bank().with_photo(face, points, np.array(lip, np.float32))
+    for gap in (24.0, 40.0):
+        up, lo = _mouth(gap, width=80.0, at=(30.0, 40.0))
+        moved = np.concatenate([up, lo[-2:0:-1]])
+        canvas = face.copy()
+        canvas[inside] = skin
+        assert bank.draw(canvas, moved, colours)
+        now = np.zeros_like(opening)
+        cv2.fillPoly(now, [np.round(moved).astype(np.int32)], 1)
+        rgb = canvas.astype(float)
+        lower_half = now.astype(bool) & (ys > 40 + 0.4 * gap * np.sin(np.pi * np.clip((xs - 30) / 80, 0, 1)))
+        white = lower_half & (rgb @ _LUMA > 170) & (np.ptp(rgb, axis=-1) < 60)
+        u = np.abs(xs - 70) / 40
+        # Measured: 35-54 pixels of teeth in the middle and none past half
+        # way to the corners; hung from the lip, 47-72 there.
+        assert white[u < 0.3].sum() > 20, (gap, white[u < 0.3].sum())
+        assert white[u > 0.5].sum() < 0.1 * white[u < 0.3].sum(), (gap, white[u > 0.5].sum())
 
 
 def test_a_dropped_jaw_moves_the_chins_edge_at_least_as_far_as_the_chin():

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from ..face import regions as R
 from ..motion import channels
@@ -183,13 +184,15 @@ class MouthBank:
         rel_outline = (outline - centre) / half
         up_d, lo_d = _lip_curves(np.column_stack([rel_outline @ along, rel_outline @ down]))
         top, bottom = np.interp(u, *up_d), np.interp(u, *lo_d)
+        jaw = float(np.interp(0.0, *lo_d))
         picked = self.pick(max(opening, bared * self.toothed))
         alpha = _opening(outline - [x0, y0], (y1 - y0, x1 - x0))
         inside = alpha > 0.5
         detail = _detail(canvas, (x0, y0, x1, y1), half)
         seed = int(opening * 1e6)
         if self.own is None:
-            layer = sum(w * self._interior(i, u, v, top, bottom, colours) for i, w in picked)
+            layer = sum(w * self._interior(i, u, v, top, self._jaw_line(i, u, bottom, jaw), colours)
+                        for i, w in picked)
             # As soft as the face around it: a mouth sharper than a blurred or
             # low-resolution face reads as pasted in.
             layer, sigma = _as_the_face(layer, inside, detail, seed)
@@ -200,11 +203,12 @@ class MouthBank:
             # its own opening, what lies between them is another mouth's,
             # without its teeth (the photo's own teeth are as sharp as its
             # face already; the other's is made so).
-            reach = self._own_reach(u, top, bottom)
-            layer, into, deep = self._own_interior(u, v, top, bottom, reach, colours)
+            low = self._jaw_line(0, u, bottom, jaw)
+            reach = self._own_reach(u, top, low)
+            layer, into, deep = self._own_interior(u, v, top, low, reach, colours)
             if into.max() > 0:
                 others = [(i, w) for i, w in picked if not self.own[i]] or self._nearest_other(opening)
-                gap = (top + reach[0], bottom - reach[1])
+                gap = (top + reach[0], low - reach[1])
                 total = sum(w for _, w in others)
                 fill = sum(w / total * self._between(i, u, v, gap, colours) for i, w in others) if others else deep
                 fill, _ = _as_the_face(fill, inside, detail, seed)
@@ -218,6 +222,16 @@ class MouthBank:
         roi = canvas[y0:y1, x0:x1].astype(np.float32)
         canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + layer * alpha + 0.5, 0, 255).astype(np.uint8)
         return True
+
+    def _jaw_line(self, index: int, u: np.ndarray, bottom: np.ndarray, jaw: float) -> np.ndarray:
+        """Where entry ``index``'s lower lip line, and the lower teeth that
+        rise from it, lie with the moved lower lip's middle at ``jaw``: the
+        lower teeth sit on the jaw, a rigid arch, so they drop with it as a
+        whole; where the moved lip drops less than the middle (toward the
+        corners of a mouth opened round) it covers them. Hung from the lip
+        column by column, they bent into a white crescent along it."""
+        lo_s = self.curves[index][1]
+        return np.maximum(bottom, np.interp(u, *lo_s) + jaw - float(np.interp(0.0, *lo_s)))
 
     def _hung(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -487,6 +501,9 @@ OWN_GROW = 0.2
 GAP_SHADE = 0.35
 #: Teeth weights above this count as teeth where the band clear of them is found.
 _TOOTH = 0.3
+#: A row of teeth found in some columns reaches this many patch columns
+#: (about a third of a half mouth-width) either side.
+_TOOTH_REACH = 21
 
 
 def _clear_band(curves: tuple, weight: np.ndarray, middle: bool = False
@@ -514,8 +531,15 @@ def _clear_band(curves: tuple, weight: np.ndarray, middle: bool = False
         a = np.where(above.any(axis=0), under_upper, a)
         b = np.where(below.any(axis=0), over_lower, b)
     else:
-        a = np.where(above.any(axis=0), np.minimum(np.maximum(a, under_upper), mid), a)
-        b = np.where(below.any(axis=0), np.maximum(np.minimum(b, over_lower), mid), b)
+        found_a = np.where(above.any(axis=0), np.maximum(under_upper - a, 0), 0)
+        found_b = np.where(below.any(axis=0), np.maximum(b - over_lower, 0), 0)
+        # A row of teeth is one band along the lip: where the reading finds
+        # only its lightest teeth (a webcam's yellowish ones are missed),
+        # their neighbours hang as far, or the stretched dark beside them
+        # cut a block out of the row. Their ends taper over as far.
+        reach = [uniform_filter1d(maximum_filter1d(f, _TOOTH_REACH, mode="nearest"), _TOOTH_REACH,
+                                  mode="nearest") for f in (found_a, found_b)]
+        a, b = np.minimum(a + reach[0], mid), np.maximum(b - reach[1], mid)
     # A column whose teeth meet keeps what lies between its lips.
     shut = b - a < 2 * step
     a[shut], b[shut] = mid[shut] - step, mid[shut] + step
