@@ -8,8 +8,9 @@ corners at fixed places) and stored with its inner-lip outline. Per frame the
 entry nearest the frame's opening (two, cross-faded, near the middle between
 them) is drawn into the moved lips, coloured to the portrait's lips: what
 hangs from its upper lip hangs from the moved upper lip and what rises from
-its lower lip from the moved lower lip, at their own size, so teeth part as
-the jaw drops and are never stretched.
+its lower lip drops with the jaw as one arch (the lip covers it where it
+drops less, toward the corners), at their own size, so teeth part as the
+jaw drops and are never stretched.
 """
 
 from __future__ import annotations
