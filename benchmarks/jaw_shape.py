@@ -12,7 +12,7 @@ tracked with MediaPipe, tune clips and held-out clips apart. The rig: the
 tune and the held-out portraits of benchmarks/portraits.py, the jaw alone
 opened until the mesh's lips part as far as the real clips' median, read
 off the mesh's own landmarks. Writes docs/jaw.md. The rig's build uses
-:func:`profile` and :func:`real` to shape the jaw like the tune clips.
+:func:`real` and :func:`opened_to` to shape the jaw like the tune clips.
 
 Run: .venv/bin/python benchmarks/jaw_shape.py  (after scripts/portraits.sh)
 """
@@ -86,22 +86,30 @@ def real(role: str) -> tuple[int, np.ndarray]:
     return len(found), np.median(np.array(found), axis=0)
 
 
-def rig(split: str, opening: float, fields: np.ndarray | None = None) -> np.ndarray:
-    """The median :func:`profile` of the portraits of ``split`` with the jaw
-    opened until their lips part ``opening`` (the shipped rig, or ``fields``)."""
+LEVELS = np.linspace(0.1, 1.0, 19)  # jawOpen levels searched for a given opening
+
+
+def opened_to(points_at, opening: float) -> np.ndarray:
+    """The :func:`profile` of the mouth ``points_at(level)`` (its points with
+    the jaw at one of LEVELS) whose lips part nearest ``opening``."""
+    return min((profile(points_at(level)) for level in LEVELS), key=lambda p: abs(p[0] - opening))
+
+
+def rig(split: str, opening: float) -> np.ndarray:
+    """The median :func:`profile` of the portraits of ``split`` with the
+    shipped jaw opened until their lips part ``opening``, off the mesh."""
     jaw = ARKIT_NAMES.index("jawOpen")
+
+    def points_at(r: PortraitRenderer, level: float) -> np.ndarray:
+        c = np.zeros(N_SHAPES, np.float32)
+        c[jaw] = level
+        return r.vertices(c, np.zeros(6, np.float32))[:, :2] * np.array([1, -1])
+
     found = []
     for p in (p for p in PORTRAITS if p.split == split):
         photo = load(p)
-        r = PortraitRenderer(photo, track_portrait(photo), 512, rig=fields)
-        best = None
-        for level in np.linspace(0.1, 1.0, 19):
-            c = np.zeros(N_SHAPES, np.float32)
-            c[jaw] = level
-            got = profile(r.vertices(c, np.zeros(6, np.float32))[:, :2] * np.array([1, -1]))
-            if best is None or abs(got[0] - opening) < abs(best[0] - opening):
-                best = got
-        found.append(best)
+        r = PortraitRenderer(photo, track_portrait(photo), 512)
+        found.append(opened_to(lambda level: points_at(r, level), opening))
     return np.median(np.array(found), axis=0)
 
 

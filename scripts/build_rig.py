@@ -175,6 +175,12 @@ def portrait_digests() -> list[str]:
 
 def portraits() -> list[np.ndarray]:
     portrait_files()  # one clear message when any is missing
+    from reenact_eval import CLIPS  # REAL_SHAPES are measured in its tune clips
+
+    clips = sorted({str(CACHE / "videos" / c.video) for c in CLIPS if c.role == "tune"})
+    missing = [c for c in clips if not Path(c).is_file()]
+    if missing:
+        sys.exit(f"missing clips {', '.join(missing)}: run bash scripts/portraits.sh")
     return [load_portrait(p) for p in TUNE]
 
 
@@ -362,33 +368,29 @@ def tuning_faces(hand: np.ndarray, bs: Blendshapes) -> tuple[list[Portrait], lis
     return faces, [bs(f.rest) for f in faces]
 
 
-#: Shapes whose geometry real talking video shows: their calibration is
-#: kept as far as it shapes the face like real faces, which outranks how the
-#: renders read it. The jaw: the lower lip's curve in an opened mouth
-#: (benchmarks/jaw_shape.py), measured in the tune clips of the
-#: self-reenactment benchmark.
-REAL_SHAPES = ("jawOpen",)
-
-
-def real_share(field: np.ndarray, hand: np.ndarray, faces: list[Portrait]) -> float:
+def jaw_share(field: np.ndarray, hand: np.ndarray, faces: list[Portrait]) -> float:
     """The share of a jaw calibration (``field`` against the hand-made
     ``hand``) that opens the tune portraits' mouths most like real speaking
-    mouths opened as far (the lower lip's curve from corner to corner)."""
-    from jaw_shape import profile, real
+    mouths opened as far: the lower lip's curve from corner to corner
+    (benchmarks/jaw_shape.py), measured in the tune clips of the
+    self-reenactment benchmark."""
+    from jaw_shape import opened_to, real
 
     _, seen = real("tune")
 
     def shaped(moved: np.ndarray) -> np.ndarray:
-        found = []
-        for f in faces:
-            d = f.project(moved)
-            found.append(min((profile(f.rest + c * d) for c in np.linspace(0.1, 1.0, 19)),
-                             key=lambda p: abs(p[0] - seen[0])))
-        return np.median(found, axis=0)
+        return np.median([opened_to(lambda c, f=f, d=f.project(moved): f.rest + c * d, seen[0])
+                          for f in faces], axis=0)
 
     shares = np.linspace(0.0, 1.0, 21)
     off = [np.abs(shaped(hand + w * (field - hand))[1:] - seen[1:]).sum() for w in shares]
     return float(shares[int(np.argmin(off))])
+
+
+#: Shapes whose geometry real talking video shows, and the share of their
+#: calibration that shapes the face like real faces: it outranks how the
+#: renders read them.
+REAL_SHAPES = {"jawOpen": jaw_share}
 
 
 def stage2_field(k: int, hand: np.ndarray, verts: np.ndarray, bs: Blendshapes,
@@ -407,7 +409,7 @@ def stage2_field(k: int, hand: np.ndarray, verts: np.ndarray, bs: Blendshapes,
         # real (never quite symmetric) faces would skew it, a jaw that
         # drops one side of the lower lip further than the other.
         field = (field + field[mirror_map(verts)] * np.array([-1, 1, 1])) / 2
-    shaped = real_share(field, hand[k], faces) if name in REAL_SHAPES else None
+    shaped = REAL_SHAPES[name](field, hand[k], faces) if name in REAL_SHAPES else None
     print(f"{name:<20} model reading {before:+.2f} -> {after:+.2f}; renders read "
           f"{seen_hand:+.2f} -> {seen_cal:+.2f}: {share:.2f} of the calibration"
           + (f"; shaped like real faces at {shaped:.2f}, kept" if shaped is not None else ""), flush=True)
@@ -446,7 +448,7 @@ def settings() -> dict:
     """The values the build runs with, beyond the code :func:`fingerprint` runs."""
     return {"SUBSET": SUBSET.tolist(), "MODEL_NAMES": MODEL_NAMES, "SKIP": SKIP, "SIGMA_CM": SIGMA_CM,
             "CENTRES": CENTRES, "STEPS": STEPS, "LR": LR, "REG": REG,
-            "SEEN_GAIN": SEEN_GAIN, "SEEN_SPAN": SEEN_SPAN, "REAL_SHAPES": REAL_SHAPES,
+            "SEEN_GAIN": SEEN_GAIN, "SEEN_SPAN": SEEN_SPAN, "REAL_SHAPES": sorted(REAL_SHAPES),
             "GAINS": GAINS, "CAP_CM": CAP_CM, "CAP_DEFAULT_CM": CAP_DEFAULT_CM, "NO_GAIN": NO_GAIN,
             "OPENS": OPENS, "FOLD": FOLD, "TUNE": [p.file for p in TUNE]}
 

@@ -75,7 +75,7 @@ def test_shipped_fields_are_what_stage_2_makes_now(build, recorded):
     bs = build.Blendshapes()
     faces, base = build.tuning_faces(hand, bs)
     shipped = recorded["rig"].astype(np.float64)
-    # Calibrations kept in part, in part and scaled up, whole.
+    # The jaw, kept as real mouths' shape asks; a calibration not kept, scaled up; one kept whole.
     for name in ("jawOpen", "mouthPucker", "mouthSmileLeft"):
         k = ARKIT_NAMES.index(name)
         field = build.stage2_field(k, hand, verts, bs, faces, base)
@@ -83,6 +83,17 @@ def test_shipped_fields_are_what_stage_2_makes_now(build, recorded):
         off = float(np.abs(shipped[k] - scale * field).max())
         assert off < 0.01 and 0.5 < scale < build.GAINS[-1] + 0.01, \
             STALE.format(f"{name}: rebuilt field off by {off:.3f} cm at scale {scale:.2f}")
+
+
+def test_the_build_names_missing_tuning_inputs(build, tmp_path, monkeypatch):
+    """Without the portraits, or the clips the jaw is shaped on, the build
+    stops with one line that says what to run, before any work."""
+    monkeypatch.setattr(build, "CACHE", tmp_path)
+    with pytest.raises(SystemExit, match="missing portraits .*scripts/portraits.sh"):
+        build.portraits()
+    monkeypatch.setattr(build, "portrait_files", lambda: [])
+    with pytest.raises(SystemExit, match=r"missing clips .*franck\.mp4.*scripts/portraits.sh"):
+        build.portraits()
 
 
 @pytest.fixture()
