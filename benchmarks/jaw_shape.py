@@ -65,9 +65,9 @@ def profile(points: np.ndarray) -> np.ndarray:
     return np.array([opening, *shares])
 
 
-def real(role: str) -> tuple[int, np.ndarray]:
-    """How many frames, and their median :func:`profile`, of the clips of ``role``."""
-    found = []
+def parted(role: str):
+    """(frame, tracked points) of every other frame of the clips of
+    ``role`` whose lips part past OPEN."""
     with FaceTracker(video=False, max_faces=1) as tracker:
         for clip in (c for c in CLIPS if c.role == role):
             info, frames = open_video(CACHE / "videos" / clip.video)
@@ -78,11 +78,14 @@ def real(role: str) -> tuple[int, np.ndarray]:
                 if t < clip.start or i % 2:
                     continue
                 faces = tracker.track(frame)
-                if faces:
-                    p = profile(faces[0].landmarks)
-                    if p[0] > OPEN:
-                        found.append(p)
+                if faces and profile(faces[0].landmarks)[0] > OPEN:
+                    yield frame, faces[0].landmarks
             frames.close()
+
+
+def real(role: str) -> tuple[int, np.ndarray]:
+    """How many frames, and their median :func:`profile`, of the clips of ``role``."""
+    found = [profile(points) for _, points in parted(role)]
     return len(found), np.median(np.array(found), axis=0)
 
 

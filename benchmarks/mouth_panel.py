@@ -73,17 +73,22 @@ def real_mouths(tracker: FaceTracker, video: str, count: int, seed: int) -> list
     return [found[k][1] for k in at]
 
 
-def rendered_mouths(path: Path | np.ndarray, jaws: tuple[float, ...]) -> list[np.ndarray]:
+def opened(path: Path | np.ndarray, jaws: tuple[float, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The portrait's face crop with its jaw alone opened to each of
+    ``jaws``, and the moved mesh's points in it (pixels)."""
     r = prepare_portrait(path)
-    tiles = []
+    found = []
     for jaw in jaws:
         c = r.baseline.copy()
         c[ARKIT_NAMES.index("jawOpen")] = jaw
         c[ARKIT_NAMES.index("mouthClose")] = 0
         crop, _ = r.render_crop(c, np.zeros(6, np.float32))
-        moved = r.vertices(c, np.zeros(6, np.float32))[:, :2] * np.array([1, -1])
-        tiles.append(mouth_tile(crop, moved))
-    return tiles
+        found.append((crop, r.vertices(c, np.zeros(6, np.float32))[:, :2] * np.array([1, -1])))
+    return found
+
+
+def rendered_mouths(path: Path | np.ndarray, jaws: tuple[float, ...]) -> list[np.ndarray]:
+    return [mouth_tile(crop, moved) for crop, moved in opened(path, jaws)]
 
 
 SHEET_JAWS = (0.2, 0.5, 0.8)

@@ -685,3 +685,57 @@ def test_a_dropped_jaw_moves_the_chins_edge_at_least_as_far_as_the_chin():
     # Only the outline moves: every other point is the rig's.
     inside = np.setdiff1d(np.arange(468), R.FACE_OVAL)
     assert np.array_equal(kept[inside], field[inside])
+
+
+def test_a_toothy_mouth_opened_wide_darkens_into_its_corners_without_black_wedges(renderer):
+    """Opened past her own teeth, the astronaut's mouth darkens toward its
+    corners as real mouths do (halfway between the lips, 0.85 of the way
+    to a corner: 0.68 of the middle's light in real speaking mouths, median
+    of 101 frames, benchmarks/interior_light.py) but is not black there: the
+    shade under the teeth times a corner shade on another's already dark
+    corners read as cut-out wedges (0.16 of the middle's light; 0.47 now)."""
+    c = renderer.baseline.copy()
+    c[ARKIT_NAMES.index("jawOpen")], c[ARKIT_NAMES.index("mouthClose")] = 0.85, 0.0
+    pose = np.zeros(6, np.float32)
+    crop, _ = renderer.render_crop(c, pose)
+    p = renderer.vertices(c, pose)[:, :2] * np.array([1, -1])
+    luma = crop.astype(np.float32) @ _LUMA
+    up, lo = p[list(R.LIPS_UPPER_INNER)], p[list(R.LIPS_LOWER_INNER)]
+    left, right = up[0], up[-1]
+
+    def between(u):  # the mean light of a 3x3 spot halfway between the lips, u of the way to either corner
+        spots = []
+        for end in (left, right):
+            x = (left + right) / 2 + u * (end - (left + right) / 2)
+            column = lambda pts: pts[np.argsort(pts[:, 0])]  # noqa: E731
+            y = (np.interp(x[0], *column(up).T) + np.interp(x[0], *column(lo).T)) / 2
+            spots.append(luma[int(round(y)) - 1:int(round(y)) + 2, int(round(x[0])) - 1:int(round(x[0])) + 2].mean())
+        return float(np.mean(spots))
+
+    middle, corner = between(0.0), between(0.85)
+    assert 0.3 * middle < corner < 0.9 * middle, (middle, corner)
+
+
+def test_a_pale_sheen_on_anothers_tongue_is_not_taken_for_teeth():
+    """Teeth hang from the lips: a light patch in the middle of another's
+    opening, with the dark of the mouth between it and the upper lip, does
+    not push the band clear of teeth down (it did, and the band lost the
+    cavity's dark); a row touching the upper lip does."""
+    from emoface.render.mouth_bank import PATCH, SPAN_X, SPAN_Y, _clear_band
+
+    rows, cols = PATCH
+    u = np.linspace(-1, 1, 41)
+    curves = ((u, -0.5 * (1 - u ** 2)), (u, 0.5 * (1 - u ** 2)))
+    v = (np.arange(rows) + 0.5) / rows * 2 * SPAN_Y - SPAN_Y
+    x = (np.arange(cols) + 0.5) / cols * 2 * SPAN_X - SPAN_X
+    middle = (np.abs(x) < 0.3)[None, :]
+
+    def upper_band(rows_from, rows_to):
+        weight = np.zeros(PATCH, np.float32)
+        weight[((v >= rows_from) & (v <= rows_to))[:, None] & middle] = 1.0
+        (along, a), _ = _clear_band(curves, weight)
+        return float(np.interp(0.0, along, a))
+
+    free = upper_band(9, 9)  # no teeth at all
+    assert abs(upper_band(-0.3, -0.2) - free) < 0.02  # a sheen a third of the way down: not teeth
+    assert upper_band(-0.5, -0.3) > free + 0.15  # a row from the lip down: teeth

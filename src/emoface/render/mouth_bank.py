@@ -214,8 +214,10 @@ class MouthBank:
                 fill = sum(w / total * self._between(i, u, v, gap, colours) for i, w in others) if others else deep
                 fill, _ = _as_the_face(fill, inside, detail, seed)
                 layer = layer * (1 - into) + fill * into
-            # The photo's own mouth meets its lips as photographed.
-            edge = 0.6
+            # The photo's own mouth meets its lips as photographed; opened
+            # past it, the lips curl in over another's interior, as soft an
+            # edge as another's mouth has (a sharp one read as cut out).
+            edge = 0.6 if into.max() == 0 else max(0.6, EDGE_SOFTNESS * 2 * half)
         # The fade lies outside the opening, over the lips' inner edge: one
         # centred on it let the stretched seam behind show through as a
         # bright rim.
@@ -328,10 +330,11 @@ class MouthBank:
         sv = np.interp(u, *a) + t * (np.interp(u, *b) - np.interp(u, *a))
         # The upper teeth and lip shade what lies just under them; the
         # tongue's front, lower down, catches the light.
-        shade = np.clip(GAP_SHADE + (1 - GAP_SHADE) * t / 0.8, GAP_SHADE, 1.0)
-        # Toward the corners the mouth darkens into the cheeks (the buccal
-        # corridor), where a cut-out would end in bright tips.
-        shade = (shade * np.clip(1 - (np.abs(u) - 0.5) / 0.5, GAP_SHADE, 1.0))[..., None]
+        # Toward the corners it darkens into the cheeks (the buccal
+        # corridor) as the source's own mouth does: shaded further there, it
+        # went black (a sixth of the middle's light, real mouths two thirds)
+        # and read as cut-out wedges (benchmarks/interior_light.py).
+        shade = np.clip(GAP_SHADE + (1 - GAP_SHADE) * t / 0.8, GAP_SHADE, 1.0)[..., None]
         return self._sampled(index, u, sv, colours) * shade
 
     def _sampled(self, index: int, u: np.ndarray, sv: np.ndarray, colours: dict[str, np.ndarray]) -> np.ndarray:
@@ -505,6 +508,8 @@ _TOOTH = 0.3
 #: A row of teeth found in some columns reaches this many patch columns
 #: (about a third of a half mouth-width) either side.
 _TOOTH_REACH = 21
+#: Another's teeth start within this share of its half opening from their lip.
+_LIP_TOUCH = 0.25
 
 
 def _clear_band(curves: tuple, weight: np.ndarray, middle: bool = False
@@ -525,6 +530,14 @@ def _clear_band(curves: tuple, weight: np.ndarray, middle: bool = False
     mid = (top + bottom) / 2
     step = v[1] - v[0]
     above, below = inside & (col_v <= mid), inside & (col_v > mid)
+    if not middle:
+        # Another's teeth hang from its lips: a pale sheen on its tongue,
+        # with the dark of the cavity above it, is not a row of teeth (read
+        # as one, the band clear of teeth started under it and left out the
+        # cavity's dark).
+        near = np.maximum(_LIP_TOUCH * half, 2 * step)
+        above &= (top + near > v[np.argmax(above, axis=0)])[None, :]
+        below &= (bottom - near < v[rows - 1 - np.argmax(below[::-1], axis=0)])[None, :]
     under_upper = v[rows - 1 - np.argmax(above[::-1], axis=0)] + step  # just under its upper teeth
     over_lower = v[np.argmax(below, axis=0)] - step  # just over its lower teeth
     if middle:
