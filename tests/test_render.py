@@ -739,3 +739,27 @@ def test_a_pale_sheen_on_anothers_tongue_is_not_taken_for_teeth():
     free = upper_band(9, 9)  # no teeth at all
     assert abs(upper_band(-0.3, -0.2) - free) < 0.02  # a sheen a third of the way down: not teeth
     assert upper_band(-0.5, -0.3) > free + 0.15  # a row from the lip down: teeth
+
+
+def test_anothers_mouth_opened_about_as_far_as_it_was_has_no_seam_where_columns_change():
+    """Lips parted a little less than a source mouth in the middle and
+    further toward the corners (a jaw opening a box-like mouth): the rows
+    sampled from the source change smoothly from column to column. Chosen
+    per column between hiding the source's middle and stretching it, the
+    middle showed a line with ticks at its ends (a bracket) on Rihanna,
+    Grace Hopper and Sean Connery opened to 0.6."""
+    from emoface.render.mouth_bank import default_bank
+
+    bank = default_bank()
+    k = int(np.argmin(np.abs(bank.apertures - 0.33)))  # a webcam mouth showing both rows of teeth
+    (su, stop), (_, sbottom) = bank.curves[k]
+    u = np.linspace(-0.6, 0.6, 121)
+    source_gap = np.interp(u, su, sbottom) - np.interp(u, su, stop)
+    # From 0.1 narrower than the source in the middle to 0.1 wider at the sides.
+    gap = source_gap + 0.1 * (np.abs(u) / 0.3 - 1)
+    top, bottom = -gap / 2, gap / 2
+    v = np.linspace(0, 1, 41)[:, None] * (bottom - top)[None, :] + top[None, :]
+    rows = bank._interior_rows(k, np.broadcast_to(u, v.shape), v, np.broadcast_to(top, v.shape),
+                               np.broadcast_to(bottom, v.shape))
+    jump = np.abs(np.diff(rows, axis=1)).max()
+    assert jump < 0.02, jump  # half mouth-widths between neighbouring columns, 0.01 apart

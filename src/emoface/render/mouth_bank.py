@@ -263,6 +263,11 @@ class MouthBank:
         than the source, what lies between its teeth (the dark under the
         upper teeth, the tongue) stretched between them (a flat fill there
         read as a cut-out)."""
+        return self._sampled(index, u, self._interior_rows(index, u, v, top, bottom), colours)
+
+    def _interior_rows(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray
+                       ) -> np.ndarray:
+        """Where in entry ``index`` each pixel of :meth:`_interior` samples (its v)."""
         sv, s_top, s_bottom, inset, _ = self._hung(index, u, v, top, bottom)
         a, b = (np.interp(u, *c) for c in self.clear[index])
         a, b = np.maximum(a, s_top + inset), np.minimum(b, s_bottom - inset)
@@ -270,8 +275,12 @@ class MouthBank:
         t = np.clip((v - teeth_top) / np.maximum(teeth_bottom - teeth_top, 1e-3), 0, 1)
         stretched = np.where(v < teeth_top, s_top + inset + v - top,
                              np.where(v > teeth_bottom, s_bottom - inset - (bottom - v), a + t * (b - a)))
-        sv = np.where(bottom - top > s_bottom - s_top, stretched, sv)
-        return self._sampled(index, u, sv, colours)
+        # Opened less than the source, the lips hide its middle (the teeth
+        # meet); the one gives way to the other over STRETCH_RAMP, column
+        # by column: switched per column, the mouth showed a seam along its
+        # middle with ticks at its ends where the columns switched.
+        share = np.clip(1 + ((bottom - top) - (s_bottom - s_top)) / STRETCH_RAMP, 0, 1)
+        return sv + share * (stretched - sv)
 
     def _own_interior(self, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray,
                       reach: tuple[np.ndarray, np.ndarray], colours: dict[str, np.ndarray]
@@ -508,6 +517,10 @@ _TOOTH = 0.3
 #: A row of teeth found in some columns reaches this many patch columns
 #: (about a third of a half mouth-width) either side.
 _TOOTH_REACH = 21
+#: Another's mouth, opened this much less than it was (half mouth-widths)
+#: or more, is drawn with its middle hidden behind the lips; opened as far,
+#: stretched between them.
+STRETCH_RAMP = 0.15
 #: Another's teeth start within this share of its half opening from their lip.
 _LIP_TOUCH = 0.25
 
