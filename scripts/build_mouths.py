@@ -8,8 +8,9 @@ talking to a webcam, wide vowels), less the segments benchmarks/reenact_eval.py
 re-creates; and for the wide openings the videos pass through too quickly
 to hold, a still photo of an open mouth (PHOTOS, from scripts/portraits.sh).
 Every frame is tracked; for each
-opening bin the most typical frame of a frontal, level, unsmiling face is kept
-(:func:`typical`), or a photo where the videos have too few, normalised
+opening bin the most typical frame of a frontal, level, unsmiling face of the
+sharpest source is kept (:func:`sharpest_source`, :func:`typical`), or a
+photo where the videos have too few, normalised
 to the mouth's own frame (emoface.render.mouth_bank.normalise), with its
 inner-lip outline and lip colour. Deterministic: the same videos give the
 same file.
@@ -98,9 +99,9 @@ def photo_candidate(name: str, label: str, tracker: FaceTracker) -> dict:
 
 
 def typical(frames: list[dict]) -> dict:
-    """The bin's most typical speaking mouth: smiles left out (a smile bares
-    both rows of teeth, which on a neutral portrait reads as a grimace),
-    then, of the sharper half, the one nearest all the others (a medoid, not
+    """The bin's most typical speaking mouth: smiles left out where three or
+    more frames are not smiles (a smile bares both rows of teeth, which on a
+    neutral portrait reads as a grimace), then, of the sharper half, the one nearest all the others (a medoid, not
     the sharpest: the sharpest is the most teeth)."""
     plain = [c for c in frames if c["smile"] < SMILE]
     frames = plain if len(plain) >= 3 else frames
@@ -110,6 +111,18 @@ def typical(frames: list[dict]) -> dict:
     grey -= grey.mean(axis=(1, 2), keepdims=True)  # the mouth, not the lighting
     far = np.abs(grey[:, None] - grey[None]).mean(axis=(2, 3)).sum(axis=1)
     return sharp[int(np.argmin(far))]
+
+
+def sharpest_source(frames: list[dict]) -> list[dict]:
+    """Of a bin's frames, those of the source whose mouths are sharpest
+    (median Laplacian variance in the mouth's frame), of those with
+    MIN_FRAMES or more: a webcam's teeth, scaled up into a sharp portrait,
+    read as a grey smudge where the talking-face video shows each tooth."""
+    by_source: dict[str, list[dict]] = {}
+    for c in frames:
+        by_source.setdefault(c["source"].split(", frame")[0], []).append(c)
+    enough = [f for f in by_source.values() if len(f) >= MIN_FRAMES]
+    return max(enough, key=lambda f: float(np.median([c["sharp"] for c in f]))) if enough else frames
 
 
 def main() -> None:
@@ -122,7 +135,7 @@ def main() -> None:
         photos = [photo_candidate(name, label, tracker) for name, label in PHOTOS]
     chosen = []
     for lo, hi in zip(BINS[:-1], BINS[1:]):
-        inside = [c for c in pool if lo <= c["opening"] < hi]
+        inside = sharpest_source([c for c in pool if lo <= c["opening"] < hi])
         held = [c for c in photos if lo <= c["opening"] < hi]
         # A bin of a handful of frames gives whatever mouth happened to be
         # there (teeth clenched behind parted lips): leave it to its neighbours,

@@ -43,6 +43,10 @@ def _at_luma(rgb: np.ndarray, luma: float) -> np.ndarray:
 #: their hue is about the skin's hue to this power (real photos with teeth
 #: showing measure 0.3-0.5). Neutral teeth in a warm photo read as blue.
 TEETH_TAKE_LIGHT = 0.4
+#: A photo showing no teeth gets teeth at least this light against the skin
+#: around its lips (in a mouth's shade they then show about as light as the
+#: skin, as real speaking mouths' lightest tenth does: 1.09 of it, median).
+TEETH_OVER_SKIN = 1.2
 
 
 def _skin_around(photo: np.ndarray, lips: np.ndarray) -> np.ndarray | None:
@@ -67,7 +71,10 @@ def _lit_teeth(photo: np.ndarray, lips: np.ndarray, light: float) -> np.ndarray:
     if skin is None or _luma(skin) < 1:
         return teeth
     hue = np.maximum(skin, 1) / _luma(skin)
-    return _at_luma(hue ** TEETH_TAKE_LIGHT, float(_luma(teeth)))
+    # As light as the skin around them, as in real speaking mouths: set by
+    # the lips' light alone, teeth in a light-skinned, brightly lit photo
+    # read as a grey smudge.
+    return _at_luma(hue ** TEETH_TAKE_LIGHT, max(float(_luma(teeth)), TEETH_OVER_SKIN * float(_luma(skin))))
 
 
 def palette(photo: np.ndarray, lips: np.ndarray, opening: np.ndarray | None = None
