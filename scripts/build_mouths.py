@@ -8,8 +8,9 @@ talking to a webcam, wide vowels), less the segments benchmarks/reenact_eval.py
 re-creates; and for the wide openings the videos pass through too quickly
 to hold, a still photo of an open mouth (PHOTOS, from scripts/portraits.sh).
 Every frame is tracked; for each
-opening bin the most typical frame of a frontal, level, unsmiling face of the
-sharpest source is kept (:func:`sharpest_source`, :func:`typical`), or a
+opening bin the most typical frame of a frontal, level, unsmiling face is
+kept, or, where that comes from a blurrier source, the sharpest source's
+(:func:`chosen_for`), or a
 photo where the videos have too few, normalised
 to the mouth's own frame (emoface.render.mouth_bank.normalise), with its
 inner-lip outline and lip colour. Deterministic: the same videos give the
@@ -113,6 +114,10 @@ def typical(frames: list[dict]) -> dict:
     return sharp[int(np.argmin(far))]
 
 
+def _source(c: dict) -> str:
+    return c["source"].split(", frame")[0]
+
+
 def sharpest_source(frames: list[dict]) -> list[dict]:
     """Of a bin's frames, those of the source whose mouths are sharpest
     (median Laplacian variance in the mouth's frame), of those with
@@ -120,9 +125,18 @@ def sharpest_source(frames: list[dict]) -> list[dict]:
     read as a grey smudge where the talking-face video shows each tooth."""
     by_source: dict[str, list[dict]] = {}
     for c in frames:
-        by_source.setdefault(c["source"].split(", frame")[0], []).append(c)
+        by_source.setdefault(_source(c), []).append(c)
     enough = [f for f in by_source.values() if len(f) >= MIN_FRAMES]
     return max(enough, key=lambda f: float(np.median([c["sharp"] for c in f]))) if enough else frames
+
+
+def chosen_for(frames: list[dict]) -> dict:
+    """A bin's mouth: its most typical frame (:func:`typical`), unless that
+    comes from a blurrier source than another with enough frames there, then
+    the most typical of the sharpest source's."""
+    best = typical(frames)
+    sharpest = sharpest_source(frames)
+    return best if _source(best) == _source(sharpest[0]) else typical(sharpest)
 
 
 def main() -> None:
@@ -135,13 +149,13 @@ def main() -> None:
         photos = [photo_candidate(name, label, tracker) for name, label in PHOTOS]
     chosen = []
     for lo, hi in zip(BINS[:-1], BINS[1:]):
-        inside = sharpest_source([c for c in pool if lo <= c["opening"] < hi])
+        inside = [c for c in pool if lo <= c["opening"] < hi]
         held = [c for c in photos if lo <= c["opening"] < hi]
         # A bin of a handful of frames gives whatever mouth happened to be
         # there (teeth clenched behind parted lips): leave it to its neighbours,
         # or to a photo chosen for it.
         if len(inside) >= MIN_FRAMES or held:
-            best = typical(inside) if len(inside) >= MIN_FRAMES else max(held, key=lambda c: c["sharp"])
+            best = chosen_for(inside) if len(inside) >= MIN_FRAMES else max(held, key=lambda c: c["sharp"])
             chosen.append(best)
             print(f"opening {lo:.2f}-{hi:.2f}: {len(inside)} frames, kept {best['source']} "
                   f"({best['opening']:.2f}, smile {best['smile']:.2f})")

@@ -734,31 +734,6 @@ def test_a_toothy_mouth_opened_wide_darkens_into_its_corners_without_black_wedge
     assert 0.3 * middle < corner < 0.9 * middle, (middle, corner)
 
 
-def test_a_pale_sheen_on_anothers_tongue_is_not_taken_for_teeth():
-    """Teeth hang from the lips: a light patch in the middle of another's
-    opening, with the dark of the mouth between it and the upper lip, does
-    not push the band clear of teeth down (it did, and the band lost the
-    cavity's dark); a row touching the upper lip does."""
-    from emoface.render.mouth_bank import PATCH, SPAN_X, SPAN_Y, _clear_band
-
-    rows, cols = PATCH
-    u = np.linspace(-1, 1, 41)
-    curves = ((u, -0.5 * (1 - u ** 2)), (u, 0.5 * (1 - u ** 2)))
-    v = (np.arange(rows) + 0.5) / rows * 2 * SPAN_Y - SPAN_Y
-    x = (np.arange(cols) + 0.5) / cols * 2 * SPAN_X - SPAN_X
-    middle = (np.abs(x) < 0.3)[None, :]
-
-    def upper_band(rows_from, rows_to):
-        weight = np.zeros(PATCH, np.float32)
-        weight[((v >= rows_from) & (v <= rows_to))[:, None] & middle] = 1.0
-        (along, a), _ = _clear_band(curves, weight)
-        return float(np.interp(0.0, along, a))
-
-    free = upper_band(9, 9)  # no teeth at all
-    assert abs(upper_band(-0.3, -0.2) - free) < 0.02  # a sheen a third of the way down: not teeth
-    assert upper_band(-0.5, -0.3) > free + 0.15  # a row from the lip down: teeth
-
-
 def test_anothers_mouth_opened_about_as_far_as_it_was_has_no_seam_where_columns_change():
     """Lips parted a little less than a source mouth in the middle and
     further toward the corners (a jaw opening a box-like mouth): the rows
@@ -803,3 +778,23 @@ def test_the_bank_takes_each_opening_from_its_sharpest_source():
     few = video[:build.MIN_FRAMES - 1]
     assert build.sharpest_source(few + webcam) == webcam
     assert build.sharpest_source(few) == few
+
+
+def test_long_upper_teeth_of_anothers_laugh_are_hung_whole_not_stretched():
+    """A laugh bares the upper teeth three quarters of the way down the
+    opening, with no lower teeth: what is clear of teeth starts under them
+    and reaches the lower lip. Cut at the middle, their lower half was
+    taken for lower teeth, the band between collapsed and the teeth were
+    stretched as the mouth opened."""
+    from emoface.render.mouth_bank import PATCH, SPAN_X, SPAN_Y, _clear_band
+
+    rows, cols = PATCH
+    u = np.linspace(-1, 1, 41)
+    curves = ((u, -0.5 * (1 - u ** 2)), (u, 0.5 * (1 - u ** 2)))
+    v = (np.arange(rows) + 0.5) / rows * 2 * SPAN_Y - SPAN_Y
+    x = (np.arange(cols) + 0.5) / cols * 2 * SPAN_X - SPAN_X
+    weight = np.zeros(PATCH, np.float32)
+    weight[((v > -0.5) & (v < 0.25))[:, None] & (np.abs(x) < 0.6)[None, :]] = 1.0  # one run, past the middle
+    (along, a), (_, b) = _clear_band(curves, weight)
+    assert 0.25 <= np.interp(0.0, along, a) < 0.32, np.interp(0.0, along, a)  # just under the teeth
+    assert np.interp(0.0, along, b) > 0.4, np.interp(0.0, along, b)  # the lower lip, no lower teeth

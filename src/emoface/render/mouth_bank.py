@@ -521,8 +521,6 @@ _TOOTH_REACH = 21
 #: or more, is drawn with its middle hidden behind the lips; opened as far,
 #: stretched between them.
 STRETCH_RAMP = 0.15
-#: Another's teeth start within this share of its half opening from their lip.
-_LIP_TOUCH = 0.25
 
 
 def _clear_band(curves: tuple, weight: np.ndarray, middle: bool = False
@@ -544,13 +542,19 @@ def _clear_band(curves: tuple, weight: np.ndarray, middle: bool = False
     step = v[1] - v[0]
     above, below = inside & (col_v <= mid), inside & (col_v > mid)
     if not middle:
-        # Another's teeth hang from its lips: a pale sheen on its tongue,
-        # with the dark of the cavity above it, is not a row of teeth (read
-        # as one, the band clear of teeth started under it and left out the
-        # cavity's dark).
-        near = np.maximum(_LIP_TOUCH * half, 2 * step)
-        above &= (top + near > v[np.argmax(above, axis=0)])[None, :]
-        below &= (bottom - near < v[rows - 1 - np.argmax(below[::-1], axis=0)])[None, :]
+        # Another's upper teeth are the run of teeth that starts in the
+        # upper half and goes on down unbroken, past the middle if they are
+        # long (a laugh bares them three quarters of the way down: cut at the
+        # middle, their lower half was taken for lower teeth and stretched);
+        # its lower teeth, what lies below that run in the lower half. (A
+        # portrait's own lit reading breaks at each tooth's edge: there the
+        # middle divides.)
+        index = np.arange(rows)[:, None]
+        first = np.where(above.any(axis=0), np.argmax(above, axis=0), rows)
+        gap = (index > first) & ~inside
+        end = np.where(gap.any(axis=0), np.argmax(gap, axis=0), rows)  # the row after the run
+        above = inside & (index >= first) & (index < end)
+        below = inside & (index >= end) & (col_v > mid)
     under_upper = v[rows - 1 - np.argmax(above[::-1], axis=0)] + step  # just under its upper teeth
     over_lower = v[np.argmax(below, axis=0)] - step  # just over its lower teeth
     if middle:
@@ -566,7 +570,7 @@ def _clear_band(curves: tuple, weight: np.ndarray, middle: bool = False
         # cut a block out of the row. Their ends taper over as far.
         reach = [uniform_filter1d(maximum_filter1d(f, _TOOTH_REACH, mode="nearest"), _TOOTH_REACH,
                                   mode="nearest") for f in (found_a, found_b)]
-        a, b = np.minimum(a + reach[0], mid), np.maximum(b - reach[1], mid)
+        a, b = a + reach[0], b - reach[1]
     # A column whose teeth meet keeps what lies between its lips.
     shut = b - a < 2 * step
     a[shut], b[shut] = mid[shut] - step, mid[shut] + step
