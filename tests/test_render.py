@@ -798,3 +798,24 @@ def test_long_upper_teeth_of_anothers_laugh_are_hung_whole_not_stretched():
     (along, a), (_, b) = _clear_band(curves, weight)
     assert 0.25 <= np.interp(0.0, along, a) < 0.32, np.interp(0.0, along, a)  # just under the teeth
     assert np.interp(0.0, along, b) > 0.4, np.interp(0.0, along, b)  # the lower lip, no lower teeth
+
+
+def test_a_softened_interior_does_not_go_black_just_outside_the_opening():
+    """The interior is blurred to the face's softness inside the opening
+    only; a few pixels out, where the opening's fade still lays it over the
+    lips, the blur's reach ran out and left black: a dark line drawn around
+    every opening in a smooth face (Rihanna at 0.6, blurred by half a pixel,
+    faded over two and a half)."""
+    import cv2
+
+    from emoface.render.mouth_bank import MOUTH_DETAIL, _as_the_face, _high_pass, _luma
+
+    inside = np.zeros((60, 160), bool)
+    cv2.ellipse(inside.view(np.uint8), (80, 30), (70, 20), 0, 0, 360, 1, -1)
+    layer = np.full((60, 160, 3), 120.0, np.float32)
+    layer += np.random.default_rng(0).normal(0, 25, (60, 160))[..., None].astype(np.float32)
+    sharp = float(_high_pass(_luma(layer))[inside].mean())
+    out, sigma = _as_the_face(layer, inside, 0.9 * sharp / MOUTH_DETAIL, seed=1)
+    assert 0 < sigma <= 0.8, sigma  # a slight blur, as on a smooth face
+    near = cv2.dilate(inside.astype(np.uint8), np.ones((11, 11), np.uint8)).astype(bool) & ~inside
+    assert np.percentile(_luma(out)[near], 5) > 60, np.percentile(_luma(out)[near], 5)  # black there was 0

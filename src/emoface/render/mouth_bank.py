@@ -462,7 +462,11 @@ def _as_the_face(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int
     sigma = _matching_blur(layer, inside, detail)
     if sigma:
         weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), sigma)[..., None]
-        layer = cv2.GaussianBlur(layer * inside[..., None], (0, 0), sigma) / np.maximum(weight, 1e-3)
+        soft = cv2.GaussianBlur(layer * inside[..., None], (0, 0), sigma) / np.maximum(weight, 1e-3)
+        # A few pixels out, where the opening's fade still lays the layer
+        # over the lips, the blur of what lies inside runs out: left there,
+        # its black drew a dark line around the opening.
+        layer = np.where(weight > 0.05, soft, layer)
     return _with_grain(layer, inside, detail, seed), sigma
 
 
