@@ -130,7 +130,8 @@ def main() -> None:
     frames = [(frame, points) for role in ("tune", "held out") for frame, points in parted(role)]
     real = [light_across(f, p) for f, p in frames if profile(p)[0] >= WIDE]
     rows = [("real speaking mouths", len(real), np.median(real, axis=0))]
-    for label, names in (("toothy portraits, looked at", LOOKED_AT), ("toothy portraits, not looked at", NOT_LOOKED_AT)):
+    for label, names in (("toothy portraits, looked at", LOOKED_AT),
+                         ("toothy portraits, not looked at", NOT_LOOKED_AT)):
         made = [x for n in names for x in rendered(n)]
         rows.append((f"{label} ({', '.join(names)})", len(made), np.median(made, axis=0)))
     teeth_real = [t for f, p in frames if (t := teeth_light(f, p)) is not None]

@@ -10,8 +10,7 @@ to hold, a still photo of an open mouth (PHOTOS, from scripts/portraits.sh).
 Every frame is tracked; for each
 opening bin the most typical frame of a frontal, level, unsmiling face is
 kept, or, where that comes from a blurrier source, the sharpest source's
-(:func:`chosen_for`), or a
-photo where the videos have too few, normalised
+(:func:`chosen_for`), or a photo where the videos have too few, normalised
 to the mouth's own frame (emoface.render.mouth_bank.normalise), with its
 inner-lip outline and lip colour. Deterministic: the same videos give the
 same file.
@@ -102,8 +101,9 @@ def photo_candidate(name: str, label: str, tracker: FaceTracker) -> dict:
 def typical(frames: list[dict]) -> dict:
     """The bin's most typical speaking mouth: smiles left out where three or
     more frames are not smiles (a smile bares both rows of teeth, which on a
-    neutral portrait reads as a grimace), then, of the sharper half, the one nearest all the others (a medoid, not
-    the sharpest: the sharpest is the most teeth)."""
+    neutral portrait reads as a grimace), then, of the sharper half, the one
+    nearest all the others (a medoid, not the sharpest: the sharpest is the
+    most teeth)."""
     plain = [c for c in frames if c["smile"] < SMILE]
     frames = plain if len(plain) >= 3 else frames
     sharp = sorted(frames, key=lambda c: -c["sharp"])[:max(3, len(frames) // 2)]

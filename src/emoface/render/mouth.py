@@ -44,8 +44,9 @@ def _at_luma(rgb: np.ndarray, luma: float) -> np.ndarray:
 #: showing measure 0.3-0.5). Neutral teeth in a warm photo read as blue.
 TEETH_TAKE_LIGHT = 0.4
 #: A photo showing no teeth gets teeth at least this light against the skin
-#: around its lips (in a mouth's shade they then show about as light as the
-#: skin, as real speaking mouths' lightest tenth does: 1.09 of it, median).
+#: around its lips. Real speaking mouths' lightest twentieth is 1.09 of the
+#: skin's light (median); in the mouth's shade these show 0.8 of it
+#: (benchmarks/interior_light.py).
 TEETH_OVER_SKIN = 1.2
 
 
