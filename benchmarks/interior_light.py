@@ -35,11 +35,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from doc_sections import splice  # noqa: E402
-from jaw_shape import OPEN, parted, profile  # noqa: E402
+from jaw_shape import OPEN, lips_in_frame, parted, profile  # noqa: E402
 from mouth_panel import opened  # noqa: E402
 from portraits import EXPRESSIONS, PORTRAITS, load  # noqa: E402
 
-from emoface.face import regions as R  # noqa: E402
+from emoface.render.mouth import _luma as luma_of  # noqa: E402
 from emoface.render.mouth_bank import OUTLINE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +58,7 @@ PLAIN_JAWS = (0.4, 0.6, 0.8)
 
 
 def _luma(image: np.ndarray) -> np.ndarray:
-    return image[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return luma_of(image[..., :3].astype(np.float32))
 
 
 def _spot(luma: np.ndarray, q: np.ndarray, size: int = 3) -> float:
@@ -69,19 +69,7 @@ def light_across(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Light halfway between the inner lips at each of ACROSS, over the lower lip's."""
     p = np.asarray(points, np.float64)[:, :2]
     luma = _luma(image)
-    up, lo = p[list(R.LIPS_UPPER_INNER)], p[list(R.LIPS_LOWER_INNER)]
-    left, right = up[0], up[-1]
-    half = np.linalg.norm(right - left) / 2
-    along = (right - left) / (2 * half)
-    down = np.array([-along[1], along[0]]) * np.sign(along[0] or 1.0)
-    centre = (left + right) / 2
-
-    def curve(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        u, v = (pts - centre) @ along / half, (pts - centre) @ down / half
-        order = np.argsort(u)
-        return u[order], v[order]
-
-    (uu, vu), (ul, vl) = curve(up), curve(lo)
+    (uu, vu), (ul, vl), (centre, along, down, half) = lips_in_frame(p)
     lip = _spot(luma, (p[14] + p[17]) / 2)
     out = []
     for u in ACROSS:

@@ -33,6 +33,7 @@ from emoface.face import regions as R  # noqa: E402
 from emoface.face.tracker import FaceTracker, track_portrait  # noqa: E402
 from emoface.media.video import open_video  # noqa: E402
 from emoface.motion import ARKIT_NAMES, N_SHAPES  # noqa: E402
+from emoface.render.mouth_bank import OUTLINE, _frame_of  # noqa: E402
 from emoface.render.portrait import PortraitRenderer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,27 +41,30 @@ OPEN = 0.3  # real frames parted less than this are left out
 AT = (0.5, 0.8)
 
 
-def profile(points: np.ndarray) -> np.ndarray:
-    """(opening, lower lip at each of AT over the middle's), from (478+, 2+)
-    points in image coordinates (y down)."""
+def lips_in_frame(points: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], tuple]:
+    """The upper and lower inner lip of (478+, 2+) points in image
+    coordinates (y down) as (u, v) polylines sorted by u, in the mouth's own
+    frame (emoface.render.mouth_bank: half mouth-widths from the middle of
+    the inner corners, v down), and that frame (centre, along, down, half)."""
     p = np.asarray(points, np.float64)[:, :2]
-    up, lo = p[list(R.LIPS_UPPER_INNER)], p[list(R.LIPS_LOWER_INNER)]
-    left, right = up[0], up[-1]
-    half = np.linalg.norm(right - left) / 2
-    along = (right - left) / (2 * half)
-    down = np.array([-along[1], along[0]])
+    centre, along, down, half = _frame_of(p[OUTLINE])
     if down[1] < 0:
         down = -down
-    centre = (left + right) / 2
 
     def curve(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         u, v = (pts - centre) @ along / half, (pts - centre) @ down / half
         order = np.argsort(u)
         return u[order], v[order]
 
-    lu, lv = curve(lo)
+    return curve(p[list(R.LIPS_UPPER_INNER)]), curve(p[list(R.LIPS_LOWER_INNER)]), (centre, along, down, half)
+
+
+def profile(points: np.ndarray) -> np.ndarray:
+    """(opening, lower lip at each of AT over the middle's), from (478+, 2+)
+    points in image coordinates (y down)."""
+    upper, (lu, lv), _ = lips_in_frame(points)
     middle = np.interp(0.0, lu, lv)
-    opening = middle - np.interp(0.0, *curve(up))
+    opening = middle - np.interp(0.0, *upper)
     shares = [(np.interp(-a, lu, lv) + np.interp(a, lu, lv)) / 2 / middle for a in AT]
     return np.array([opening, *shares])
 

@@ -207,7 +207,8 @@ class MouthBank:
             low = self._jaw_line(0, u, bottom, jaw)
             reach = self._own_reach(u, top, low)
             layer, into, deep = self._own_interior(u, v, top, low, reach, colours)
-            if into.max() > 0:
+            past_own = bool(into.max() > 0)
+            if past_own:
                 others = [(i, w) for i, w in picked if not self.own[i]] or self._nearest_other(opening)
                 gap = (top + reach[0], low - reach[1])
                 total = sum(w for _, w in others)
@@ -217,7 +218,7 @@ class MouthBank:
             # The photo's own mouth meets its lips as photographed; opened
             # past it, the lips curl in over another's interior, as soft an
             # edge as another's mouth has (a sharp one read as cut out).
-            edge = 0.6 if into.max() == 0 else max(0.6, EDGE_SOFTNESS * 2 * half)
+            edge = max(0.6, EDGE_SOFTNESS * 2 * half) if past_own else 0.6
         # The fade lies outside the opening, over the lips' inner edge: one
         # centred on it let the stretched seam behind show through as a
         # bright rim.
