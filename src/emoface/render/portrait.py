@@ -328,6 +328,7 @@ class PortraitRenderer:
         _fit_eyelids(rig, mesh.vertices, rest / s)
         self._rig = (s * np.einsum("ij,knj->kni", rot, rig)).astype(np.float32)
         self._pivot = s * rot @ NECK_PIVOT + t
+        self._centre = rest.mean(axis=0)
         self._silhouette = Silhouette(rest, mesh.triangles)
         self._build_control_mesh(rest, mesh.triangles)
         #: The expression-detail layer (creases); ``detail.enabled = False`` turns it off.
@@ -419,14 +420,21 @@ class PortraitRenderer:
         moved = self._rest + seal_weight(coeffs, self._photo_aperture) * self._seal
         moved[:468] += self._silhouette.apply(apply(self._rig, delta))
         if np.any(pose):
-            rd = rotation_from_angles(*(np.asarray(pose[:3], np.float64) * PERCEIVED_GAIN))
-            r = self._rot @ rd @ self._rot.T
+            angles = np.asarray(pose[:3], np.float64)
+            r = self._rot @ rotation_from_angles(*(angles * PERCEIVED_GAIN)) @ self._rot.T
             # The pivot's move is in face centimetres along the head's axes
             # (emoface.pose); its depth shows as size.
             shift = self._rot @ np.asarray(pose[3:6], np.float64)
             grow = VIEW_DISTANCE / max(VIEW_DISTANCE - shift[2], 1.0)
             pivot = self._pivot + self._scale * np.array([shift[0], shift[1], 0.0])
             turned = ((moved - self._pivot) @ r.T) * grow + pivot
+            # The gain turns the face further, not elsewhere: its centre goes
+            # where the driver's own turn takes it. Turned about the neck,
+            # the extra turn swung the face sideways, off the driver's by
+            # up to 10 px of a 256 px face crop (benchmarks/reenact_eval.py).
+            seen = self._rot @ rotation_from_angles(*angles) @ self._rot.T
+            arm = self._centre - self._pivot
+            turned += (arm @ seen.T - arm @ r.T) * grow
             moved = moved + (turned - moved) * self._head_w[:, None]
         return moved
 

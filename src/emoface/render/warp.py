@@ -216,18 +216,22 @@ def warp(image: np.ndarray, dst: np.ndarray, src: np.ndarray, tris: np.ndarray,
     corners = np.concatenate([dst[tris[live]].reshape(-1, 2), src[tris[live]].reshape(-1, 2)])
     x0, y0 = np.clip(np.floor(corners.min(axis=0)).astype(int) - 1, 0, None)
     x1, y1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + 2, [w, h])
+    # Triangles that stay put map to themselves, which "no triangle" already
+    # does; drawing only the moving ones halves the work for speech. They
+    # are drawn over the whole moving box even when less is resampled:
+    # OpenCV clips a triangle that crosses the canvas's edge a pixel off its
+    # true edge, so a smaller canvas would draw other pixels.
+    ids = rasterise_ids(dst - np.array([x0, y0], np.float32), tris, order[live[order]], (y1 - y0, x1 - x0))
     if plate is not None and mask is not None and carried is not None:
         # Outside where the carried box lands, the output is the plate,
         # which is the image there: leave those pixels alone.
         lo, hi = carried.landing(dst)
-        x0, y0 = np.maximum([x0, y0], np.floor(lo).astype(int) - 1)
-        x1, y1 = np.minimum([x1, y1], np.ceil(hi).astype(int) + 2)
+        bx0, by0 = np.maximum([x0, y0], np.floor(lo).astype(int) - 1)
+        bx1, by1 = np.minimum([x1, y1], np.ceil(hi).astype(int) + 2)
+        ids = ids[max(by0 - y0, 0):max(by1 - y0, 0), max(bx0 - x0, 0):max(bx1 - x0, 0)]
+        x0, y0, x1, y1 = bx0, by0, bx1, by1
     if x1 <= x0 or y1 <= y0:
         return out, moved
-    off = np.array([x0, y0], np.float32)
-    # Triangles that stay put map to themselves, which "no triangle" already
-    # does; drawing only the moving ones halves the work for speech.
-    ids = rasterise_ids(dst - off, tris, order[live[order]], (y1 - y0, x1 - x0))
     mx, my = remap_field(ids, triangle_affines(dst, src, tris), x0, y0)
     if smoothing is not None:
         _smoothed(mx, my, ids, dst, tris, smoothing, x0, y0)
