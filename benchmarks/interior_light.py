@@ -16,7 +16,7 @@ mesh; the first four were looked at while the interior was set, the
 others were not.
 
 The teeth's light: the lightest twentieth inside the inner lips over the
-skin beside the mouth, real frames parted past 0.3 against portraits that
+skin around the lips, real frames parted past 0.3 against portraits that
 show no teeth with their jaw opened (teeth made for them are lit from the
 skin around their lips: set from the lips alone, they read as a grey
 smudge in a light-skinned photo). Writes its section of docs/mouths.md.
@@ -39,11 +39,13 @@ from jaw_shape import OPEN, lips_in_frame, parted, profile  # noqa: E402
 from mouth_panel import opened  # noqa: E402
 from portraits import EXPRESSIONS, PORTRAITS, load  # noqa: E402
 
-from emoface.render.mouth import _luma as luma_of  # noqa: E402
+from emoface.render.mouth import _luma as luma_of, _skin_around  # noqa: E402
+from emoface.face import regions as R  # noqa: E402
 from emoface.render.mouth_bank import OUTLINE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ACROSS = (0.0, 0.5, 0.7, 0.85)
+LIPS = list(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER)
 LOOKED_AT = ("chuck", "astronaut", "queen", "obama")
 NOT_LOOKED_AT = ("feat_smile", "franck_smile", "posed_happy")
 JAWS = (0.6, 0.85)
@@ -81,8 +83,9 @@ def light_across(image: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 def teeth_light(image: np.ndarray, points: np.ndarray) -> float | None:
     """The lightest twentieth inside the inner lips (the teeth, where they
-    show) over the skin beside the mouth (halfway from each corner to the
-    cheek, and below the lower lip), or None when the lips part too little."""
+    show) over the skin around the lips, as the renderer sets made teeth
+    against it (emoface.render.mouth._skin_around), or None when the lips
+    part too little."""
     p = np.asarray(points, np.float64)[:, :2]
     luma = _luma(image)
     mask = np.zeros(luma.shape, np.uint8)
@@ -90,8 +93,10 @@ def teeth_light(image: np.ndarray, points: np.ndarray) -> float | None:
     inside = luma[mask > 0]
     if len(inside) < 30:
         return None
-    skin = np.median([_spot(luma, (p[a] + p[b]) / 2, 5) for a, b in ((61, 205), (291, 425), (17, 152))])
-    return float(np.percentile(inside, 95) / max(skin, 1.0))
+    skin = _skin_around(image[..., :3], p[LIPS])
+    if skin is None:
+        return None
+    return float(np.percentile(inside, 95) / max(float(luma_of(skin)), 1.0))
 
 
 def _portrait(name: str) -> np.ndarray:
@@ -135,7 +140,7 @@ def main() -> None:
             "Renders: portraits smiling with their teeth, opened past them (jawOpen 0.6 and 0.85).",
             "Produced by `benchmarks/interior_light.py`.", "",
             *table("| mouths | n | " + " | ".join(f"u = {u}" for u in ACROSS) + " |", rows), "",
-            "The teeth's light: the lightest twentieth inside the inner lips over the skin beside the",
+            "The teeth's light: the lightest twentieth inside the inner lips over the skin around the",
             f"mouth (quartiles). Real: the reenactment clips' frames parted past {OPEN}. Renders: portraits",
             "that show no teeth, their jaw opened to " + ", ".join(map(str, PLAIN_JAWS)) + ".", "",
             *table("| mouths | n | 25 % | median | 75 % |", teeth_rows)]

@@ -44,8 +44,8 @@ def _at_luma(rgb: np.ndarray, luma: float) -> np.ndarray:
 #: showing measure 0.3-0.5). Neutral teeth in a warm photo read as blue.
 TEETH_TAKE_LIGHT = 0.4
 #: A photo showing no teeth gets teeth at least this light against the skin
-#: around its lips. Real speaking mouths' lightest twentieth is 1.09 of the
-#: skin's light (median); in the mouth's shade these show 0.8 of it
+#: around its lips. Real speaking mouths' lightest twentieth is 1.18 of that
+#: skin's light (median); in the mouth's shade these show 0.85-1.0 of it
 #: (benchmarks/interior_light.py).
 TEETH_OVER_SKIN = 1.2
 
