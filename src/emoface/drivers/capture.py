@@ -28,9 +28,11 @@ from ..progress import Progress, quiet
 _TRACK_SIDE = 640
 # Smoothing (filters.one_euro): blendshape scores jitter by ~0.02 on a still
 # face, and a blink or a plosive must survive, so the cutoff rises quickly
-# with speed; the head moves slowly and its jitter shows most.
+# with speed; the head moves slowly and its jitter shows most, but a turn
+# followed late puts the face off the driver's (beta 0.3 against 0.05: F-LMD
+# 2.3 -> 2.0 px on the tuning clips of benchmarks/reenact_eval.py).
 _SCORES_FILTER = {"min_cutoff": 2.0, "beta": 6.0}
-_POSE_FILTER = {"min_cutoff": 1.0, "beta": 0.05}
+_POSE_FILTER = {"min_cutoff": 1.0, "beta": 0.3}
 _POINTS_FILTER = {"min_cutoff": 1.5, "beta": 0.3}
 # Gaps up to this long are bridged silently; longer ones are bridged too, but
 # said (a face out of view for seconds is worth knowing about).
