@@ -26,5 +26,9 @@ FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365
              378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127,
              162, 21, 54, 103, 67, 109)
 CHIN = 152
+#: Points no expression moves (forehead, nose bridge and tip, the eyes'
+#: corners, temples, upper cheeks): how large the head looks.
+SKULL = (10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 133, 362, 33, 263, 127, 356, 234, 454,
+         50, 280, 116, 345, 123, 352, 98, 327)
 NOSE_TIP = 1
 FOREHEAD = 10
