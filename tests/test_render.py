@@ -1,5 +1,6 @@
 """The renderer judged by the tracker re-reading its output."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -272,6 +273,25 @@ def test_an_open_mouth_shows_upper_teeth_over_a_dark_cavity(renderer):
     canvas = frame.copy()
     draw_interior(canvas, d[list(R.LIPS_UPPER_INNER)], d[list(R.LIPS_LOWER_INNER)], renderer._colours)
     np.testing.assert_array_equal(canvas, frame)
+
+
+def test_a_moving_head_carries_the_photos_own_teeth(renderer):
+    """The photo's expression, the head moved: her teeth go with it. No
+    triangle spans the mouth's opening, so unpainted it showed the photo
+    where the mouth had been, her lips, as a pink slab over the teeth."""
+    c = renderer.baseline.copy()
+
+    def teeth(pose):
+        frame, _ = renderer.render_crop(c, np.array(pose, np.float32))
+        d = renderer.vertices(c, np.array(pose, np.float32))[:, :2] * np.array([1, -1])
+        mask = np.zeros(frame.shape[:2], np.uint8)
+        ring = np.concatenate([d[list(R.LIPS_UPPER_INNER)], d[list(R.LIPS_LOWER_INNER)][::-1]])
+        cv2.fillPoly(mask, [np.round(ring).astype(np.int32)], 1)
+        return np.percentile((frame @ _LUMA)[mask > 0], 90)
+
+    still = teeth([0, 0, 0, 0, 0, 0])
+    for pose in ([0, 0, 0, 0, -1.0, 0], [0, 0, 0, -1.5, 0, 0], [-12, 0, 0, 0, 0, 0]):
+        assert teeth(pose) > 0.95 * still, pose
 
 
 def _mouth(gap: float, width: float = 60.0, at=(20.0, 20.0)) -> tuple[np.ndarray, np.ndarray]:

@@ -453,9 +453,12 @@ class PortraitRenderer:
         upper = dst[list(R.LIPS_UPPER_INNER)]
         lower = dst[list(R.LIPS_LOWER_INNER)]
         changed = moved | creased
-        # A mouth the frame leaves as photographed keeps the photo's own
-        # interior (its teeth, its shadows): nothing is painted over it.
-        if np.abs(coeffs[_MOUTH] - self.baseline[_MOUTH]).max() > 0.01:
+        # A mouth the frame leaves as photographed, on a head that holds
+        # still, keeps the photo's own interior (its teeth, its shadows):
+        # nothing is painted over it. Moved by the head, it must be painted:
+        # no triangle spans the opening, so what showed there was the photo
+        # where the mouth had been (its lips, a pink slab over the teeth).
+        if np.any(pose) or np.abs(coeffs[_MOUTH] - self.baseline[_MOUTH]).max() > 0.01:
             paint_interior(out, dst, self._colours, self._bank, coeffs)
             mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
             cv2.fillPoly(changed, [mouth], 1)
