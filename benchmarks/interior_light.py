@@ -36,16 +36,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from doc_sections import splice  # noqa: E402
 from jaw_shape import OPEN, lips_in_frame, parted, profile  # noqa: E402
-from mouth_panel import opened  # noqa: E402
+from mouth_panel import LIPS, opened  # noqa: E402
 from portraits import EXPRESSIONS, PORTRAITS, load  # noqa: E402
 
 from emoface.render.mouth import _luma as luma_of, _skin_around  # noqa: E402
-from emoface.face import regions as R  # noqa: E402
 from emoface.render.mouth_bank import OUTLINE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ACROSS = (0.0, 0.5, 0.7, 0.85)
-LIPS = list(R.LIPS_UPPER_OUTER + R.LIPS_LOWER_OUTER)
 LOOKED_AT = ("chuck", "astronaut", "queen", "obama")
 NOT_LOOKED_AT = ("feat_smile", "franck_smile", "posed_happy")
 JAWS = (0.6, 0.85)

@@ -17,6 +17,7 @@ recipes"). Run: python benchmarks/real_expressions.py [--no-write]
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Real video whose frames the face-api judge reads as the emotion with
 #: p > 0.9 count as that emotion's real faces (crying, then laughing).
 VIDEO = CACHE / "videos" / "wolfgang.mp4"
+VIDEO_STEP = 4  # every 4th frame
 VIDEO_EMOTIONS = ("sad", "happy")
 SHOWN = ("mouthSmile", "mouthUpperUp", "jawOpen", "mouthPucker", "mouthStretch", "mouthShrugLower",
          "eyeSquint", "browDown", "browInnerUp")
@@ -49,6 +51,22 @@ def _reading(tracker: FaceTracker, image: np.ndarray) -> np.ndarray | None:
     return expression_of(found[0].blendshapes) if found else None
 
 
+@functools.cache
+def _judged(name: str, step: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Every ``step``-th frame of a video in CACHE/videos and face-api's
+    probabilities (N, 7) on them, read once for all the tables."""
+    _, frames = open_video(CACHE / "videos" / name)
+    picked = [f for i, f in enumerate(frames) if i % step == 0]
+    return picked, judges.judge_frames(picked)["face-api"]
+
+
+@functools.cache
+def _descriptor():
+    from judges import identity_descriptor
+
+    return identity_descriptor()
+
+
 def real_readings(tracker: FaceTracker) -> dict[str, list[np.ndarray]]:
     """emotion -> readings (52,) of real faces showing it."""
     out: dict[str, list[np.ndarray]] = {}
@@ -57,10 +75,7 @@ def real_readings(tracker: FaceTracker) -> dict[str, list[np.ndarray]]:
         if r is not None:
             out.setdefault(p.split, []).append(r)
     if VIDEO.is_file():
-        _, frames = open_video(VIDEO)
-        picked = [f for i, f in enumerate(frames) if i % 4 == 0]
-        probs = judges.judge_frames(picked)["face-api"]
-        for f, p in zip(picked, probs):
+        for f, p in zip(*_judged(VIDEO.name, VIDEO_STEP)):
             top = judges.EMOTIONS[int(p.argmax())]
             if top in VIDEO_EMOTIONS and p.max() > 0.9:
                 r = _reading(tracker, f)
@@ -109,9 +124,7 @@ def identity_table() -> list[str]:
     """dlib's descriptor distance from each emotion's render at 1.0 (still,
     lips free) to the portrait itself, on the held-out portraits (the same
     person: under 0.6; the issue's bar: at most 0.40)."""
-    from judges import identity_descriptor
-
-    descriptor = identity_descriptor()
+    descriptor = _descriptor()
     zero = np.zeros(6, np.float32)
     emotions = [e for e in RECIPES if e != "neutral"]
     lines = ["| portrait | " + " | ".join(emotions) + " |", "|---|" + "---|" * len(emotions)]
@@ -136,7 +149,7 @@ def identity_table() -> list[str]:
 
 #: Real talking video of one person each, for how far dlib moves a real
 #: face between its rest and a strong expression: (file, every n-th frame).
-SAME_PERSON = (("wolfgang.mp4", 4), ("franck.mp4", 20))
+SAME_PERSON = ((VIDEO.name, VIDEO_STEP), ("franck.mp4", 20))
 
 
 def identity_ceiling() -> list[str]:
@@ -144,14 +157,10 @@ def identity_ceiling() -> list[str]:
     highest p(neutral)) to their own frames that face-api reads as an
     emotion with p > 0.9, and to their other neutral frames (p > 0.9): what
     the recipes' identity figures compare with."""
-    from judges import identity_descriptor
-
-    descriptor = identity_descriptor()
+    descriptor = _descriptor()
     lines = ["| video | frames read as | n | median | largest |", "|---|---|---|---|---|"]
     for name, step in SAME_PERSON:
-        _, frames = open_video(CACHE / "videos" / name)
-        picked = [f for i, f in enumerate(frames) if i % step == 0]
-        probs = judges.judge_frames(picked)["face-api"]
+        picked, probs = _judged(name, step)
         rest = descriptor(picked[int(probs[:, judges.EMOTIONS.index("neutral")].argmax())])
         apart: dict[str, list[float]] = {}
         for f, p in zip(picked, probs):

@@ -328,7 +328,8 @@ class PortraitRenderer:
         _fit_eyelids(rig, mesh.vertices, rest / s)
         self._rig = (s * np.einsum("ij,knj->kni", rot, rig)).astype(np.float32)
         self._pivot = s * rot @ NECK_PIVOT + t
-        self._centre = rest.mean(axis=0)
+        #: From the neck to the face's centre: what a turn swings about.
+        self._arm = rest.mean(axis=0) - self._pivot
         self._silhouette = Silhouette(rest, mesh.triangles)
         self._build_control_mesh(rest, mesh.triangles)
         #: The expression-detail layer (creases); ``detail.enabled = False`` turns it off.
@@ -433,8 +434,7 @@ class PortraitRenderer:
             # the extra turn swung the face sideways, off the driver's by
             # up to 10 px of a 256 px face crop (benchmarks/reenact_eval.py).
             seen = self._rot @ rotation_from_angles(*angles) @ self._rot.T
-            arm = self._centre - self._pivot
-            turned += (arm @ seen.T - arm @ r.T) * grow
+            turned += self._arm @ (seen - r).T * grow
             moved = moved + (turned - moved) * self._head_w[:, None]
         return moved
 
