@@ -161,10 +161,11 @@ def identity_ceiling() -> list[str]:
     lines = ["| video | frames read as | n | median | largest |", "|---|---|---|---|---|"]
     for name, step in SAME_PERSON:
         picked, probs = _judged(name, step)
-        rest = descriptor(picked[int(probs[:, judges.EMOTIONS.index("neutral")].argmax())])
+        calmest = int(probs[:, judges.EMOTIONS.index("neutral")].argmax())
+        rest = descriptor(picked[calmest])
         apart: dict[str, list[float]] = {}
-        for f, p in zip(picked, probs):
-            if p.max() > 0.9:
+        for i, (f, p) in enumerate(zip(picked, probs)):
+            if p.max() > 0.9 and i != calmest:  # not the reference itself, 0 from it
                 d = descriptor(f)
                 if d is not None:
                     apart.setdefault(judges.EMOTIONS[int(p.argmax())], []).append(float(np.linalg.norm(d - rest)))
