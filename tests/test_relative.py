@@ -138,6 +138,26 @@ def test_retarget_applies_a_track_relative_to_its_first_frame():
     assert layer_mask("expression")[BROW]
 
 
+def test_a_layer_from_none_stays_as_the_photo_has_it():
+    """Head driven alone (``--mouth-from none --expression-from none``) on a
+    photo smiling with its teeth: the smile and the parted lips stay; only
+    moving absolutely does ``none`` mean the rig's neutral face."""
+    from emoface.pipeline import retarget
+
+    coeffs = np.zeros((5, 52), np.float32)
+    coeffs[:, JAW] = np.linspace(0.1, 0.6, 5)  # the driver speaks
+    coeffs[:, SMILE] = 0.3
+    track = MotionTrack(25, coeffs, np.zeros((5, 6), np.float32))
+    baseline = np.zeros(52, np.float32)
+    baseline[[SMILE, JAW]] = 0.6, 0.15
+    still = MotionOptions(mouth_from="none", expression_from="none")
+    held = retarget(track, still, baseline=baseline).coefficients
+    assert np.allclose(held[:, [SMILE, JAW]], [0.6, 0.15])
+    neutral = retarget(track, MotionOptions(mouth_from="none", expression_from="none", motion_mode="absolute"),
+                       baseline=baseline).coefficients
+    assert not neutral[:, [SMILE, JAW]].any()
+
+
 @pytest.mark.slow
 def test_a_portrait_driven_by_its_own_video_comes_back_as_the_video(tmp_path, franck_mp4):
     """Self-reenactment: the first frame is the portrait, the video drives it."""

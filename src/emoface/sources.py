@@ -139,8 +139,10 @@ class Resolver:
 
     def is_relative(self, source: Source) -> bool:
         """Whether ``source`` gives changes (from its reference frame) rather
-        than the face to show."""
-        return self.reference is not None and source.kind in ("video", "track")
+        than the face to show. ``none`` moving the portrait relatively is no
+        change: the layer stays as the photo has it (a smile with its teeth
+        under a head that a video drives), not the rig's neutral face."""
+        return self.reference is not None and source.kind in ("video", "track", "none")
 
     def _fit(self, curves: np.ndarray, fps: float, source: Source) -> np.ndarray:
         n = len(curves)

@@ -3,9 +3,9 @@
 Per portrait, once: crop around the face, fit the canonical rig to the tracked
 landmarks (similarity: scale, rotation, depth), take the photo's own
 blendshape scores as the baseline, and build a control mesh: the face mesh
-(mouth opened into a hole) and head rings that move with the head (hair,
-ears, neck), plus a background plate: the crop with the head inpainted
-away. Per frame: displace, rotate about the neck pivot, rasterise forward
+(the mouth opened into a hole once it moves) and head rings that move with
+the head (hair, ears, neck), plus a background plate: the crop with the head
+inpainted away. Per frame: displace, rotate about the neck pivot, rasterise forward
 over the plate (so background the head uncovers is background, and the
 background never stretches), draw the mouth interior and eyes, paste back
 into the full photo. Creases of the expression (forehead lines, the frown
@@ -200,6 +200,10 @@ def feather(changed: np.ndarray) -> np.ndarray:
     return alpha
 
 
+#: How far past the cut of the head's outline the head carries (in face widths).
+RIM = 0.03
+
+
 def head_mask(image: np.ndarray, face: np.ndarray) -> np.ndarray:
     """Soft mask (H, W) float32 of what moves with the head: face, hair,
     ears, neck.
@@ -252,7 +256,14 @@ def head_mask(image: np.ndarray, face: np.ndarray) -> np.ndarray:
     cv2.fillPoly(fg, [np.round(ring(1.0) * s).astype(np.int32)], 1)
     soft = cv2.resize(fg.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     soft = cv2.GaussianBlur(soft, (0, 0), max(1.0, 0.6 / s))
-    return np.clip((soft - 0.5) * 2.0 + 0.5, 0, 1).astype(np.float32)
+    soft = np.clip((soft - 0.5) * 2.0 + 0.5, 0, 1).astype(np.float32)
+    # The cut, made at a small size, stops short of the head's outermost
+    # hair and its dark rim; left behind, they stayed as an outline of the
+    # head floating in the background once it moved. The head carries a
+    # rim of RIM face widths past the cut (docs/reenact.md: +0.4-1.2 dB on
+    # the tune clips; the plate behind it is filled as before).
+    r = max(1, round(RIM * width))
+    return cv2.dilate(soft, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
 
 
 def background_plate(image: np.ndarray, head: np.ndarray, chin: float | None = None) -> np.ndarray:
@@ -373,8 +384,15 @@ class PortraitRenderer:
         self._rest = np.concatenate([rest, *rings, border])
         self._head_w = np.concatenate([np.ones(len(rest)), *weights, np.zeros(len(border))])
         n_face = len(rest)
-        keep = ~mouth_span_triangles(face_tris)
-        self._n_face_tris = int(keep.sum())
+        span = mouth_span_triangles(face_tris)
+        # The triangles across the opening come last among the face's: they
+        # carry the photo's own opening (its teeth, pixel for pixel) with the
+        # head while the mouth stays as photographed, and are left out of
+        # the draw once it moves, opening the hole the interior is painted in.
+        face_tris = np.concatenate([face_tris[~span], face_tris[span]])
+        self._n_face_tris = len(face_tris)
+        self._span = np.zeros(len(face_tris), bool)
+        self._span[-int(span.sum()):] = True
         # Outside the face: Delaunay over the oval, rings and border.
         outer_idx = np.concatenate([np.array(R.FACE_OVAL), n_face + np.arange(len(self._rest) - n_face)])
         pts2d = self._rest[outer_idx, :2]
@@ -382,7 +400,8 @@ class PortraitRenderer:
         oval_poly = rest[list(R.FACE_OVAL), :2].astype(np.float32).reshape(-1, 1, 2)
         outer = [t for t in dt.simplices
                  if cv2.pointPolygonTest(oval_poly, tuple(map(float, pts2d[t].mean(0))), False) < 0]
-        self._tris = np.concatenate([face_tris[keep], outer_idx[np.array(outer)]]).astype(np.int64)
+        self._tris = np.concatenate([face_tris, outer_idx[np.array(outer)]]).astype(np.int64)
+        self._span = np.concatenate([self._span, np.zeros(len(outer), bool)])
         #: What moves with the head in the working crop (H, W) float32 0..1;
         #: everything else is background and stays still.
         self.head = head_mask(self.image, rest[:, :2] * np.array([1, -1]))
@@ -392,7 +411,8 @@ class PortraitRenderer:
         # Beyond this box the warp shows the photo whatever the mesh does.
         carried = _box((self._head_u8 > 0) | np.any(self._plate != self.image, axis=2), margin=2)
         self._carried = None if carried is None else Region.trace(carried, self._src2d, self._tris, (h, w))
-        self._smoothing = _lip_smoothing(self._src2d, self._tris)
+        lips = _lip_smoothing(self._src2d, self._tris)
+        self._smoothing = Smoothing(np.where(self._span, 0, lips.parts), lips.sigma)
 
     @property
     def fit_matrix(self) -> np.ndarray:
@@ -446,22 +466,21 @@ class PortraitRenderer:
         nf = self._n_face_tris
         depth = moved[self._tris[:nf], 2].mean(axis=1)
         order = np.concatenate([np.arange(nf, len(self._tris)), np.argsort(depth)])
+        # A mouth the frame leaves as photographed keeps the photo's own
+        # opening (its teeth, its shadows), carried with the head by the
+        # triangles across it; a mouth that moves is opened and painted.
+        painted = np.abs(coeffs[_MOUTH] - self.baseline[_MOUTH]).max() > 0.01
+        if painted:
+            order = order[~self._span[order]]
         creased = np.zeros(self.image.shape[:2], np.uint8)
         source = self.detail.apply(self.image, coeffs, self.baseline, creased)
         out, moved = warp(source, dst, self._src2d, self._tris, order, self._plate, self._head_u8,
                           self._carried, self._smoothing)
-        upper = dst[list(R.LIPS_UPPER_INNER)]
-        lower = dst[list(R.LIPS_LOWER_INNER)]
         changed = moved | creased
-        # A mouth the frame leaves as photographed, on a head that holds
-        # still, keeps the photo's own interior (its teeth, its shadows):
-        # nothing is painted over it. Moved by the head, it must be painted:
-        # no triangle spans the opening, so what showed there was the photo
-        # where the mouth had been (its lips, a pink slab over the teeth).
-        if np.any(pose) or np.abs(coeffs[_MOUTH] - self.baseline[_MOUTH]).max() > 0.01:
+        if painted:
             paint_interior(out, dst, self._colours, self._bank, coeffs)
-            mouth = np.concatenate([upper, lower[::-1]]).astype(np.int32)
-            cv2.fillPoly(changed, [mouth], 1)
+            mouth = np.concatenate([dst[list(R.LIPS_UPPER_INNER)], dst[list(R.LIPS_LOWER_INNER)][::-1]])
+            cv2.fillPoly(changed, [mouth.astype(np.int32)], 1)
         for eye in self._eyes:
             idx = list(eye.contour)
             # The photo's eyes already look and close as its own coefficients
