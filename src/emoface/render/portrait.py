@@ -522,7 +522,10 @@ class PortraitRenderer:
         m = np.array([[c.scale, 0, (bx0 + 0.5) * c.scale - 0.5],
                       [0, c.scale, (by0 + 0.5) * c.scale - 0.5]], np.float32)
         size = (bx1 - bx0, by1 - by0)
-        flags = cv2.WARP_INVERSE_MAP | (cv2.INTER_AREA if c.scale > 1 else cv2.INTER_LINEAR)
+        # Bicubic both ways: warpAffine has no area filter (INTER_AREA is
+        # bilinear there), and a bilinear resample at fractional positions
+        # blurred every changed pixel of a photo smaller than the crop.
+        flags = cv2.WARP_INVERSE_MAP | cv2.INTER_CUBIC
         back = cv2.warpAffine(crop, m, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
         a = np.clip(cv2.warpAffine(alpha, m, size, flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR), 0, 1)
         sl = np.s_[c.y0 + by0:c.y0 + by1, c.x0 + bx0:c.x0 + bx1]
