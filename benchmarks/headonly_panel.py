@@ -1,9 +1,9 @@
 """Blind panel of the head driven alone: the frame of a held-out talking clip
 with the widest-open lips (a man smiling with his teeth, braces on them) as
-the portrait,
-the clip's head pose and eyes driving it, the mouth and expression left as
-photographed (``--mouth-from none --expression-from none``). Real frames of
-the same clips are mixed in; the key is written apart.
+the portrait, the clip's head pose and eyes driving it, the mouth and
+expression left as photographed (``--mouth-from none --expression-from
+none``). Real frames of the same clips are mixed in; the key is written
+apart.
 
 What it shows: whether the photo's own teeth, and the head's outline, go
 with the head as the photo has them.

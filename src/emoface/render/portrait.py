@@ -391,8 +391,6 @@ class PortraitRenderer:
         # the draw once it moves, opening the hole the interior is painted in.
         face_tris = np.concatenate([face_tris[~span], face_tris[span]])
         self._n_face_tris = len(face_tris)
-        self._span = np.zeros(len(face_tris), bool)
-        self._span[-int(span.sum()):] = True
         # Outside the face: Delaunay over the oval, rings and border.
         outer_idx = np.concatenate([np.array(R.FACE_OVAL), n_face + np.arange(len(self._rest) - n_face)])
         pts2d = self._rest[outer_idx, :2]
@@ -401,7 +399,8 @@ class PortraitRenderer:
         outer = [t for t in dt.simplices
                  if cv2.pointPolygonTest(oval_poly, tuple(map(float, pts2d[t].mean(0))), False) < 0]
         self._tris = np.concatenate([face_tris, outer_idx[np.array(outer)]]).astype(np.int64)
-        self._span = np.concatenate([self._span, np.zeros(len(outer), bool)])
+        self._span = np.zeros(len(self._tris), bool)
+        self._span[self._n_face_tris - int(span.sum()):self._n_face_tris] = True
         #: What moves with the head in the working crop (H, W) float32 0..1;
         #: everything else is background and stays still.
         self.head = head_mask(self.image, rest[:, :2] * np.array([1, -1]))
