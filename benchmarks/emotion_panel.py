@@ -105,7 +105,9 @@ def main() -> None:
             "and creases of the previous release; v1 and v2 today's (v2 after the fearful, happy and "
             "disgusted recipes were eased; its renders on another shuffle); v3 tried showing an "
             "intensity i as i^0.7 of the recipe, so that 0.5 reads (it did not: named right 29 %, "
-            "naturalness 3.1-3.4, so intensity stays linear).", "", *rows, "",
+            "naturalness 3.1-3.4, so intensity stays linear). v4base and v4 were shown to six other "
+            "viewers on one day: v4base the renderer before smiles showed their teeth "
+            "(docs/mouths.md), v4 after; the same shuffle as v1.", "", *rows, "",
             "The bar: renders taken for real at least 40 %, naturalness at least 3.5, the asked emotion "
             "named for at least 80 % of the renders. Real faces themselves were named right 71-100 % of "
             "the time (posed photos are read as angry, disgusted or sad by some viewers). Viewers name, "

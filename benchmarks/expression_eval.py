@@ -326,8 +326,12 @@ def main() -> None:
     limits = ceilings({n: load(by_name[n]) for n in all_res}, talking)
     doc[doc.index("## Contact sheets"):doc.index("## Contact sheets")] = limits
     contact_sheets(["astronaut", "obama", "biden", "grace_hopper", "obama2"])
+    # The figures above replace the doc's head; the sections other scripts
+    # write (real_expressions.py, time_eval.py, emotion_panel.py) stay.
     path = ROOT / "docs" / "expression.md"
-    path.write_text("\n".join(doc))
+    old = path.read_text().split("\n") if path.exists() else []
+    rest = next((i for i, ln in enumerate(old) if ln.startswith("## ") and ln != "## Contact sheets"), len(old))
+    path.write_text("\n".join(doc + old[rest:]))
     print(f"wrote {path}")
 
 

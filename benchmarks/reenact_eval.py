@@ -47,6 +47,7 @@ from portraits import CACHE  # noqa: E402
 
 from emoface.face import regions as R  # noqa: E402
 from emoface.face.tracker import FaceTracker  # noqa: E402
+from emoface.geometry import umeyama  # noqa: E402
 from emoface.media.video import open_video, write_video  # noqa: E402
 from emoface.motion import ARKIT_NAMES  # noqa: E402
 from emoface.options import MotionOptions  # noqa: E402
@@ -220,8 +221,9 @@ def run_clip(clip: Clip, tmp: Path, tracker: FaceTracker, ceiling: bool = False)
         opts = MotionOptions(fps=fps, pose_from=str(driver), eyes_from=str(driver))
         runs["audio"] = lambda o: generate(portrait, driver, output=o, motion=opts).path
     if ceiling:
-        runs["oracle warp"] = lambda o: write_video(o, iter(oracle(portrait, truth, tracker)),
-                                                    open_video(driver)[0].fps)
+        fps = open_video(driver)[0].fps
+        runs["oracle warp"] = lambda o: write_video(o, iter(oracle(portrait, truth, tracker)), fps)
+        runs["pose oracle"] = lambda o: write_video(o, iter(pose_oracle(portrait, driver, truth, tracker)), fps)
     for mode, run in runs.items():
         t0 = time.perf_counter()
         gen = frames_of_video(run(tmp / f"{clip.name}_{mode}.mp4"))
@@ -229,6 +231,51 @@ def run_clip(clip: Clip, tmp: Path, tracker: FaceTracker, ceiling: bool = False)
         out[mode] = {**score(truth, gen, real, read(tracker, gen, box), box), "seconds": seconds}
         pictures.setdefault("gen", gen)
     return out, pictures
+
+
+def _tracked(tracker: FaceTracker, frame: np.ndarray, renderer) -> tuple[np.ndarray | None, object]:
+    """A real frame's 468 face points in the renderer's fit frame (working-crop
+    pixels, y up, z toward the viewer), and the tracked face; None where the
+    tracker finds none."""
+    faces = tracker.track(frame)
+    if not faces:
+        return None, None
+    face = max(faces, key=lambda o: o.bbox[2] - o.bbox[0])
+    c = renderer.crop
+    pts = (face.landmarks[:468] - [c.x0, c.y0, 0]) * c.scale * np.array([1, -1, -1])
+    return pts.astype(np.float64), face
+
+
+def pose_oracle(portrait: Path, driver: Path, truth: list[np.ndarray], tracker: FaceTracker) -> list[np.ndarray]:
+    """Video mode with the head placed exactly: the driver's captured
+    coefficients as video mode retargets them, but each frame's head pose
+    the real frame's own (a similarity fit of its skull points to the
+    portrait's), in place of the captured pose. What is left between this
+    and video mode is what the captured pose costs."""
+    from emoface.options import MotionOptions
+    from emoface.pipeline import load_motion, prepare_portrait, retarget
+
+    renderer = prepare_portrait(portrait)
+    moving = retarget(load_motion(driver), MotionOptions(), baseline=renderer.baseline)
+    skull = list(R.SKULL)
+    rest = renderer._rest
+    shape = renderer.vertices
+    out = []
+    for k, frame in enumerate(truth):
+        pts, _ = _tracked(tracker, frame, renderer)
+        coeffs = moving.coefficients[min(k, len(moving) - 1)]
+        if pts is None:
+            out.append(renderer.render(coeffs, moving.pose[min(k, len(moving) - 1)]))
+            continue
+        scale, rot, shift = umeyama(rest[skull], pts[skull])
+
+        def placed(c, _pose, scale=scale, rot=rot, shift=shift):
+            v = shape(c, np.zeros(6, np.float32))
+            return v + ((v @ rot.T) * scale + shift - v) * renderer._head_w[:, None]
+        renderer.vertices = placed  # type: ignore[method-assign]
+        out.append(renderer.render(coeffs, np.zeros(6, np.float32)))
+        renderer.vertices = shape  # type: ignore[method-assign]
+    return out
 
 
 def oracle(portrait: Path, truth: list[np.ndarray], tracker: FaceTracker) -> list[np.ndarray]:
@@ -239,21 +286,17 @@ def oracle(portrait: Path, truth: list[np.ndarray], tracker: FaceTracker) -> lis
     (new pixels: teeth, tongue, light, the far side of the head)."""
     from emoface.face.tracker import expression_of
     from emoface.pipeline import prepare_portrait
-    from emoface.geometry import umeyama
 
     renderer = prepare_portrait(portrait)
-    c = renderer.crop
     rest = renderer._rest.copy()
     first = None
     out = []
     for frame in truth:
-        faces = tracker.track(frame)
-        if not faces:
+        face_pts, face = _tracked(tracker, frame, renderer)
+        if face_pts is None:
             out.append(out[-1] if out else frame)
             continue
-        face = max(faces, key=lambda o: o.bbox[2] - o.bbox[0])
         first = face if first is None else first
-        face_pts = ((face.landmarks[:468] - [c.x0, c.y0, 0]) * c.scale * np.array([1, -1, -1])).astype(np.float64)
         scale, rot, shift = umeyama(rest[:468], face_pts)
         moved = rest + ((rest @ rot.T) * scale + shift - rest) * renderer._head_w[:, None]
         moved[:468] = face_pts
@@ -313,7 +356,7 @@ def table(results: dict[str, dict]) -> list[str]:
 def summary(results: dict[str, dict], role: str) -> list[str]:
     """Means over a role's clips, each mode against the still floor of the same clips."""
     lines = []
-    for mode in ("video", "audio", "oracle warp"):
+    for mode in ("video", "audio", "pose oracle", "oracle warp"):
         rows = [modes for r, modes in results.values() if r == role and mode in modes]
         if not rows:
             continue

@@ -108,8 +108,15 @@ GAINS = (1.0, 1.25, 1.5, 1.8, 2.2, 2.6)
 # Farthest any vertex may move at 1.0 (cm); jawOpen is the jaw's full drop.
 # The lip shapes that the model reads only when the lips crumple into a
 # "fish mouth" are held to what real lips do.
+# A raised upper lip, too: real smiles and laughs (franck.mp4, wolfgang.mp4,
+# face-api p(happy) > 0.9, read mouthUpperUp up to 0.9) bring the upper lip
+# at most about 0.54 cm nearer the nose in the middle and 0.31 at the sides
+# (90th percentile; benchmarks/upper_lip_lift.py). Calibrated past that,
+# the raise read as a snarl and a toothy photo's own raise, taken away,
+# pinched its lips shut at the corners.
 CAP_CM = {"jawOpen": 4.0, "eye": 1.0, "brow": 1.3, "mouthShrugLower": 0.8, "mouthShrugUpper": 0.6,
-          "mouthPressLeft": 0.45, "mouthPressRight": 0.45, "mouthRollLower": 0.7, "mouthRollUpper": 0.7}
+          "mouthPressLeft": 0.45, "mouthPressRight": 0.45, "mouthRollLower": 0.7, "mouthRollUpper": 0.7,
+          "mouthUpperUpLeft": 0.55, "mouthUpperUpRight": 0.55}
 CAP_DEFAULT_CM = 2.0
 # Exact by definition (blink meets the lower lid; mouthClose is measured
 # against jawOpen), or not a surface change.

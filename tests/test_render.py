@@ -563,7 +563,9 @@ def test_another_mouths_dark_takes_the_portraits_lining_not_its_cameras_cast():
     olive."""
     canvas, _ = _bank_mouth_in(np.full((110, 140, 3), (172, 124, 104), np.uint8), (176, 82, 84))
     inside = canvas[44:62, 45:96].reshape(-1, 3).astype(float)
-    lining = inside[(inside @ _LUMA > 60) & (inside @ _LUMA < 150)]  # neither teeth nor the darkest
+    # Neither the darkest nor teeth (pale: in the mouth's shade they fall in the same light).
+    pale = (inside[:, 0] - inside[:, 1]) / np.maximum(inside[:, 0], 1) < 0.3
+    lining = inside[(inside @ _LUMA > 60) & (inside @ _LUMA < 150) & ~pale]
     assert len(lining) > 200
     r, g, b = lining.mean(axis=0)
     # Measured red over green 1.98; 1.74 with the source's own hue.
@@ -639,6 +641,25 @@ def test_a_smile_shows_teeth_through_a_parting_where_speech_shows_the_dark():
         light[bared] = float(np.percentile(inside @ _LUMA, 90))
     assert light[1.0] > light[0.0] + 25, light
 
+
+
+def test_a_real_smiles_parting_is_filled_by_its_upper_teeth():
+    """A smile drawn back as far as real ones are (bared 0.6: the FG-net
+    speaker's smiles read 0.6-0.75, every upper tooth showing) fills a
+    narrow parting with the upper teeth, the lower lip riding over them;
+    speech parted as far shows none. The old code showed the source's dark
+    and lower lip there, a pink band: no pixel read as teeth."""
+    import cv2
+
+    face = np.full((110, 140, 3), (205, 160, 140), np.uint8)
+    lip = (180, 95, 95)
+    share = {}
+    for bared in (0.0, 0.6):
+        canvas, opening = _bank_mouth_in(face, lip, gap=12.0, bared=bared)
+        px = canvas[cv2.erode(opening, np.ones((3, 3), np.uint8)).astype(bool)].astype(float)
+        pale = (px[:, 0] - px[:, 1]) / np.maximum(px[:, 0], 1) < 0.3
+        share[bared] = float(((px @ _LUMA > np.dot(lip, _LUMA)) & pale).mean())
+    assert share[0.6] > 0.5 and share[0.0] < 0.05, share
 
 def test_the_inside_of_anothers_lips_is_no_brighter_than_their_outside():
     """A webcam mouth's wet lower lip, tinted to a warm portrait, showed as
