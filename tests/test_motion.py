@@ -47,13 +47,11 @@ def test_expression_never_parts_a_closure_or_a_pause(emotion):
         assert np.allclose(out[10:, i], min(expr[0, i], 1.0))
 
 
-def test_an_expressions_jaw_holds_speech_open_without_gaping_and_rests_in_pauses():
+def test_surprised_jaw_opens_speech_further_and_rests_in_pauses():
     mouth, eyes, expr = _speech()
-    expr[:, Blendshape.JAW_OPEN] = 0.45
-    mouth[15:20, Blendshape.JAW_OPEN] = 0.2
+    expr[:, Blendshape.JAW_OPEN] = 0.3
     out = combine(mouth, eyes, expr)
-    assert out[5, Blendshape.JAW_OPEN] == pytest.approx(0.5)    # a wider vowel opens as far as speech says
-    assert out[16, Blendshape.JAW_OPEN] == pytest.approx(0.45)  # a narrow one is held as open as the expression
+    assert out[5, Blendshape.JAW_OPEN] == pytest.approx(0.8)    # speech opens further
     assert out[11, Blendshape.JAW_OPEN] == pytest.approx(0.05)  # the p/b/m keeps its own jaw
     assert out[40, Blendshape.JAW_OPEN] == pytest.approx(0.0)   # the pause rests
 

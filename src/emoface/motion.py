@@ -183,10 +183,7 @@ def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray,
        layer speaks (:func:`speaking`) and not during a closure
        (:func:`lip_closure`); lip pulls (stretch) yield to closures. So
        every p, b and m still seals and pauses rest closed under any
-       emotion. While speaking, the expression holds the lips at least
-       that far apart and speech opens them further only where it opens
-       more: added to it, a smile's parted lips and an open vowel gaped
-       like a shout.
+       emotion, and open vowels open further.
     3. A blink wins over eyeWide: eyeWide is scaled by (1 - eyeBlink).
     4. Everything is clipped to [0, 1].
     """
@@ -202,7 +199,6 @@ def combine(mouth: np.ndarray, eyes: np.ndarray, expression: np.ndarray,
     x[:, _PARTING] *= gate[:, None]
     x[:, _LIP_PULL] *= free[:, None]
     out = m + e + x
-    out[:, _PARTING] = np.maximum(m[:, _PARTING], x[:, _PARTING]) + e[:, _PARTING]
     out[:, _WIDE] *= 1.0 - np.clip(out[:, _BLINK], 0, 1)
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
