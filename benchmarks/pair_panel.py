@@ -18,12 +18,14 @@ Run: python benchmarks/pair_panel.py NAME --before REV [--kind happy|speech] [--
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -68,12 +70,25 @@ def tiles(kind: str, names: list[str]) -> np.ndarray:
     return np.array(out)
 
 
-def _tiles_of(tree: Path, kind: str, names: list[str], out: Path) -> np.ndarray:
-    """:func:`tiles` as the code in ``tree`` renders them (its own process)."""
+def in_tree(tree: Path, script: str | Path, args: list[str], out: Path) -> np.ndarray:
+    """The tiles ``script --tiles OUT ARGS`` saves, rendered by the code in
+    ``tree`` (its own process, that tree's ``src`` first on the path)."""
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
-    subprocess.run([sys.executable, __file__, "--tiles", str(out), "--kind", kind, "--portraits", ",".join(names)],
-                   check=True, env=env, cwd=tree)
+    subprocess.run([sys.executable, str(script), "--tiles", str(out), *args], check=True, env=env, cwd=tree)
     return np.load(out)["tiles"]
+
+
+@contextlib.contextmanager
+def worktree(rev: str) -> Iterator[Path]:
+    """A checkout of git revision ``rev`` (with this tree's .cache) for the block."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), rev], check=True)
+        try:
+            (tree / ".cache").symlink_to(ROOT / ".cache")
+            yield tree
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
 
 
 def sheet(name: str, before: np.ndarray, after: np.ndarray, seed: int, meta: dict) -> Path:
@@ -129,15 +144,11 @@ def main() -> None:
         return
     if not args.name or not args.before:
         ap.error("give a NAME and --before REV")
+    what = ["--kind", args.kind, "--portraits", ",".join(names)]
     with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "before"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), args.before], check=True)
-        try:
-            (tree / ".cache").symlink_to(ROOT / ".cache")
-            before = _tiles_of(tree, args.kind, names, Path(tmp) / "before.npz")
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
-        after = _tiles_of(ROOT, args.kind, names, Path(tmp) / "after.npz")
+        with worktree(args.before) as tree:
+            before = in_tree(tree, __file__, what, Path(tmp) / "before.npz")
+        after = in_tree(ROOT, __file__, what, Path(tmp) / "after.npz")
     meta = {"before": args.before, "kind": args.kind, "portraits": names, "levels": LEVELS[args.kind]}
     print(sheet(args.name, before, after, args.seed, meta))
 

@@ -1,0 +1,100 @@
+"""Real smiles beside the same readings drawn on the same man's neutral frame
+(docs/images/smile_teeth.jpg): the FG-net speaker smiling at 153.6-156 s of
+franck.mp4 (top); his first frame, a neutral face, driven by the capture's
+readings of those frames as they are (absolute), by an earlier version of
+the code (``--before REV``, middle) and by this one (bottom). Mouth crops,
+the real ones cut around the real mouth, the renders around the rendered.
+
+Run: .venv/bin/python benchmarks/smile_teeth.py [--before REV]   (after scripts/portraits.sh)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from pair_panel import in_tree, worktree  # noqa: E402
+from portraits import CACHE  # noqa: E402
+
+START, FRAMES = 153.6, (0, 10, 20, 30, 40, 50, 60)
+SIDE = 200
+
+
+def _frames(video: Path, wanted: set[int]) -> dict[int, np.ndarray]:
+    from emoface.media.video import open_video
+
+    _, frames = open_video(video)
+    out = {}
+    for i, frame in enumerate(frames):
+        if i in wanted:
+            out[i] = frame
+        if i >= max(wanted):
+            break
+    frames.close()
+    return out
+
+
+def tiles(real: bool) -> np.ndarray:
+    """The real mouths (``real``) or their readings drawn on frame 0, (N, SIDE, SIDE, 3)."""
+    import subprocess
+
+    import cv2
+    import imageio_ffmpeg
+
+    from mouth_panel import mouth_tile
+
+    from emoface.drivers.capture import capture_video
+    from emoface.pipeline import prepare_portrait
+
+    video = CACHE / "videos" / "franck.mp4"
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = Path(tmp) / "smile.mp4"
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-ss", f"{START}", "-i", str(video),
+                        "-t", "3", "-an", str(clip)], check=True)
+        cap = capture_video(clip, keep_landmarks=True)
+        seen = _frames(clip, set(FRAMES))
+        out = []
+        if real:
+            for i in FRAMES:
+                out.append(mouth_tile(seen[i], cap.landmarks[i]))
+        else:
+            r = prepare_portrait(_frames(video, {0})[0])
+            zero = np.zeros(6, np.float32)
+            for i in FRAMES:
+                crop, _ = r.render_crop(cap.coefficients[i], zero)
+                out.append(mouth_tile(crop, r.vertices(cap.coefficients[i], zero)[:, :2] * np.array([1, -1])))
+    return np.array([cv2.resize(np.ascontiguousarray(t), (SIDE, SIDE), interpolation=cv2.INTER_AREA) for t in out])
+
+
+def main() -> None:
+    import cv2
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--before", help="also this git revision's renders, between the real and this tree's")
+    ap.add_argument("--tiles", help=argparse.SUPPRESS)
+    ap.add_argument("--real", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.tiles:
+        np.savez_compressed(args.tiles, tiles=tiles(args.real))
+        return
+    rows = [tiles(real=True)]
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.before:
+            with worktree(args.before) as tree:
+                rows.append(in_tree(tree, __file__, [], Path(tmp) / "before.npz"))
+    rows.append(tiles(real=False))
+    sheet = np.vstack([np.hstack(list(r)) for r in rows])
+    path = ROOT / "docs" / "images" / "smile_teeth.jpg"
+    cv2.imwrite(str(path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    print(path)
+
+
+if __name__ == "__main__":
+    main()
