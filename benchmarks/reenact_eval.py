@@ -112,15 +112,19 @@ class Reading:
     blink: float
 
 
+def _largest(faces: list):
+    """The largest of a frame's tracked faces, or None."""
+    return max(faces, key=lambda o: o.bbox[2] - o.bbox[0]) if faces else None
+
+
 def read(tracker: FaceTracker, frames: list[np.ndarray], box: tuple[int, int, int]) -> list[Reading]:
     x0, y0, side = box
     out = []
     for f in frames:
-        faces = tracker.track(f)
-        if not faces:
+        face = _largest(tracker.track(f))
+        if face is None:
             out.append(Reading(None, np.nan, np.nan))
             continue
-        face = max(faces, key=lambda o: o.bbox[2] - o.bbox[0])
         pts = (face.landmarks[:, :2] - [x0, y0]) * (CROP / side)
         out.append(Reading(pts.astype(np.float32), face.score("jawOpen"),
                            float(np.mean([face.blendshapes[k] for k in BLINK]))))
@@ -222,8 +226,9 @@ def run_clip(clip: Clip, tmp: Path, tracker: FaceTracker, ceiling: bool = False)
         runs["audio"] = lambda o: generate(portrait, driver, output=o, motion=opts).path
     if ceiling:
         fps = open_video(driver)[0].fps
-        runs["oracle warp"] = lambda o: write_video(o, iter(oracle(portrait, truth, tracker)), fps)
-        runs["pose oracle"] = lambda o: write_video(o, iter(pose_oracle(portrait, driver, truth, tracker)), fps)
+        faces = [_largest(tracker.track(frame)) for frame in truth]
+        runs["oracle warp"] = lambda o: write_video(o, iter(oracle(portrait, truth, faces)), fps)
+        runs["pose oracle"] = lambda o: write_video(o, iter(pose_oracle(portrait, driver, faces)), fps)
     for mode, run in runs.items():
         t0 = time.perf_counter()
         gen = frames_of_video(run(tmp / f"{clip.name}_{mode}.mp4"))
@@ -233,25 +238,20 @@ def run_clip(clip: Clip, tmp: Path, tracker: FaceTracker, ceiling: bool = False)
     return out, pictures
 
 
-def _tracked(tracker: FaceTracker, frame: np.ndarray, renderer) -> tuple[np.ndarray | None, object]:
-    """A real frame's 468 face points in the renderer's fit frame (working-crop
-    pixels, y up, z toward the viewer), and the tracked face; None where the
-    tracker finds none."""
-    faces = tracker.track(frame)
-    if not faces:
-        return None, None
-    face = max(faces, key=lambda o: o.bbox[2] - o.bbox[0])
+def _fit_points(face, renderer) -> np.ndarray:
+    """A tracked face's 468 points in the renderer's fit frame (working-crop
+    pixels, y up, z toward the viewer)."""
     c = renderer.crop
-    pts = (face.landmarks[:468] - [c.x0, c.y0, 0]) * c.scale * np.array([1, -1, -1])
-    return pts.astype(np.float64), face
+    return ((face.landmarks[:468] - [c.x0, c.y0, 0]) * c.scale * np.array([1, -1, -1])).astype(np.float64)
 
 
-def pose_oracle(portrait: Path, driver: Path, truth: list[np.ndarray], tracker: FaceTracker) -> list[np.ndarray]:
+def pose_oracle(portrait: Path, driver: Path, faces: list) -> list[np.ndarray]:
     """Video mode with the head placed exactly: the driver's captured
     coefficients as video mode retargets them, but each frame's head pose
     the real frame's own (a similarity fit of its skull points to the
     portrait's), in place of the captured pose. What is left between this
-    and video mode is what the captured pose costs."""
+    and video mode is what the captured pose costs. ``faces``: each real
+    frame's tracked face (None where it was lost)."""
     from emoface.options import MotionOptions
     from emoface.pipeline import load_motion, prepare_portrait, retarget
 
@@ -261,12 +261,12 @@ def pose_oracle(portrait: Path, driver: Path, truth: list[np.ndarray], tracker: 
     rest = renderer._rest
     shape = renderer.vertices
     out = []
-    for k, frame in enumerate(truth):
-        pts, _ = _tracked(tracker, frame, renderer)
+    for k, face in enumerate(faces):
         coeffs = moving.coefficients[min(k, len(moving) - 1)]
-        if pts is None:
+        if face is None:
             out.append(renderer.render(coeffs, moving.pose[min(k, len(moving) - 1)]))
             continue
+        pts = _fit_points(face, renderer)
         scale, rot, shift = umeyama(rest[skull], pts[skull])
 
         def placed(c, _pose, scale=scale, rot=rot, shift=shift):
@@ -278,7 +278,7 @@ def pose_oracle(portrait: Path, driver: Path, truth: list[np.ndarray], tracker: 
     return out
 
 
-def oracle(portrait: Path, truth: list[np.ndarray], tracker: FaceTracker) -> list[np.ndarray]:
+def oracle(portrait: Path, truth: list[np.ndarray], faces: list) -> list[np.ndarray]:
     """The ceiling of a warp: the portrait drawn along each real frame's own
     tracked landmarks (the motion known exactly), with the real frame's
     coefficients for the lids and the mouth interior. What is left between
@@ -291,11 +291,11 @@ def oracle(portrait: Path, truth: list[np.ndarray], tracker: FaceTracker) -> lis
     rest = renderer._rest.copy()
     first = None
     out = []
-    for frame in truth:
-        face_pts, face = _tracked(tracker, frame, renderer)
-        if face_pts is None:
+    for frame, face in zip(truth, faces):
+        if face is None:
             out.append(out[-1] if out else frame)
             continue
+        face_pts = _fit_points(face, renderer)
         first = face if first is None else first
         scale, rot, shift = umeyama(rest[:468], face_pts)
         moved = rest + ((rest @ rot.T) * scale + shift - rest) * renderer._head_w[:, None]

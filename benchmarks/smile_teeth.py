@@ -22,50 +22,40 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from pair_panel import in_tree, worktree  # noqa: E402
 from portraits import CACHE  # noqa: E402
+from reenact_eval import Clip, segment  # noqa: E402
 
 START, FRAMES = 153.6, (0, 10, 20, 30, 40, 50, 60)
 SIDE = 200
 
 
-def _frames(video: Path, wanted: set[int]) -> dict[int, np.ndarray]:
+def _first_frame(video: Path) -> np.ndarray:
     from emoface.media.video import open_video
 
     _, frames = open_video(video)
-    out = {}
-    for i, frame in enumerate(frames):
-        if i in wanted:
-            out[i] = frame
-        if i >= max(wanted):
-            break
-    frames.close()
-    return out
+    try:
+        return next(frames)
+    finally:
+        frames.close()
 
 
 def tiles(real: bool) -> np.ndarray:
     """The real mouths (``real``) or their readings drawn on frame 0, (N, SIDE, SIDE, 3)."""
-    import subprocess
-
     import cv2
-    import imageio_ffmpeg
 
     from mouth_panel import mouth_tile
 
     from emoface.drivers.capture import capture_video
     from emoface.pipeline import prepare_portrait
 
-    video = CACHE / "videos" / "franck.mp4"
     with tempfile.TemporaryDirectory() as tmp:
-        clip = Path(tmp) / "smile.mp4"
-        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-ss", f"{START}", "-i", str(video),
-                        "-t", "3", "-an", str(clip)], check=True)
+        clip, seen = segment(Clip("smile", "franck.mp4", START, "tune"), Path(tmp))
         cap = capture_video(clip, keep_landmarks=True)
-        seen = _frames(clip, set(FRAMES))
         out = []
         if real:
             for i in FRAMES:
                 out.append(mouth_tile(seen[i], cap.landmarks[i]))
         else:
-            r = prepare_portrait(_frames(video, {0})[0])
+            r = prepare_portrait(_first_frame(CACHE / "videos" / "franck.mp4"))
             zero = np.zeros(6, np.float32)
             for i in FRAMES:
                 crop, _ = r.render_crop(cap.coefficients[i], zero)

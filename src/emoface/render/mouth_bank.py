@@ -244,7 +244,7 @@ class MouthBank:
         return np.maximum(bottom, np.interp(u, *lo_s) + jaw - float(np.interp(0.0, *lo_s)))
 
     def _hung(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray,
-              teeth_first: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+              teeth_end: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Where in entry ``index`` each pixel between the moved lips ``top``
         and ``bottom`` (the mouth frame's u, v) samples, its teeth kept at
         their size: what hangs from the source's upper lip hangs from the
@@ -254,8 +254,9 @@ class MouthBank:
         (s_top, s_bottom), the inset from them, and which pixels hang from
         the upper lip.
 
-        Each lip takes half the opening; with ``teeth_first`` the upper lip
-        takes its upper teeth whole first, and the lower lip covers them
+        Each lip takes half the opening; given ``teeth_end`` (where the
+        source's upper teeth end, per pixel) the upper lip takes its upper
+        teeth whole first, and the lower lip covers them
         from below. A smile's lower lip rides over the upper teeth: split
         in the middle, a smile narrower than the source's showed half its
         teeth over the source's dark and lower lip, a pink band."""
@@ -265,8 +266,8 @@ class MouthBank:
         # Inset: sample a little inside the source's lips, never the lip itself.
         inset = 0.06 * s_half + INSET
         above = below = s_half
-        if teeth_first:
-            above = np.maximum(np.interp(u, *self.clear[index][0]) - s_top - inset, 0)
+        if teeth_end is not None:
+            above = np.maximum(teeth_end - s_top - inset, 0)
             below = np.maximum(s_bottom - s_top - 2 * inset - above, 0)
             upper = v - top <= above
         else:
@@ -287,8 +288,8 @@ class MouthBank:
     def _interior_rows(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray
                        ) -> np.ndarray:
         """Where in entry ``index`` each pixel of :meth:`_interior` samples (its v)."""
-        sv, s_top, s_bottom, inset, _ = self._hung(index, u, v, top, bottom, teeth_first=True)
         a, b = (np.interp(u, *c) for c in self.clear[index])
+        sv, s_top, s_bottom, inset, _ = self._hung(index, u, v, top, bottom, teeth_end=a)
         a, b = np.maximum(a, s_top + inset), np.minimum(b, s_bottom - inset)
         teeth_top, teeth_bottom = top + (a - s_top - inset), bottom - (s_bottom - inset - b)
         t = np.clip((v - teeth_top) / np.maximum(teeth_bottom - teeth_top, 1e-3), 0, 1)
