@@ -108,15 +108,16 @@ def main() -> None:
             "naturalness 3.1-3.4, so intensity stays linear). v4base and v4 were shown to six other "
             "viewers on one day: v4base the renderer before smiles showed their teeth "
             "(docs/mouths.md), v4 after, with the rig calibrated before the upper lip's raise was "
-            "held to what real lips do; v5 this version, three more viewers; all three on v1's "
-            "shuffle.", "", *rows, "",
+            "held to what real lips do; v5 after that, three more viewers; v6 this version (the "
+            "chin raise back to its hand-made field, which changes sad and disgusted), two more; "
+            "all on v1's shuffle.", "", *rows, "",
             "The bar: renders taken for real at least 40 %, naturalness at least 3.5, the asked emotion "
             "named for at least 80 % of the renders. Real faces themselves were named right 71-100 % of "
             "the time (posed photos are read as angry, disgusted or sad by some viewers). Viewers name, "
             "for the renders: the mouth area soft or smeared against a sharp face, a flat white band "
             "for teeth when a photo's own thin row of teeth is opened wide (a bearded man, surprised), "
             "a grin too wide for bold red lips; and, at 0.5, faces they read as neutral. On v5 "
-            "each viewer named 6 of 14 renders right (v4base: 4-6); every viewer took fearful and sad "
+            "each viewer named 6 of 14 renders right (v4base: 4-6; v6: 7 and 6); every viewer took fearful and sad "
             "at 0.5 and disgusted at 1.0 on a photo smiling with its teeth for happy, and contempt and "
             "disgusted at 0.5 for neutral; all named fearful at 1.0 right, but 'lips stretched over a "
             "dark, toothless gap', and angry's bared teeth 'a flat white strip'."])
