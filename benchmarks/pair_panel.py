@@ -91,6 +91,16 @@ def worktree(rev: str) -> Iterator[Path]:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
 
 
+def figure(rows: list[np.ndarray], name: str) -> Path:
+    """Rows of tiles (each (N, S, S, 3) uint8) stacked into docs/images/NAME (JPEG)."""
+    import cv2
+
+    path = ROOT / "docs" / "images" / name
+    grid = np.vstack([np.hstack(list(r)) for r in rows])
+    cv2.imwrite(str(path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return path
+
+
 def sheet(name: str, before: np.ndarray, after: np.ndarray, seed: int, meta: dict) -> Path:
     import cv2
 

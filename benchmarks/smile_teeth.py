@@ -20,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from pair_panel import in_tree, worktree  # noqa: E402
+from pair_panel import figure, in_tree, worktree  # noqa: E402
 from portraits import CACHE  # noqa: E402
 from reenact_eval import Clip, segment  # noqa: E402
 
@@ -64,8 +64,6 @@ def tiles(real: bool) -> np.ndarray:
 
 
 def main() -> None:
-    import cv2
-
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--before", help="also this git revision's renders, between the real and this tree's")
     ap.add_argument("--tiles", help=argparse.SUPPRESS)
@@ -80,10 +78,7 @@ def main() -> None:
             with worktree(args.before) as tree:
                 rows.append(in_tree(tree, __file__, [], Path(tmp) / "before.npz"))
     rows.append(tiles(real=False))
-    sheet = np.vstack([np.hstack(list(r)) for r in rows])
-    path = ROOT / "docs" / "images" / "smile_teeth.jpg"
-    cv2.imwrite(str(path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
-    print(path)
+    print(figure(rows, "smile_teeth.jpg"))
 
 
 if __name__ == "__main__":

@@ -147,11 +147,21 @@ def lip_seal(rest: np.ndarray) -> np.ndarray:
     return seal
 
 
-def seal_weight(coeffs: np.ndarray, photo_aperture: float) -> float:
+def seal_weight(coeffs: np.ndarray, own: np.ndarray) -> float:
     """How much of :func:`lip_seal` a frame needs: the photo's own lips at
-    its own parting (``photo_aperture``, as coefficients see it), closing
-    toward sealed as the frame's lips part less."""
-    return float(np.clip(1 - float(lip_aperture(coeffs)) / max(photo_aperture, 0.05), 0, 1))
+    its own parting (``own``, the photo's coefficients), closing toward
+    sealed as the frame's lips part less.
+
+    Only the parting the frame shares with the photo keeps the photo's lips
+    apart. A smiling photo shows its teeth through a raised upper lip; a
+    frame that parts the lips otherwise (fear's dropped jaw, speech under a
+    frown) opens them from sealed, not from the photo's grin, which read as
+    happy under every emotion that parts the lips."""
+    c, own = np.asarray(coeffs, np.float32), np.asarray(own, np.float32)
+    # Never more than the frame's own parting: a closure (mouthClose up to
+    # jawOpen) seals whatever the photo shows.
+    shared = min(float(lip_aperture(np.minimum(c, own))), float(lip_aperture(c)))
+    return float(np.clip(1 - shared / max(float(lip_aperture(own)), 0.05), 0, 1))
 
 
 class Silhouette:
@@ -348,9 +358,6 @@ class PortraitRenderer:
         # How far each upper lid's edge moves at a full blink (pixels, y down).
         self._blink_px = {eye.side: self._rig[eye.channel["Blink"]][list(eye.upper), :2] * np.array([1, -1])
                           for eye in self._eyes}
-        # The photo's own lip parting, as coefficients see it: at that
-        # aperture the photo's lips are kept, below it they close toward sealed.
-        self._photo_aperture = float(lip_aperture(self.baseline))
         self._seal = np.zeros_like(self._rest)
         self._seal[:468] = lip_seal(self.vertices(np.zeros(len(ARKIT_NAMES), np.float32),
                                                   np.zeros(6, np.float32))[:468])
@@ -437,7 +444,7 @@ class PortraitRenderer:
     def vertices(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
         """Moved control vertices (N, 3) in the fit frame (y up, z toward viewer)."""
         delta = np.asarray(coeffs, np.float32) - self.baseline
-        moved = self._rest + seal_weight(coeffs, self._photo_aperture) * self._seal
+        moved = self._rest + seal_weight(coeffs, self.baseline) * self._seal
         moved[:468] += self._silhouette.apply(apply(self._rig, delta))
         if np.any(pose):
             angles = np.asarray(pose[:3], np.float64)
