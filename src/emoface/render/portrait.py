@@ -27,6 +27,7 @@ from ..face import regions as R
 from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
 from ..face.tracker import FaceObservation, expression_of
+from ..easing import smoothstep
 from ..geometry import umeyama
 from ..motion import ARKIT_NAMES, layer_mask, lip_aperture
 from ..pose import NECK_PIVOT, VIEW_DISTANCE, rotation_from_angles
@@ -147,20 +148,28 @@ def lip_seal(rest: np.ndarray) -> np.ndarray:
     return seal
 
 
+#: The photo's smile (mouthSmile, both sides' mean): its parting goes with it.
+_SMILE = [ARKIT_NAMES.index("mouthSmileLeft"), ARKIT_NAMES.index("mouthSmileRight")]
+
+
 def seal_weight(coeffs: np.ndarray, own: np.ndarray) -> float:
     """How much of :func:`lip_seal` a frame needs: the photo's own lips at
     its own parting (``own``, the photo's coefficients), closing toward
     sealed as the frame's lips part less.
 
     Only the parting the frame shares with the photo keeps the photo's lips
-    apart. A smiling photo shows its teeth through a raised upper lip; a
-    frame that parts the lips otherwise (fear's dropped jaw, speech under a
-    frown) opens them from sealed, not from the photo's grin, which read as
-    happy under every emotion that parts the lips."""
+    apart. A smiling photo shows its teeth between lips its smile draws
+    back; a frame that parts the lips otherwise (fear's dropped jaw, speech
+    under a frown) or keeps less of the smile opens them from sealed, not
+    from the photo's grin, which read as happy under every emotion that
+    parts the lips."""
     c, own = np.asarray(coeffs, np.float32), np.asarray(own, np.float32)
     # Never more than the frame's own parting: a closure (mouthClose up to
     # jawOpen) seals whatever the photo shows.
     shared = min(float(lip_aperture(np.minimum(c, own))), float(lip_aperture(c)))
+    smile = float(own[_SMILE].mean())
+    kept = float(np.clip(c[_SMILE].mean() / max(smile, 1e-6), 0, 1))
+    shared *= 1 - (1 - kept) * float(smoothstep(smile, 0.1, 0.3))
     return float(np.clip(1 - shared / max(float(lip_aperture(own)), 0.05), 0, 1))
 
 
