@@ -70,12 +70,14 @@ def tiles(kind: str, names: list[str]) -> np.ndarray:
     return np.array(out)
 
 
-def in_tree(tree: Path, script: str | Path, args: list[str], out: Path) -> np.ndarray:
+def in_tree(tree: Path, script: str | Path, args: list[str], out: Path, key: str | None = "tiles"):
     """The tiles ``script --tiles OUT ARGS`` saves, rendered by the code in
-    ``tree`` (its own process, that tree's ``src`` first on the path)."""
+    ``tree`` (its own process, that tree's ``src`` first on the path); with
+    ``key`` None, every array it saved (a dict)."""
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
     subprocess.run([sys.executable, str(script), "--tiles", str(out), *args], check=True, env=env, cwd=tree)
-    return np.load(out)["tiles"]
+    saved = np.load(out)
+    return dict(saved) if key is None else saved[key]
 
 
 @contextlib.contextmanager

@@ -1,8 +1,11 @@
-"""Emotions on photos that smile with their teeth (docs/images/smiling_emotions.jpg):
-each public-domain portrait that smiles with parted lips (the astronaut,
-Obama) as photographed, then under fearful, angry, sad and disgusted at 0.5
-and 1.0 (still renders, the lips as each recipe sets them); the rows of an
-earlier version of the code (``--before REV``) above this tree's.
+"""Emotions on photos that smile with their teeth: each public-domain
+portrait that smiles with parted lips (the astronaut, Obama) as
+photographed, then under fearful, angry, sad and disgusted at 0.5 and 1.0
+(still renders, the lips as each recipe sets them); the rows of an earlier
+version of the code (``--before REV``) above this tree's
+(docs/images/smiling_emotions.jpg). For each render, the tracker's inner-lip
+gap (over the mouth's width) and face-api's p(happy), written to
+docs/expression.md ("Emotions on a smiling photo").
 
 Run: .venv/bin/python benchmarks/smiling_emotions.py [--before REV]   (after scripts/portraits.sh)
 """
@@ -19,31 +22,54 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from doc_sections import splice  # noqa: E402
 from pair_panel import figure, in_tree, worktree  # noqa: E402
 
 PORTRAITS = ("astronaut", "obama")
-ASKED = (("fearful", 0.5), ("fearful", 1.0), ("angry", 0.5), ("sad", 0.5), ("disgusted", 0.5), ("disgusted", 1.0))
+ASKED = (("fearful", 0.5), ("fearful", 1.0), ("angry", 0.5), ("angry", 1.0), ("sad", 0.5), ("disgusted", 0.5),
+         ("disgusted", 1.0))
 SIDE = 200
 
 
-def tiles() -> np.ndarray:
-    """(portraits, 1 + len(ASKED), SIDE, SIDE, 3): each photo, then each emotion's render."""
+def rendered() -> dict[str, np.ndarray]:
+    """``tiles`` (portraits, 1 + len(ASKED), SIDE, SIDE, 3): each photo, then
+    each emotion's render; ``gap`` and ``happy`` (portraits, 1 + len(ASKED)):
+    the tracker's inner-lip gap over the mouth's width, face-api's p(happy)."""
     import cv2
+    import judges
     from emotion_panel import face_tile
     from portraits import PORTRAITS as ALL
     from portraits import load
 
     from emoface.drivers.emotion import recipe_vector
+    from emoface.face.tracker import track_portrait
     from emoface.pipeline import prepare_portrait
 
     zero = np.zeros(6, np.float32)
-    out = []
+    tiles, gaps, frames = [], [], []
     for name in PORTRAITS:
         photo = load(next(p for p in ALL if p.name == name))
         r = prepare_portrait(photo)
-        row = [face_tile(photo)] + [face_tile(r.render(recipe_vector(e) * level, zero)) for e, level in ASKED]
-        out.append([cv2.resize(t, (SIDE, SIDE), interpolation=cv2.INTER_AREA) for t in row])
-    return np.array(out)
+        row = [photo] + [r.render(recipe_vector(e) * level, zero) for e, level in ASKED]
+        frames += row
+        for image in row:
+            p = track_portrait(image).landmarks[:, :2]
+            gaps.append(float(np.linalg.norm(p[14] - p[13]) / np.linalg.norm(p[291] - p[61])))
+        tiles.append([cv2.resize(face_tile(t), (SIDE, SIDE), interpolation=cv2.INTER_AREA) for t in row])
+    happy = judges.judge_frames(frames)["face-api"][:, judges.EMOTIONS.index("happy")]
+    shape = (len(PORTRAITS), 1 + len(ASKED))
+    return {"tiles": np.array(tiles), "gap": np.reshape(gaps, shape), "happy": np.reshape(happy, shape)}
+
+
+def table(runs: dict[str, dict[str, np.ndarray]]) -> list[str]:
+    """One row per portrait and emotion: each version's gap and p(happy)."""
+    heads = " | ".join(f"lip gap, {v} | p(happy), {v}" for v in runs)
+    lines = [f"| portrait | asked | {heads} |", "|---|---|" + "---|---|" * len(runs)]
+    for k, name in enumerate(PORTRAITS):
+        for j, asked in enumerate(["the photo", *(f"{e} {level:g}" for e, level in ASKED)]):
+            cells = " | ".join(f"{r['gap'][k, j]:.2f} | {r['happy'][k, j]:.2f}" for r in runs.values())
+            lines.append(f"| {name} | {asked} | {cells} |")
+    return lines
 
 
 def main() -> None:
@@ -52,16 +78,38 @@ def main() -> None:
     ap.add_argument("--tiles", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.tiles:
-        np.savez_compressed(args.tiles, tiles=tiles())
+        np.savez_compressed(args.tiles, **rendered())
         return
+    runs = {}
     with tempfile.TemporaryDirectory() as tmp:
-        before = None
         if args.before:
             with worktree(args.before) as tree:
-                before = in_tree(tree, __file__, [], Path(tmp) / "before.npz")
-        after = in_tree(ROOT, __file__, [], Path(tmp) / "after.npz")
-    rows = [r for k in range(len(PORTRAITS)) for r in ((before[k],) if before is not None else ()) + (after[k],)]
+                runs[f"before ({args.before[:7]})"] = in_tree(tree, __file__, [], Path(tmp) / "before.npz", key=None)
+        runs["now"] = in_tree(ROOT, __file__, [], Path(tmp) / "after.npz", key=None)
+    rows = [r["tiles"][k] for k in range(len(PORTRAITS)) for r in runs.values()]
     print(figure(rows, "smiling_emotions.jpg"))
+    lines = table(runs)
+    print("\n".join(lines))
+    splice(ROOT / "docs" / "expression.md", "## Emotions on a smiling photo", [
+        "A photo that smiles with its teeth shows them between lips its smile draws back. Under another "
+        "emotion the smile goes (the emotion's coefficients replace the photo's own), and so does the parting "
+        "it made: the photo's lips stay as far apart as photographed only as far as a frame shares that "
+        "parting (the same lip channels, and as much of the smile); the rest opens from sealed lips, by what "
+        "the frame asks (`render.portrait.seal_weight`). Before, the photo's parting stayed whenever a frame "
+        "parted the lips at all, so every emotion that parts them (fear's dropped jaw, anger's raised upper "
+        "lip) showed the photo's grin under its own brows, and blind viewers named it happy "
+        "(docs/panels/emotions_v6: fearful and angry at 0.5 on a photo smiling with its teeth).",
+        "",
+        "Each public-domain portrait that smiles with parted lips, as photographed, then under fearful 0.5 "
+        "and 1.0, angry 0.5 and 1.0, sad 0.5, disgusted 0.5 and 1.0 (still renders, the lips as each recipe "
+        "sets them); each portrait's earlier renders above its renders now:",
+        "",
+        "![Emotions on smiling photos, before and now](images/smiling_emotions.jpg)",
+        "",
+        "The tracker's inner-lip gap over the mouth's width, and face-api's p(happy), on each "
+        "(`benchmarks/smiling_emotions.py`):",
+        "",
+        *lines])
 
 
 if __name__ == "__main__":
