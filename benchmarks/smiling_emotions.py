@@ -91,24 +91,14 @@ def main() -> None:
     lines = table(runs)
     print("\n".join(lines))
     splice(ROOT / "docs" / "expression.md", "## Emotions on a smiling photo", [
-        "Under an emotion the photo's own expression goes: each frame's coefficients replace the photo's, "
-        "and the rig moves the face by the difference. A photo that smiles kept much of its smile under "
-        "every other emotion, and viewers and face-api named those renders happy (docs/panels/emotions_v6: "
-        "sad, fearful and angry at 0.5 on photos that smile). Three parts of a smile were not undone:",
-        "",
-        "- **Its parting.** A smile shows the teeth between lips it draws back. The photo's lips now stay as "
-        "far apart as photographed only as far as a frame shares that parting (the same lip channels, and as "
-        "much of the smile); the rest opens from sealed lips, by what the frame asks "
-        "(`render.portrait.seal_weight`). Before, the photo's parting stayed whenever a frame parted the "
-        "lips at all: fear's dropped jaw and anger's raised lip showed the photo's grin.",
-        "- **Its cheeks and lower lids.** The tracker never reads a smile's raised cheeks nor the lower lids "
-        "it pushes up (cheekSquint and eyeSquint near 0 on real broad smiles), so they were never undone. "
-        "The photo's own expression now carries them as the happy recipe raises them with its smile "
-        "(`face.tracker.with_smile`); the same rule puts a reference photo's smile on the rig's scale "
-        "(`--expression-from`).",
-        "- **Its size.** The rig's full smile reads at half what a real broad smile reads "
-        "(`tracker.READING_GAIN`), so a smile undone by its reading stayed half a smile. It is undone 1.5 "
-        "times its reading (`render.portrait.UNDO_SMILE`); twice, the gain's own ratio, pouted the lips.",
+        "A photo that smiles with its teeth shows them between lips its smile draws back. Under another "
+        "emotion the smile goes (the emotion's coefficients replace the photo's own), and so does the parting "
+        "it made: the photo's lips stay as far apart as photographed only as far as a frame shares that "
+        "parting (the same lip channels, and as much of the smile); the rest opens from sealed lips, by what "
+        "the frame asks (`render.portrait.seal_weight`). Before, the photo's parting stayed whenever a frame "
+        "parted the lips at all, so every emotion that parts them (fear's dropped jaw, anger's raised upper "
+        "lip) showed the photo's grin under its own brows, and blind viewers named it happy "
+        "(docs/panels/emotions_v6: fearful and angry at 0.5 on a photo smiling with its teeth).",
         "",
         "Each public-domain portrait that smiles with parted lips, as photographed, then under fearful 0.5 "
         "and 1.0, angry 0.5 and 1.0, sad 0.5, disgusted 0.5 and 1.0 (still renders, the lips as each recipe "
@@ -117,9 +107,7 @@ def main() -> None:
         "![Emotions on smiling photos, before and now](images/smiling_emotions.jpg)",
         "",
         "The tracker's inner-lip gap over the mouth's width, and face-api's p(happy), on each "
-        "(`benchmarks/smiling_emotions.py`). face-api still reads both broad toothy smiles as happy under "
-        "every emotion but sad at 1.0: what the warp cannot undo (the lips thinned over the teeth, the folds "
-        "and the bunched skin photographed in the smile's light) is enough for it.",
+        "(`benchmarks/smiling_emotions.py`):",
         "",
         *lines])
 

@@ -151,7 +151,7 @@ class Portrait:
     def __init__(self, photo: np.ndarray, rig: np.ndarray) -> None:
         self.photo = photo
         self.face = face = track_portrait(photo)
-        self.r = r = PortraitRenderer(photo, face, 512, rig=rig, undo_smile=False)
+        self.r = r = PortraitRenderer(photo, face, 512, rig=rig)
         c = r.crop
         self.iris = (face.landmarks[468:478, :2] - np.array([c.x0, c.y0])) * c.scale
         self.rest = self.points(r.vertices(np.zeros(N_SHAPES, np.float32), np.zeros(6, np.float32)))
@@ -327,7 +327,7 @@ def fit_gains(rig: np.ndarray, faces: list[Portrait]) -> np.ndarray:
     The portraits are those of stage 2, rendered with the stage-2 rig."""
     from emoface.face.tracker import FaceTracker
 
-    renderers = [PortraitRenderer(f.photo, f.face, 512, rig=rig, undo_smile=False) for f in faces]
+    renderers = [PortraitRenderer(f.photo, f.face, 512, rig=rig) for f in faces]
     mesh = canonical_mesh()
     verts, tris = mesh.vertices.astype(np.float64), mesh.triangles
     zero = np.zeros(N_SHAPES, np.float32)

@@ -196,12 +196,11 @@ def test_a_smiling_photo_parted_by_the_jaw_alone_opens_from_sealed_lips_not_from
     assert 0 < slight < 0.7 * photo, (slight, photo)  # measured 0.55
     assert slight < fear < 1.2 * photo, (fear, photo)  # measured 1.00
     # Her smile alone let go, her raised upper lip kept: the grin's parting
-    # goes with the smile, what is left the raised lip's own (once the
-    # grin's stayed, 1.13 of it, the corners drawn in).
+    # goes with the smile (once it stayed, 1.13 of it, the corners drawn in).
     c = renderer.baseline.copy()
     c[[ARKIT_NAMES.index("mouthSmileLeft"), ARKIT_NAMES.index("mouthSmileRight")]] = 0
     unsmiled = _gap(track_portrait(renderer.render(c, np.zeros(6, np.float32))))
-    assert unsmiled < photo, (unsmiled, photo)  # measured 0.91
+    assert unsmiled < 0.9 * photo, (unsmiled, photo)  # measured 0.81
 
 
 def test_mouth_interior_reuses_the_colour_of_the_photos_own_teeth(renderer, astronaut, astronaut_face):
@@ -385,20 +384,6 @@ def test_a_smiling_photo_asked_for_sad_loses_its_smile(renderer, astronaut, astr
     # a frown within what real faces do, so the landmarks are the measure).
     iod = float(rest.landmarks[263, 0] - rest.landmarks[33, 0])
     assert _corners(sad) > _corners(rest) + 0.015 * iod
-
-
-@pytest.mark.parametrize("emotion", ["neutral", "fearful", "angry"])
-def test_a_smiling_photo_keeps_no_half_smile_under_another_emotion_at_half_strength(renderer, astronaut_face,
-                                                                                    emotion):
-    """The astronaut smiles with her teeth. Asked for no expression, or for
-    fear or anger at 0.5, her smile goes with its cheeks and lids: the
-    tracker reads under a quarter of her smile (once 0.47-0.57 of it, a half
-    smile under every emotion, which viewers and face-api named happy)."""
-    from emoface.drivers.emotion import recipe_vector
-
-    smile = lambda f: f.score("mouthSmileLeft") + f.score("mouthSmileRight")  # noqa: E731
-    face = track_portrait(renderer.render(recipe_vector(emotion) * 0.5, np.zeros(6, np.float32)))
-    assert smile(face) < 0.25 * smile(astronaut_face), smile(face) / smile(astronaut_face)  # measured 0.01-0.06
 
 
 @pytest.mark.parametrize("emotion", ["happy", "angry", "surprised", "disgusted"])

@@ -70,36 +70,24 @@ READING_GAIN: dict[str, float] = {
 }
 
 
-#: What rises with a smile that the model does not read, as the happy
-#: recipe raises it with its smile: the cheeks (cheekSquint stays near 0 on
-#: real broad smiles and on renders alike) and the lower lids pushed up
-#: (eyeSquint 0.00, median, on real happy faces: docs/expression.md).
+#: The cheeks' rise that goes with a smile (the happy recipe's ratio).
 CHEEK_PER_SMILE = 0.7
-LIDS_PER_SMILE = 0.3
-
-
-def with_smile(expression: np.ndarray) -> np.ndarray:
-    """``expression`` (52,) with each side's cheek and lower lid raised as
-    far as its smile raises them, where the reading shows less. A smiling
-    photo's cheeks and lids are part of its smile: read as 0, they stayed
-    bunched under every other emotion, which undid the smile alone."""
-    out = np.array(expression, np.float32, copy=True)
-    for side in ("Left", "Right"):
-        smile = out[ARKIT_NAMES.index("mouthSmile" + side)]
-        for name, share in (("cheekSquint", CHEEK_PER_SMILE), ("eyeSquint", LIDS_PER_SMILE)):
-            k = ARKIT_NAMES.index(name + side)
-            out[k] = max(out[k], share * smile)
-    return out
 
 
 def on_rig_scale(expression: np.ndarray) -> np.ndarray:
     """An expression read from a real face (:func:`expression_of`, (52,))
     as the rig's coefficients that show it: each reading over its
     :data:`READING_GAIN`, at most 1 (a real broad smile reads mouthSmile
-    0.8-0.95: the rig's full smile), with what its smile raises
-    (:func:`with_smile`)."""
+    0.8-0.95: the rig's full smile)."""
     gain = np.array([READING_GAIN.get(n, 1.0) for n in ARKIT_NAMES], np.float32)
-    return with_smile(np.clip(np.asarray(expression, np.float32) / gain, 0.0, 1.0))
+    out = np.clip(np.asarray(expression, np.float32) / gain, 0.0, 1.0)
+    # The model never reads the cheeks' rise (cheekSquint stays near 0 on
+    # real broad smiles and on renders alike), and a smile raises them: the
+    # cheek follows each side's smile as in the happy recipe.
+    for side in ("Left", "Right"):
+        cheek, smile = ARKIT_NAMES.index("cheekSquint" + side), ARKIT_NAMES.index("mouthSmile" + side)
+        out[cheek] = max(out[cheek], CHEEK_PER_SMILE * out[smile])
+    return out
 
 
 def expression_of(scores: np.ndarray) -> np.ndarray:

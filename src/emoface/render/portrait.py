@@ -26,7 +26,7 @@ from scipy.spatial import Delaunay
 from ..face import regions as R
 from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
-from ..face.tracker import FaceObservation, expression_of, with_smile
+from ..face.tracker import FaceObservation, expression_of
 from ..easing import smoothstep
 from ..geometry import umeyama
 from ..motion import ARKIT_NAMES, layer_mask, lip_aperture
@@ -148,14 +148,8 @@ def lip_seal(rest: np.ndarray) -> np.ndarray:
     return seal
 
 
-#: The photo's smile (mouthSmile, each side): its parting goes with it.
+#: The photo's smile (mouthSmile, both sides' mean): its parting goes with it.
 _SMILE = [ARKIT_NAMES.index("mouthSmileLeft"), ARKIT_NAMES.index("mouthSmileRight")]
-#: A photo's own smile is undone this many times its reading. A rendered
-#: smile reads at 0.45-0.7 of what the same smile reads on a real face
-#: (benchmarks/reading_gain.py), so undone by its reading alone a smiling
-#: photo kept a third to half of its smile under every other emotion, which
-#: viewers and face-api named happy; undone twice, the lips pouted.
-UNDO_SMILE = 1.5
 
 
 def seal_weight(coeffs: np.ndarray, own: np.ndarray) -> float:
@@ -342,18 +336,10 @@ class PortraitRenderer:
         Working resolution of the face crop (longest side, pixels).
     rig : ndarray (52, 468, 3), optional
         Displacement fields in canonical cm (default: the calibrated rig).
-    undo_smile : bool
-        A smiling photo's smile is undone whole under another expression:
-        with the cheeks and lower lids it raises (tracker.with_smile), at
-        its size on the rig (:data:`UNDO_SMILE`). scripts/build_rig.py
-        measures the rig's shapes with this off, on the photo as the
-        tracker reads it: the undo's size is measured with the rig, and
-        calibrated with it on, the two fed each other (the smile's field
-        pulled a smiling photo's lips out of shape at rest).
     """
 
     def __init__(self, photo: np.ndarray, face: FaceObservation, size: int = 512,
-                 rig: np.ndarray | None = None, undo_smile: bool = True) -> None:
+                 rig: np.ndarray | None = None) -> None:
         self.photo = photo
         self.crop = c = face_crop(photo.shape, face, size)
         wsize = (max(2, round((c.x1 - c.x0) * c.scale)), max(2, round((c.y1 - c.y0) * c.scale)))
@@ -362,9 +348,7 @@ class PortraitRenderer:
         lm_all = (face.landmarks - np.array([c.x0, c.y0, 0], np.float32)) * c.scale
         lm = lm_all[:468]
         self._eyes = make_eyes(self.image, lm_all[:, :2])
-        read = expression_of(face.blendshapes)
-        self.baseline = with_smile(read) if undo_smile else read
-        self._undo = np.float32(UNDO_SMILE if undo_smile else 1.0)
+        self.baseline = expression_of(face.blendshapes)
         mesh = canonical_mesh()
         # Right-handed frame for the fit: x right, y up, z toward the viewer.
         rest = lm.astype(np.float64) * np.array([1, -1, -1])
@@ -469,7 +453,6 @@ class PortraitRenderer:
     def vertices(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
         """Moved control vertices (N, 3) in the fit frame (y up, z toward viewer)."""
         delta = np.asarray(coeffs, np.float32) - self.baseline
-        delta[_SMILE] = np.where(delta[_SMILE] < 0, self._undo * delta[_SMILE], delta[_SMILE])
         moved = self._rest + seal_weight(coeffs, self.baseline) * self._seal
         moved[:468] += self._silhouette.apply(apply(self._rig, delta))
         if np.any(pose):
