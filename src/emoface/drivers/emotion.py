@@ -58,13 +58,15 @@ RECIPES: dict[str, dict[str, float]] = {
     # corners held down (stretched alone, the lips read as a grin).
     "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.4, "browDown": 0.35, "eyeWide": 1.0, "mouthStretch": 0.35,
                 "mouthFrown": 0.3, "jawOpen": 0.25, "mouthUpperUp": 0.1},
-    # AU9 + AU10 + AU15 + AU6 + AU4 + AU17: the nose wrinkled, the upper lip
-    # raised, the corners down, the cheeks up, the brows lowered, the chin
-    # pushed up. The real posed face reads no raise of the upper lip at all
-    # (its nose does the work); raised 0.8 with the corners held only 0.35,
-    # a smiling photo's teeth showed in a grin that viewers read as happy.
+    # AU9 + AU10 + AU6 + AU4 + AU17: the nose wrinkled, the upper lip raised,
+    # the cheeks up, the brows lowered, the chin pushed up. The real posed
+    # face reads no raise of the upper lip at all (its nose does the work);
+    # raised 0.8, a smiling photo's teeth showed in a grin that viewers read
+    # as happy. (The corners pulled down 0.5 instead of 0.35 left the
+    # smiling astronaut's sealed lips reading parted to dlib on 0.69 of p, b
+    # and m.)
     "disgusted": {"noseSneer": 1.0, "mouthUpperUp": 0.45, "cheekSquint": 0.6, "browDown": 0.55, "eyeSquint": 0.3,
-                  "mouthShrugLower": 0.4, "mouthFrown": 0.5},
+                  "mouthShrugLower": 0.4, "mouthFrown": 0.35},
     # AU14 on one side (R14) with a trace of AU12: one lip corner tightened
     # and pulled in, the other still (neither classifier knows contempt, so
     # it is set by eye).
