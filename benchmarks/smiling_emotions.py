@@ -109,7 +109,18 @@ def main() -> None:
         "The tracker's inner-lip gap over the mouth's width, and face-api's p(happy), on each "
         "(`benchmarks/smiling_emotions.py`):",
         "",
-        *lines])
+        *lines,
+        "",
+        "The parting goes; the smile does not all go. face-api reads both broad smiles as happy under "
+        "every emotion, as before: the lips thinned over the teeth, the bunched cheeks, the folds and "
+        "the narrowed eyes photographed in the smile stay, and the rig's smile, undone by the photo's "
+        "reading, is smaller than the photo's (a rendered smile reads at 0.45-0.7 of a real one, "
+        "`benchmarks/reading_gain.py`). Undoing it whole (its cheeks and lower lids with it, at 1.5 "
+        "times its reading) stopped viewers naming those renders happy, but they named the asked "
+        "emotion no more often and saw rubbery, downturned, melted lips (docs/panels/emotions_v8: "
+        "renders taken for real 21-29 % against 50 %, naturalness 2.7-3.2 against 3.4-3.6); it was "
+        "not kept. For a sad, fearful or angry face, give a photo that does not smile.",
+        ""])
 
 
 if __name__ == "__main__":

@@ -148,6 +148,8 @@ def lip_seal(rest: np.ndarray) -> np.ndarray:
     return seal
 
 
+#: A photo's lips parted less than this (lip_aperture) count as together.
+_CLOSED = 0.05
 #: The photo's smile (mouthSmile, both sides' mean): its parting goes with it.
 _SMILE = [ARKIT_NAMES.index("mouthSmileLeft"), ARKIT_NAMES.index("mouthSmileRight")]
 
@@ -164,13 +166,17 @@ def seal_weight(coeffs: np.ndarray, own: np.ndarray) -> float:
     from the photo's grin, which read as happy under every emotion that
     parts the lips."""
     c, own = np.asarray(coeffs, np.float32), np.asarray(own, np.float32)
+    parted, photo = float(lip_aperture(c)), float(lip_aperture(own))
     # Never more than the frame's own parting: a closure (mouthClose up to
     # jawOpen) seals whatever the photo shows.
-    shared = min(float(lip_aperture(np.minimum(c, own))), float(lip_aperture(c)))
+    shared = min(float(lip_aperture(np.minimum(c, own))), parted)
     smile = float(own[_SMILE].mean())
     kept = float(np.clip(c[_SMILE].mean() / max(smile, 1e-6), 0, 1))
     shared *= 1 - (1 - kept) * float(smoothstep(smile, 0.1, 0.3))
-    return float(np.clip(1 - shared / max(float(lip_aperture(own)), 0.05), 0, 1))
+    # Lips photographed (all but) together have no parting to share: any
+    # parting the frame asks lets the seal go, as it opens them anyway.
+    shared += (parted - shared) * (1 - float(smoothstep(photo, _CLOSED, 2 * _CLOSED)))
+    return float(np.clip(1 - shared / max(photo, _CLOSED), 0, 1))
 
 
 class Silhouette:
