@@ -114,8 +114,9 @@ def main() -> None:
             "was lowered, three more; v8 tried undoing a smiling photo's smile whole (its cheeks and "
             "lower lids too, at 1.5 times its reading), three more, and was not kept; v9 v7 with the "
             "parting going with the smile too (docs/expression.md, Emotions on a smiling photo), three "
-            "more; v10 this version (v9 with disgusted's corners pulled down 0.35 again, not 0.5), three "
-            "more; all on v1's shuffle.", "", *rows, "",
+            "more; v10 v9 with disgusted's corners pulled down 0.35 again, not 0.5, three more; v11 this "
+            "version (v10 with a closed-mouthed photo's seal letting go as the lips part, as before v7), "
+            "three more; all on v1's shuffle.", "", *rows, "",
             "The bar: renders taken for real at least 40 %, naturalness at least 3.5, the asked emotion "
             "named for at least 80 % of the renders. Real faces themselves were named right 71-100 % of "
             "the time (posed photos are read as angry, disgusted or sad by some viewers). Viewers name, "
@@ -129,7 +130,7 @@ def main() -> None:
             "those three smiling photos' renders happy (they read as sad, contempt, disgusted or "
             "fearful), but the emotion asked was named no more often, and their lips, undone that far, "
             "read as 'rubbery', 'downturned' and 'melted': renders were taken for real 21-29 % of the "
-            "time and rated 2.7-3.2. On v9 and v10 each viewer named 3-6 of 14 right (from v6 to v10 the "
+            "time and rated 2.7-3.2. On v9 to v11 each viewer named 3-6 of 14 right (from v6 to v11 the "
             "same renders drew 3-7 from different viewers: the viewer matters more than these "
             "versions); sad at 0.5 and fearful at 0.5 on smiling photos and the queen's anger at 0.5 "
             "are still read as happy by nearly every viewer, her disgust at 1.0 as neutral, and "

@@ -179,30 +179,6 @@ def test_lips_seal_at_rest_even_when_the_photo_shows_teeth(renderer, astronaut_f
     assert _gap(track_portrait(renderer.render(bilabial, np.zeros(6, np.float32)))) < 0.4 * _gap(astronaut_face)
 
 
-def test_a_smiling_photo_parted_by_the_jaw_alone_opens_from_sealed_lips_not_from_its_grin(renderer, astronaut_face):
-    """Fear's dropped jaw, or speech under a frown, on the astronaut (who
-    smiles with her teeth): her smile let go, the lips part by what the jaw
-    asks, not by her grin's parting plus the jaw's (once, a slight parting
-    showed 0.9 of her grin's gap and fear's jaw 1.36 of it: a wider grin
-    than hers, which viewers read as happy)."""
-    photo = _gap(astronaut_face)
-
-    def parted(jaw):
-        c = np.zeros(len(ARKIT_NAMES), np.float32)
-        c[ARKIT_NAMES.index("jawOpen")] = jaw
-        return _gap(track_portrait(renderer.render(c, np.zeros(6, np.float32))))
-
-    slight, fear = parted(0.1), parted(0.25)
-    assert slight < 0.7 * photo, (slight, photo)  # measured 0.10
-    assert slight < fear < 1.2 * photo, (fear, photo)  # measured 0.96
-    # Her smile alone let go, her raised upper lip kept: the grin's parting
-    # goes with the smile (once it stayed, 1.13 of it, the corners drawn in).
-    c = renderer.baseline.copy()
-    c[[ARKIT_NAMES.index("mouthSmileLeft"), ARKIT_NAMES.index("mouthSmileRight")]] = 0
-    unsmiled = _gap(track_portrait(renderer.render(c, np.zeros(6, np.float32))))
-    assert unsmiled < 0.9 * photo, (unsmiled, photo)  # measured 0.78
-
-
 def test_mouth_interior_reuses_the_colour_of_the_photos_own_teeth(renderer, astronaut, astronaut_face):
     from emoface.face import regions as R
     from emoface.render.mouth import photo_teeth
@@ -267,11 +243,9 @@ _LUMA = np.array([0.299, 0.587, 0.114])
 
 
 def test_an_open_mouth_shows_upper_teeth_over_a_dark_cavity(renderer):
-    """At jawOpen 0.8 the opening shows light upper teeth hanging from the
+    """At jawOpen 0.6 the opening shows light upper teeth hanging from the
     upper lip and, below them, a cavity far darker than the lips but not
-    black; lips pressed together (p, b, m) leave nothing of it drawn. (Her
-    smile let go, the jaw opens from sealed lips: her grin's own parting no
-    longer adds to it, so 0.8 opens her as far as 0.6 did.)"""
+    black; lips pressed together (p, b, m) leave nothing of it drawn."""
     from emoface.render.mouth import draw_interior
 
     def shapes(**kw):
@@ -281,8 +255,8 @@ def test_an_open_mouth_shows_upper_teeth_over_a_dark_cavity(renderer):
         return c
 
     pose = np.zeros(6, np.float32)
-    frame, _ = renderer.render_crop(shapes(jawOpen=0.8), pose)
-    d = renderer.vertices(shapes(jawOpen=0.8), pose)[:, :2] * np.array([1, -1])
+    frame, _ = renderer.render_crop(shapes(jawOpen=0.6), pose)
+    d = renderer.vertices(shapes(jawOpen=0.6), pose)[:, :2] * np.array([1, -1])
     luma = frame @ _LUMA
     x, top, bot = d[13, 0], d[13, 1], d[14, 1]  # inner-lip middles, working-crop pixels
     gap, half = bot - top, 0.08 * (d[291, 0] - d[61, 0])

@@ -16,7 +16,7 @@ import numpy as np
 from ..face import regions as R
 from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
-from ..motion import ARKIT_NAMES, layer_mask
+from ..motion import ARKIT_NAMES, layer_mask, lip_aperture
 from .mouth import palette
 from .mouth_bank import default_bank, paint_interior
 from ..geometry import umeyama
@@ -64,7 +64,7 @@ class MouthRedrawer:
         # Right-handed fit frame: x right, y up, z toward the viewer.
         rest = np.asarray(landmarks, np.float64)[:468] * np.array([1, -1, -1])
         s, rot, _ = umeyama(self._canon, rest)
-        seal = seal_weight(coeffs, own) * lip_seal(rest)
+        seal = seal_weight(coeffs, float(lip_aperture(own))) * lip_seal(rest)
         field = np.asarray(apply(self._rig, delta), np.float64) @ (s * rot).T
         moved = rest + seal + field
         dst = moved[:, :2] * np.array([1, -1])

@@ -27,7 +27,6 @@ from ..face import regions as R
 from ..face.mesh import canonical_mesh
 from ..face.rig import apply, default_rig
 from ..face.tracker import FaceObservation, expression_of
-from ..easing import smoothstep
 from ..geometry import umeyama
 from ..motion import ARKIT_NAMES, layer_mask, lip_aperture
 from ..pose import NECK_PIVOT, VIEW_DISTANCE, rotation_from_angles
@@ -148,35 +147,11 @@ def lip_seal(rest: np.ndarray) -> np.ndarray:
     return seal
 
 
-#: A photo's lips parted less than this (lip_aperture) count as together.
-_CLOSED = 0.05
-#: The photo's smile (mouthSmile, both sides' mean): its parting goes with it.
-_SMILE = [ARKIT_NAMES.index("mouthSmileLeft"), ARKIT_NAMES.index("mouthSmileRight")]
-
-
-def seal_weight(coeffs: np.ndarray, own: np.ndarray) -> float:
+def seal_weight(coeffs: np.ndarray, photo_aperture: float) -> float:
     """How much of :func:`lip_seal` a frame needs: the photo's own lips at
-    its own parting (``own``, the photo's coefficients), closing toward
-    sealed as the frame's lips part less.
-
-    Only the parting the frame shares with the photo keeps the photo's lips
-    apart. A smiling photo shows its teeth between lips its smile draws
-    back; a frame that parts the lips otherwise (fear's dropped jaw, speech
-    under a frown) or keeps less of the smile opens them from sealed, not
-    from the photo's grin, which read as happy under every emotion that
-    parts the lips."""
-    c, own = np.asarray(coeffs, np.float32), np.asarray(own, np.float32)
-    parted, photo = float(lip_aperture(c)), float(lip_aperture(own))
-    # Never more than the frame's own parting: a closure (mouthClose up to
-    # jawOpen) seals whatever the photo shows.
-    shared = min(float(lip_aperture(np.minimum(c, own))), parted)
-    smile = float(own[_SMILE].mean())
-    kept = float(np.clip(c[_SMILE].mean() / max(smile, 1e-6), 0, 1))
-    shared *= 1 - (1 - kept) * float(smoothstep(smile, 0.1, 0.3))
-    # Lips photographed (all but) together have no parting to share: any
-    # parting the frame asks lets the seal go, as it opens them anyway.
-    shared += (parted - shared) * (1 - float(smoothstep(photo, _CLOSED, 2 * _CLOSED)))
-    return float(np.clip(1 - shared / max(photo, _CLOSED), 0, 1))
+    its own parting (``photo_aperture``, as coefficients see it), closing
+    toward sealed as the frame's lips part less."""
+    return float(np.clip(1 - float(lip_aperture(coeffs)) / max(photo_aperture, 0.05), 0, 1))
 
 
 class Silhouette:
@@ -373,6 +348,9 @@ class PortraitRenderer:
         # How far each upper lid's edge moves at a full blink (pixels, y down).
         self._blink_px = {eye.side: self._rig[eye.channel["Blink"]][list(eye.upper), :2] * np.array([1, -1])
                           for eye in self._eyes}
+        # The photo's own lip parting, as coefficients see it: at that
+        # aperture the photo's lips are kept, below it they close toward sealed.
+        self._photo_aperture = float(lip_aperture(self.baseline))
         self._seal = np.zeros_like(self._rest)
         self._seal[:468] = lip_seal(self.vertices(np.zeros(len(ARKIT_NAMES), np.float32),
                                                   np.zeros(6, np.float32))[:468])
@@ -459,7 +437,7 @@ class PortraitRenderer:
     def vertices(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
         """Moved control vertices (N, 3) in the fit frame (y up, z toward viewer)."""
         delta = np.asarray(coeffs, np.float32) - self.baseline
-        moved = self._rest + seal_weight(coeffs, self.baseline) * self._seal
+        moved = self._rest + seal_weight(coeffs, self._photo_aperture) * self._seal
         moved[:468] += self._silhouette.apply(apply(self._rig, delta))
         if np.any(pose):
             angles = np.asarray(pose[:3], np.float64)
