@@ -91,18 +91,20 @@ def main() -> None:
     lines = table(runs)
     print("\n".join(lines))
     splice(ROOT / "docs" / "expression.md", "## Emotions on a smiling photo", [
-        "A photo that smiles with its teeth shows them between lips its smile draws back. Under another "
-        "emotion the smile goes (the emotion's coefficients replace the photo's own), and so does the parting "
-        "it made: the photo's lips stay as far apart as photographed only as far as a frame shares that "
-        "parting (the same lip channels, and as much of the smile); the rest opens from sealed lips, by what "
-        "the frame asks (`render.portrait.seal_weight`). Before, the photo's parting stayed whenever a frame "
-        "parted the lips at all, so every emotion that parts them (fear's dropped jaw, anger's raised upper "
-        "lip) showed the photo's grin under its own brows, and blind viewers named it happy "
-        "(docs/panels/emotions_v6: fearful and angry at 0.5 on a photo smiling with its teeth).",
+        "Under an emotion the photo's own expression goes: each frame's coefficients replace the photo's, "
+        "and the rig moves the face by the difference. A photo that smiles keeps much of its smile under "
+        "every other emotion: the rig's smile, undone by the photo's reading, is smaller than the photo's "
+        "(a rendered smile reads at 0.45-0.7 of a real one, `benchmarks/reading_gain.py`), and what the "
+        "warp cannot undo stays (the lips thinned over the teeth, the bunched cheeks, the folds and the "
+        "narrowed eyes photographed in the smile). Viewers name sad, fearful and angry at 0.5 on such "
+        "photos happy (the blind panel above), and face-api reads the two broad toothy smiles here as "
+        "happy under every emotion. For a sad, fearful or angry face, give a photo that does not smile.",
         "",
         "Each public-domain portrait that smiles with parted lips, as photographed, then under fearful 0.5 "
         "and 1.0, angry 0.5 and 1.0, sad 0.5, disgusted 0.5 and 1.0 (still renders, the lips as each recipe "
-        "sets them); each portrait's earlier renders above its renders now:",
+        "sets them); each portrait's earlier renders above its renders now (disgusted raises the upper lip "
+        "0.45, not 0.8: the real posed face reads no raise at all, and the queen's and the astronaut's "
+        "disgust showed their teeth in a grin):",
         "",
         "![Emotions on smiling photos, before and now](images/smiling_emotions.jpg)",
         "",
@@ -111,15 +113,12 @@ def main() -> None:
         "",
         *lines,
         "",
-        "The parting goes; the smile does not all go. face-api reads both broad smiles as happy under "
-        "every emotion, as before: the lips thinned over the teeth, the bunched cheeks, the folds and "
-        "the narrowed eyes photographed in the smile stay, and the rig's smile, undone by the photo's "
-        "reading, is smaller than the photo's (a rendered smile reads at 0.45-0.7 of a real one, "
-        "`benchmarks/reading_gain.py`). Undoing it whole (its cheeks and lower lids with it, at 1.5 "
-        "times its reading) stopped viewers naming those renders happy, but they named the asked "
-        "emotion no more often and saw rubbery, downturned, melted lips (docs/panels/emotions_v8: "
-        "renders taken for real 21-29 % against 50 %, naturalness 2.7-3.2 against 3.4-3.6); it was "
-        "not kept. For a sad, fearful or angry face, give a photo that does not smile.",
+        "Tried and not kept: undoing the smile whole (its cheeks and lower lids with it, at 1.5 times its "
+        "reading) stopped viewers naming those renders happy, but they named the asked emotion no more "
+        "often and saw rubbery, downturned, melted lips (docs/panels/emotions_v8: renders taken for real "
+        "21-29 % against 50 %, naturalness 2.7-3.2 against 3.4-3.6); keeping the photo's lip parting "
+        "only as far as a frame shares it took the grin out of fear and anger but not the smile, and "
+        "narrowed surprise and speech (docs/mouths.md).",
         ""])
 
 
