@@ -74,19 +74,19 @@ def rendered_faces() -> tuple[list[np.ndarray], list[str]]:
     return tiles, labels
 
 
+def _version(key: Path) -> tuple[int, str]:
+    """A sheet's key file in version order: v4base after v4, v10 after v9."""
+    tail = key.name[len("emotions_v"):-len("_key.json")]
+    return int("".join(ch for ch in tail if ch.isdigit()) or 0), tail
+
+
 def summary() -> list[str]:
     """One row per panel sheet and viewer whose answers are in docs/panels."""
     from panel import PANELS, score_named
 
     rows = ["| sheet | viewer | renders taken for real | renders named right | render naturalness | "
             "real taken for real | real named right | real naturalness |", "|---|---|---|---|---|---|---|---|"]
-    def version(key: Path) -> tuple:
-        # emotions_v4base after v4, v10 after v9
-        tail = key.name[len("emotions_v"):-len("_key.json")]
-        digits = "".join(ch for ch in tail if ch.isdigit())
-        return int(digits or 0), tail
-
-    for key in sorted(PANELS.glob("emotions_v*_key.json"), key=version):
+    for key in sorted(PANELS.glob("emotions_v*_key.json"), key=_version):
         name = key.name[: -len("_key.json")]
         for k, answers in enumerate(sorted(PANELS.glob(f"{name}_answers*.txt"))):
             got = score_named(name, answers.read_text(), WORDS)

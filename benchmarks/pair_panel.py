@@ -85,7 +85,11 @@ def worktree(rev: str) -> Iterator[Path]:
     """A checkout of git revision ``rev`` (with this tree's .cache) for the block."""
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "tree"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), rev], check=True)
+        made = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), rev],
+                              capture_output=True, text=True)
+        if made.returncode:
+            raise SystemExit(f"--before {rev!r}: not a revision of {ROOT}; give a commit, tag or branch "
+                             "(git log --oneline lists them)")
         try:
             (tree / ".cache").symlink_to(ROOT / ".cache")
             yield tree

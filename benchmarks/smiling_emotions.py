@@ -46,17 +46,20 @@ def rendered() -> dict[str, np.ndarray]:
     from emoface.pipeline import prepare_portrait
 
     zero = np.zeros(6, np.float32)
-    tiles, gaps, frames = [], [], []
+    tiles, gaps, frames, boxes = [], [], [], []
     for name in PORTRAITS:
         photo = load(next(p for p in ALL if p.name == name))
         r = prepare_portrait(photo)
         row = [photo] + [r.render(recipe_vector(e) * level, zero) for e, level in ASKED]
-        frames += row
         for image in row:
-            p = track_portrait(image).landmarks[:, :2]
+            # One tracking per image: its lips for the gap, its box for face-api.
+            face = track_portrait(image)
+            p = face.landmarks[:, :2]
             gaps.append(float(np.linalg.norm(p[14] - p[13]) / np.linalg.norm(p[291] - p[61])))
+            boxes.append(face.bbox)
+        frames += row
         tiles.append([cv2.resize(face_tile(t), (SIDE, SIDE), interpolation=cv2.INTER_AREA) for t in row])
-    happy = judges.judge_frames(frames)["face-api"][:, judges.EMOTIONS.index("happy")]
+    happy = judges.judge_frames(frames, boxes)["face-api"][:, judges.EMOTIONS.index("happy")]
     shape = (len(PORTRAITS), 1 + len(ASKED))
     return {"tiles": np.array(tiles), "gap": np.reshape(gaps, shape), "happy": np.reshape(happy, shape)}
 

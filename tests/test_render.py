@@ -642,7 +642,6 @@ def test_a_smile_shows_teeth_through_a_parting_where_speech_shows_the_dark():
     assert light[1.0] > light[0.0] + 25, light
 
 
-
 def test_a_real_smiles_parting_is_filled_by_its_upper_teeth():
     """A smile drawn back as far as real ones are (bared 0.6: the FG-net
     speaker's smiles read 0.6-0.75, every upper tooth showing) fills a
@@ -660,6 +659,7 @@ def test_a_real_smiles_parting_is_filled_by_its_upper_teeth():
         pale = (px[:, 0] - px[:, 1]) / np.maximum(px[:, 0], 1) < 0.3
         share[bared] = float(((px @ _LUMA > np.dot(lip, _LUMA)) & pale).mean())
     assert share[0.6] > 0.5 and share[0.0] < 0.05, share
+
 
 def test_the_inside_of_anothers_lips_is_no_brighter_than_their_outside():
     """A webcam mouth's wet lower lip, tinted to a warm portrait, showed as
