@@ -238,11 +238,12 @@ def run_clip(clip: Clip, tmp: Path, tracker: FaceTracker, ceiling: bool = False)
     return out, pictures
 
 
-def _fit_points(face, renderer) -> np.ndarray:
-    """A tracked face's 468 points in the renderer's fit frame (working-crop
-    pixels, y up, z toward the viewer)."""
+def fit_points(landmarks: np.ndarray, renderer) -> np.ndarray:
+    """Tracked points (478 or 468, 3; image pixels) as the face's 468 in
+    the renderer's fit frame (working-crop pixels, y up, z toward the
+    viewer)."""
     c = renderer.crop
-    return ((face.landmarks[:468] - [c.x0, c.y0, 0]) * c.scale * np.array([1, -1, -1])).astype(np.float64)
+    return ((landmarks[:468] - [c.x0, c.y0, 0]) * c.scale * np.array([1, -1, -1])).astype(np.float64)
 
 
 def pose_oracle(portrait: Path, driver: Path, faces: list) -> list[np.ndarray]:
@@ -266,7 +267,7 @@ def pose_oracle(portrait: Path, driver: Path, faces: list) -> list[np.ndarray]:
         if face is None:
             out.append(renderer.render(coeffs, moving.pose[min(k, len(moving) - 1)]))
             continue
-        pts = _fit_points(face, renderer)
+        pts = fit_points(face.landmarks, renderer)
         scale, rot, shift = umeyama(rest[skull], pts[skull])
 
         def placed(c, _pose, scale=scale, rot=rot, shift=shift):
@@ -295,7 +296,7 @@ def oracle(portrait: Path, truth: list[np.ndarray], faces: list) -> list[np.ndar
         if face is None:
             out.append(out[-1] if out else frame)
             continue
-        face_pts = _fit_points(face, renderer)
+        face_pts = fit_points(face.landmarks, renderer)
         first = face if first is None else first
         scale, rot, shift = umeyama(rest[:468], face_pts)
         moved = rest + ((rest @ rot.T) * scale + shift - rest) * renderer._head_w[:, None]
