@@ -8,9 +8,9 @@ to a change than a mixed panel, where viewers differ more than versions
 do. :func:`score` reads the answers (lines like ``3: B, 2, ...``: the side,
 then how sure, 1-3).
 
-Crops: ``happy`` (the lower face at happy 0.5 and 1.0) or ``speech`` (the
-mouth with the jaw alone at 0.3 and 0.5), still renders of held-out
-portraits. The earlier version runs from a git worktree of ``--before``.
+Crops: ``happy`` (the lower face at happy 0.5 and 1.0), ``surprised``,
+``sad`` or ``fearful`` (the face at 0.5 and 1.0), or ``speech`` (the mouth
+with the jaw alone at 0.3 and 0.5), still renders of held-out portraits. The earlier version runs from a git worktree of ``--before``.
 
 Run: python benchmarks/pair_panel.py NAME --before REV [--kind happy|speech] [--portraits a,b,...]
 """
@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from panel import PANELS  # noqa: E402
 
 SIDE = 220
-LEVELS = {"happy": (0.5, 1.0), "speech": (0.3, 0.5)}
+LEVELS = {"happy": (0.5, 1.0), "surprised": (0.5, 1.0), "sad": (0.5, 1.0), "fearful": (0.5, 1.0),
+          "speech": (0.3, 0.5)}
 
 
 def tiles(kind: str, names: list[str]) -> np.ndarray:
@@ -55,16 +56,20 @@ def tiles(kind: str, names: list[str]) -> np.ndarray:
         r = prepare_portrait(load(next(p for p in PORTRAITS if p.name == name)))
         for level in LEVELS[kind]:
             c = r.baseline.copy()
-            if kind == "happy":
-                c = np.clip(c + recipe_vector("happy") * level, 0, 1)
-            else:
+            if kind == "speech":
                 c[ARKIT_NAMES.index("jawOpen")], c[ARKIT_NAMES.index("mouthClose")] = level, 0.0
+            else:
+                c = np.clip(c + recipe_vector(kind) * level, 0, 1)
             crop, _ = r.render_crop(c, zero)
             moved = r.vertices(c, zero)[:, :2] * np.array([1, -1])
-            corners = moved[61], moved[291]
-            width = float(np.linalg.norm(corners[0] - corners[1]))
-            (cx, cy), s = (corners[0] + corners[1]) / 2, (2.2 if kind == "happy" else 1.5) * width
-            t = crop[int(cy - 0.55 * s):int(cy + 0.45 * s), int(cx - s / 2):int(cx + s / 2)]
+            if kind in ("happy", "speech"):  # the lower face
+                corners = moved[61], moved[291]
+                width = float(np.linalg.norm(corners[0] - corners[1]))
+                (cx, cy), s = (corners[0] + corners[1]) / 2, (2.2 if kind == "happy" else 1.5) * width
+            else:  # the face, brows to chin
+                top, chin = r._src2d[151], moved[152]
+                (cx, cy), s = (top + chin) / 2 + [0, 0.05 * (chin[1] - top[1])], 1.25 * float(chin[1] - top[1])
+            t = crop[max(0, int(cy - 0.55 * s)):int(cy + 0.45 * s), max(0, int(cx - s / 2)):int(cx + s / 2)]
             out.append(cv2.resize(np.ascontiguousarray(t), (SIDE, SIDE),
                                   interpolation=cv2.INTER_AREA if t.shape[0] > SIDE else cv2.INTER_CUBIC))
     return np.array(out)
