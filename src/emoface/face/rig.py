@@ -230,23 +230,15 @@ def _brow_shapes(g: _Geometry) -> dict[str, np.ndarray]:
     brow_l = v[list(R.LEFT_BROW)]
     brow_w = _contour_weight(v, brow_l, 0.7) * (v[:, 1] > 2.8)
     inner_w = _gauss(v, np.array([1.3, 4.3, 4.6]), 1.0) * (v[:, 1] > 2.8)
-    # A raised brow moves as one band: its upper and lower edges rise alike
-    # (a lift that fell off across it thickened the brow into a dark, heavy
-    # one that read as a frown), the skin between it and the lid's crease
-    # stretches, and the forehead above takes up less of the rise. Across,
-    # AU2 lifts the outer two thirds of the brow, the middle with it (its
-    # middle left behind made a kinked brow, the oblique one of worry).
-    rise = smoothstep((v[:, 1] - 3.4) / 0.7) * (1 - 0.7 * smoothstep((v[:, 1] - 5.2) / 2.3))
-    def across(x: float, z: float, sigma: float) -> np.ndarray:
-        return np.exp(-((v[:, 0] - x) ** 2 + (v[:, 2] - z) ** 2) / (2 * sigma * sigma)) * rise
+    outer_w = _gauss(v, np.array([4.8, 4.0, 2.8]), 1.2) * (v[:, 1] > 2.6)
     # browInnerUp is one symmetric shape: both inner ends rise together.
-    both_inner = across(1.3, 5.2, 1.0) + across(-1.3, 5.2, 1.0)
+    both_inner = inner_w + _gauss(v, np.array([-1.3, 4.3, 4.6]), 1.0) * (v[:, 1] > 2.8)
     return {
         # AU4: the brows come down *and together* (corrugator), most at the inner end.
         "browDownLeft": (brow_w[:, None] * np.array([-0.12, -0.4, 0])
                          + inner_w[:, None] * np.array([-0.3, -0.18, 0])),
         "browInnerUp": both_inner[:, None] * np.array([0, 0.55, 0]),
-        "browOuterUpLeft": across(4.4, 3.6, 1.5)[:, None] * np.array([0, 0.7, 0]),
+        "browOuterUpLeft": outer_w[:, None] * np.array([0, 0.7, 0]),
     }
 
 
