@@ -175,8 +175,14 @@ def main() -> None:
     print("\n".join(lines))
     if not args.no_write:
         body = ["", "`benchmarks/reenact_probes.py`: each probe keeps video mode's captured motion and sets "
-                "one thing, frame by frame, to what the real frame shows (see the script's docstring), "
-                "drawn by the same renderer; the still floor as above.", "", *lines]
+                "one thing, frame by frame, to what the real frame shows, drawn by the same renderer; the still "
+                "floor as above. *video*: the raw frames; *video, as the mp4*: the same frames through the file "
+                "`emoface render` writes (H.264, yuv420p, CRF 18); *head on the capture's points* / *on the "
+                "judge's points*: each frame's head pose fitted so that the portrait's skull points land where "
+                "the capture's tracker (video mode, smoothed) or the scoring tracker (each frame alone) put them; "
+                "*lips parted as the real ones*: the jaw moved until the drawn lips part as far as the real "
+                "frame's (as a change from frame 0); *by the lips alone*: the same parting from mouthClose and "
+                "the lower lip.", "", *lines]
         splice(E.DOC, "## Probes: the head's place and the lips' parting", body)
 
 
