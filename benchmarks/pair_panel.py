@@ -10,9 +10,10 @@ then how sure, 1-3).
 
 Crops: ``happy`` (the lower face at happy 0.5 and 1.0), ``surprised``,
 ``sad`` or ``fearful`` (the face at 0.5 and 1.0), or ``speech`` (the mouth
-with the jaw alone at 0.3 and 0.5), still renders of held-out portraits. The earlier version runs from a git worktree of ``--before``.
+with the jaw alone at 0.3 and 0.5), still renders of held-out portraits.
+The earlier version runs from a git worktree of ``--before``.
 
-Run: python benchmarks/pair_panel.py NAME --before REV [--kind happy|speech] [--portraits a,b,...]
+Run: python benchmarks/pair_panel.py NAME --before REV [--kind KIND] [--portraits a,b,...]
 """
 
 from __future__ import annotations
@@ -160,6 +161,12 @@ def main() -> None:
     ap.add_argument("--tiles", help=argparse.SUPPRESS)
     args = ap.parse_args()
     names = args.portraits.split(",")
+    from portraits import PORTRAITS
+
+    unknown = sorted(set(names) - {p.name for p in PORTRAITS})
+    if unknown:
+        ap.error(f"--portraits {', '.join(unknown)}: no such portrait in benchmarks/portraits.py; give "
+                 f"some of {', '.join(p.name for p in PORTRAITS)}")
     if args.tiles:
         np.savez_compressed(args.tiles, tiles=tiles(args.kind, names))
         return

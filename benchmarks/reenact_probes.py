@@ -8,7 +8,8 @@ clip's first frame, so its own renderer models the driver's head too:
 - *video*: video mode's coefficients and pose, drawn by the renderer (the
   probes' baseline; `emoface render` draws the same frames); *video, as
   the mp4*: the same frames through the H.264 file `emoface render` writes
-  (yuv420p, CRF 18) and back;
+  (yuv420p, CRF 18) and back; *as a lossless mp4*: at CRF 0, what is left
+  is the colour kept at half resolution;
 - *head on the capture's points*: each frame's head pose fitted so that the
   portrait's skull points (forehead, nose, eye corners, temples) land where
   the capture's own tracker put them (video mode, smoothed, as
@@ -46,13 +47,14 @@ from emoface.face.tracker import FaceTracker  # noqa: E402
 from emoface.media.video import open_video, write_video  # noqa: E402
 from emoface.motion import ARKIT_NAMES, channels  # noqa: E402
 from emoface.options import MotionOptions  # noqa: E402
-from emoface.pipeline import load_motion, prepare_portrait, retarget  # noqa: E402
+from emoface.pipeline import prepare_portrait, retarget  # noqa: E402
 
 SKULL = list(R.SKULL)
 JAW, CLOSE = ARKIT_NAMES.index("jawOpen"), ARKIT_NAMES.index("mouthClose")
 LOWER_DOWN = channels("mouthLowerDown")
 ZERO = np.zeros(6, np.float32)
-PROBES = ("video", "video, as the mp4", "head on the capture's points", "head on the judge's points",
+ENCODED, LOSSLESS = "video, as the mp4", "video, as a lossless mp4"
+PROBES = ("video", ENCODED, LOSSLESS, "head on the capture's points", "head on the judge's points",
           "lips parted as the real ones", "by the lips alone")
 
 
@@ -118,26 +120,29 @@ def run_clip(clip: E.Clip, tmp: Path, tracker: FaceTracker) -> dict[str, dict]:
     box = E.face_box(E.read(tracker, truth[:1], (0, 0, E.CROP))[0], truth[0].shape)
     real = E.read(tracker, truth, box)
     renderer = prepare_portrait(portrait)
-    moving = retarget(load_motion(driver), MotionOptions(), baseline=renderer.baseline)
-    coeffs, pose = moving.coefficients, moving.pose
-    captured = capture_video(driver, keep_landmarks=True).landmarks
+    capture = capture_video(driver, keep_landmarks=True)  # as load_motion reads it, the points kept
+    moving = retarget(capture.track(), MotionOptions(), baseline=renderer.baseline)
+    coeffs, pose, captured = moving.coefficients, moving.pose, capture.landmarks
     judged = [E._largest(tracker.track(f)) for f in truth]
     gaps = np.array([E.lip_gap(r.points) if r.points is not None else np.nan for r in real])
     runs = {
-        PROBES[0]: (coeffs, pose),
-        PROBES[2]: (coeffs, fitted_poses(renderer, coeffs, pose, [E.fit_points(p, renderer) for p in captured])),
-        PROBES[3]: (coeffs, fitted_poses(renderer, coeffs, pose, [None if f is None else E.fit_points(
-            f.landmarks, renderer) for f in judged])),
-        PROBES[4]: (parted_as(renderer, coeffs, gaps, lips_only=False), pose),
-        PROBES[5]: (parted_as(renderer, coeffs, gaps, lips_only=True), pose),
+        "video": (coeffs, pose),
+        "head on the capture's points": (coeffs, fitted_poses(renderer, coeffs, pose, [
+            E.fit_points(p, renderer) for p in captured])),
+        "head on the judge's points": (coeffs, fitted_poses(renderer, coeffs, pose, [
+            None if f is None else E.fit_points(f.landmarks, renderer) for f in judged])),
+        "lips parted as the real ones": (parted_as(renderer, coeffs, gaps, lips_only=False), pose),
+        "by the lips alone": (parted_as(renderer, coeffs, gaps, lips_only=True), pose),
     }
+    assert set(runs) | {ENCODED, LOSSLESS} == set(PROBES)
     out = {"still": E.score(truth, [truth[0]] * len(truth), real, [real[0]] * len(truth), box)}
     for name, (c, p) in runs.items():
         gen = [renderer.render(c[min(k, len(c) - 1)], p[min(k, len(p) - 1)]) for k in range(len(truth))]
-        if name == PROBES[0]:
+        if name == "video":
             fps = open_video(driver)[0].fps
-            encoded = E.frames_of_video(write_video(tmp / f"{clip.name}_probe.mp4", iter(gen), fps))
-            out[PROBES[1]] = E.score(truth, encoded, real, E.read(tracker, encoded, box), box)
+            for probe, crf in ((ENCODED, 18), (LOSSLESS, 0)):
+                encoded = E.frames_of_video(write_video(tmp / f"{clip.name}_probe.mp4", iter(gen), fps, crf=crf))
+                out[probe] = E.score(truth, encoded, real, E.read(tracker, encoded, box), box)
         out[name] = E.score(truth, gen, real, E.read(tracker, gen, box), box)
         print(clip.name, name, {k: round(out[name][k], 3) for k in ("psnr", "mouth", "f_lmd", "gap_r")},
               flush=True)
@@ -166,6 +171,10 @@ def main() -> None:
     ap.add_argument("--clips", nargs="*", help="only these clips (default: the held-out ones)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     args = ap.parse_args()
+    unknown = sorted(set(args.clips or ()) - {c.name for c in E.CLIPS})
+    if unknown:
+        ap.error(f"--clips {', '.join(unknown)}: no such clip; give some of "
+                 f"{', '.join(c.name for c in E.CLIPS)}")
     clips = [c for c in E.CLIPS if (c.name in args.clips if args.clips else c.role == "held out")]
     results = {}
     with tempfile.TemporaryDirectory() as tmp, FaceTracker(max_faces=1) as tracker:
@@ -177,7 +186,8 @@ def main() -> None:
         body = ["", "`benchmarks/reenact_probes.py`: each probe keeps video mode's captured motion and sets "
                 "one thing, frame by frame, to what the real frame shows, drawn by the same renderer; the still "
                 "floor as above. *video*: the raw frames; *video, as the mp4*: the same frames through the file "
-                "`emoface render` writes (H.264, yuv420p, CRF 18); *head on the capture's points* / *on the "
+                "`emoface render` writes (H.264, yuv420p, CRF 18), and at CRF 0 (lossless but for colour at half "
+                "resolution); *head on the capture's points* / *on the "
                 "judge's points*: each frame's head pose fitted so that the portrait's skull points land where "
                 "the capture's tracker (video mode, smoothed) or the scoring tracker (each frame alone) put them; "
                 "*lips parted as the real ones*: the jaw moved until the drawn lips part as far as the real "

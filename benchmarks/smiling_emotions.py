@@ -40,6 +40,7 @@ def rendered() -> dict[str, np.ndarray]:
     from emotion_panel import face_tile
     from portraits import PORTRAITS as ALL
     from portraits import load
+    from reenact_eval import lip_gap
 
     from emoface.drivers.emotion import recipe_vector
     from emoface.face.tracker import track_portrait
@@ -54,8 +55,7 @@ def rendered() -> dict[str, np.ndarray]:
         for image in row:
             # One tracking per image: its lips for the gap, its box for face-api.
             face = track_portrait(image)
-            p = face.landmarks[:, :2]
-            gaps.append(float(np.linalg.norm(p[14] - p[13]) / np.linalg.norm(p[291] - p[61])))
+            gaps.append(lip_gap(face.landmarks[:, :2]))
             boxes.append(face.bbox)
         frames += row
         tiles.append([cv2.resize(face_tile(t), (SIDE, SIDE), interpolation=cv2.INTER_AREA) for t in row])

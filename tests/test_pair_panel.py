@@ -1,5 +1,6 @@
-"""The before/after tools of benchmarks/ (pair_panel.py, smile_teeth.py,
-smiling_emotions.py) check out ``--before REV`` in a git worktree."""
+"""Benchmark tools given what they cannot use: the before/after tools
+(pair_panel.py, smile_teeth.py, smiling_emotions.py) check out ``--before
+REV`` in a git worktree; pair_panel.py and reenact_probes.py take names."""
 
 import pytest
 
@@ -13,3 +14,24 @@ def test_a_revision_git_does_not_know_is_one_clear_line_not_a_traceback():
     message = str(stop.value)
     assert "--before 'no-such-revision-0123'" in message and "give a commit, tag or branch" in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("script, args, what", [
+    ("pair_panel", ["sheet", "--before", "HEAD", "--portraits", "franck,nobody"],
+     "--portraits nobody: no such portrait"),
+    ("reenact_probes", ["--clips", "franck_110", "nowhere"], "--clips nowhere: no such clip"),
+])
+def test_a_name_the_tool_does_not_know_is_one_clear_line(script, args, what, monkeypatch, capsys):
+    """An unknown portrait or clip stops the tool before any work, naming it
+    and what there is to choose from (an unknown clip once ran nothing and
+    wrote a table of NaNs)."""
+    import importlib
+    import sys
+
+    tool = importlib.import_module(script)
+    monkeypatch.setattr(sys, "argv", [script, *args])
+    with pytest.raises(SystemExit) as stop:
+        tool.main()
+    assert stop.value.code == 2
+    said = capsys.readouterr().err.strip().splitlines()[-1]
+    assert what in said and "give some of" in said
