@@ -12,8 +12,9 @@ parted at least 0.6 (the middle's gap over half the inner width, as far
 as the renders part), tune and held-out clips together
 (:func:`jaw_shape.parted`). Renders: portraits that smile with their teeth
 opened past them (jawOpen 0.6 and 0.85), the mouth read off the moved
-mesh; the first four were looked at while the interior was set, the
-others were not.
+mesh, and portraits that show no teeth opened as far (another's mouth
+drawn in); of each, the first were looked at while the interior was set,
+the others were not.
 
 The teeth's light: the lightest twentieth inside the inner lips over the
 skin around the lips, real frames parted past 0.3 against portraits that
@@ -122,7 +123,9 @@ def main() -> None:
     real = [light_across(f, p) for f, p in frames if profile(p)[0] >= WIDE]
     rows = [("real speaking mouths", len(real), np.median(real, axis=0))]
     for label, names in (("toothy portraits, looked at", LOOKED_AT),
-                         ("toothy portraits, not looked at", NOT_LOOKED_AT)):
+                         ("toothy portraits, not looked at", NOT_LOOKED_AT),
+                         ("portraits showing no teeth, looked at", PLAIN_LOOKED_AT),
+                         ("portraits showing no teeth, not looked at", PLAIN_NOT_LOOKED_AT)):
         made = [x for n in names for x in rendered(n)]
         rows.append((f"{label} ({', '.join(names)})", len(made), np.median(made, axis=0)))
     teeth_real = [t for f, p in frames if (t := teeth_light(f, p)) is not None]
@@ -135,7 +138,8 @@ def main() -> None:
     body = ["", "Halfway between the inner lips, the light at the middle and at 0.5, 0.7 and 0.85 of the",
             "way to a corner, over the lower lip's (medians). Real: the reenactment clips' frames parted",
             f"at least {WIDE} (the middle's gap over half the inner width, as far as the renders part).",
-            "Renders: portraits smiling with their teeth, opened past them (jawOpen 0.6 and 0.85).",
+            "Renders: portraits smiling with their teeth, opened past them, and portraits showing no",
+            "teeth, another's mouth drawn in (jawOpen 0.6 and 0.85).",
             "Produced by `benchmarks/interior_light.py`.", "",
             *table("| mouths | n | " + " | ".join(f"u = {u}" for u in ACROSS) + " |", rows), "",
             "The teeth's light: the lightest twentieth inside the inner lips over the skin around the",

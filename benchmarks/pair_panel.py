@@ -9,8 +9,9 @@ do. :func:`score` reads the answers (lines like ``3: B, 2, ...``: the side,
 then how sure, 1-3).
 
 Crops: ``happy`` (the lower face at happy 0.5 and 1.0), ``surprised``,
-``sad`` or ``fearful`` (the face at 0.5 and 1.0), or ``speech`` (the mouth
-with the jaw alone at 0.3 and 0.5), still renders of held-out portraits.
+``sad`` or ``fearful`` (the face at 0.5 and 1.0), ``speech`` (the mouth
+with the jaw alone at 0.3 and 0.5) or ``open`` (likewise at 0.65 and 0.85),
+still renders of held-out portraits.
 The earlier version runs from a git worktree of ``--before``.
 
 Run: python benchmarks/pair_panel.py NAME --before REV [--kind KIND] [--portraits a,b,...]
@@ -38,7 +39,8 @@ from panel import PANELS  # noqa: E402
 
 SIDE = 220
 LEVELS = {"happy": (0.5, 1.0), "surprised": (0.5, 1.0), "sad": (0.5, 1.0), "fearful": (0.5, 1.0),
-          "speech": (0.3, 0.5)}
+          "speech": (0.3, 0.5), "open": (0.65, 0.85)}
+JAW_ONLY = ("speech", "open")
 
 
 def tiles(kind: str, names: list[str]) -> np.ndarray:
@@ -57,13 +59,13 @@ def tiles(kind: str, names: list[str]) -> np.ndarray:
         r = prepare_portrait(load(next(p for p in PORTRAITS if p.name == name)))
         for level in LEVELS[kind]:
             c = r.baseline.copy()
-            if kind == "speech":
+            if kind in JAW_ONLY:
                 c[ARKIT_NAMES.index("jawOpen")], c[ARKIT_NAMES.index("mouthClose")] = level, 0.0
             else:
                 c = np.clip(c + recipe_vector(kind) * level, 0, 1)
             crop, _ = r.render_crop(c, zero)
             moved = r.vertices(c, zero)[:, :2] * np.array([1, -1])
-            if kind in ("happy", "speech"):  # the lower face
+            if kind == "happy" or kind in JAW_ONLY:  # the lower face
                 corners = moved[61], moved[291]
                 width = float(np.linalg.norm(corners[0] - corners[1]))
                 (cx, cy), s = (corners[0] + corners[1]) / 2, (2.2 if kind == "happy" else 1.5) * width

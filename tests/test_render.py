@@ -808,7 +808,7 @@ def test_anothers_mouth_opened_about_as_far_as_it_was_has_no_seam_where_columns_
     gap = source_gap + 0.1 * (np.abs(u) / 0.3 - 1)
     top, bottom = -gap / 2, gap / 2
     v = np.linspace(0, 1, 41)[:, None] * (bottom - top)[None, :] + top[None, :]
-    rows = bank._interior_rows(k, np.broadcast_to(u, v.shape), v, np.broadcast_to(top, v.shape),
+    rows, _ = bank._interior_rows(k, np.broadcast_to(u, v.shape), v, np.broadcast_to(top, v.shape),
                                np.broadcast_to(bottom, v.shape))
     jump = np.abs(np.diff(rows, axis=1)).max()
     assert jump < 0.02, jump  # half mouth-widths between neighbouring columns, 0.01 apart
@@ -918,3 +918,34 @@ def test_a_moved_face_keeps_the_photos_fine_detail(renderer, astronaut, astronau
 
     moved = renderer.render(renderer.baseline, np.array(pose, np.float32))
     assert detail(moved) > 0.75 * detail(astronaut)
+
+
+def test_anothers_laugh_opened_wide_shows_no_streaks_down_the_mouth_and_no_fangs_at_its_corners():
+    """The bank's laugh (0.33) bares its upper teeth to the canines. Opened
+    further, what lay between its teeth was stretched down the opening,
+    each tooth's tip and each gap a streak; at the corners its canines, lit
+    by the laugh's drawn-back cheeks, hung down to the lower lip: fangs
+    (docs/images/mouth_openings.png, the woman and dark skin at 0.8).
+    Stretched, that part is smoothed along the mouth; toward the corners
+    the mouth turns into the cheeks' shadow."""
+    from emoface.render.mouth_bank import _luma, default_bank
+
+    bank = default_bank()
+    k = int(np.argmin(np.abs(bank.apertures - 0.33)))
+    colours = {"lip": np.array([170, 90, 85], np.float32), "teeth": np.array([220, 212, 200], np.float32),
+               "cavity": np.array([34, 14, 12], np.float32)}
+    (su, stop), (_, sbottom) = bank.curves[k]
+    u = np.linspace(-0.98, 0.98, 197)  # 0.01 apart
+    top = np.interp(u, su, stop)
+    bottom = top + 1.8 * (np.interp(u, su, sbottom) - top)  # opened 1.8 times as far as the laugh
+    f = np.linspace(0.01, 0.99, 80)[:, None]
+    v = top + f * (bottom - top)
+    luma = _luma(bank._interior(k, *(np.broadcast_to(x, v.shape) for x in (u, v, top, bottom)), colours))
+    stretched = luma[(f[:, 0] > 0.45) & (f[:, 0] < 0.8)][:, np.abs(u) < 0.6]
+    streaks = float(np.abs(np.diff(stretched, axis=1)).mean())
+    assert streaks < 0.6, streaks  # grey levels between neighbouring columns; 0.85 streaked
+    teeth = np.percentile(luma[:, np.abs(u) < 0.3], 97)
+    corners = luma[:, (np.abs(u) > 0.7) & (np.abs(u) < 0.95)]
+    fangs = float((corners > 0.6 * teeth).mean())
+    assert fangs < 0.012, fangs  # 0.022 of the corners were lit teeth
+    assert teeth > 150  # the middle's teeth are as they were

@@ -121,6 +121,7 @@ class MouthBank:
         object.__setattr__(self, "curves", [c for c, _, _ in derived])
         object.__setattr__(self, "teeth", [t for _, t, _ in derived])
         object.__setattr__(self, "clear", [b for _, _, b in derived])
+        object.__setattr__(self, "smoothed", {})  # :meth:`_along`, per entry as it is first asked for
         #: The opening of the entry that shows the most teeth.
         object.__setattr__(self, "toothed", float(self.apertures[int(np.argmax([t.mean() for t, _ in self.teeth]))]))
 
@@ -233,6 +234,14 @@ class MouthBank:
         canvas[y0:y1, x0:x1] = np.clip(roi * (1 - alpha) + layer * alpha + 0.5, 0, 255).astype(np.uint8)
         return True
 
+    def _along(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Entry ``index``'s patch and teeth weights smoothed along the
+        mouth, made once per entry."""
+        if index not in self.smoothed:
+            self.smoothed[index] = tuple(cv2.GaussianBlur(image, (0, 0), sigmaX=SMEAR_COLUMNS, sigmaY=0.5)
+                                         for image in (self.patches[index], self.teeth[index][0]))
+        return self.smoothed[index]
+
     def _jaw_line(self, index: int, u: np.ndarray, bottom: np.ndarray, jaw: float) -> np.ndarray:
         """Where entry ``index``'s lower lip line, and the lower teeth that
         rise from it, lie with the moved lower lip's middle at ``jaw``: the
@@ -283,11 +292,21 @@ class MouthBank:
         than the source, what lies between its teeth (the dark under the
         upper teeth, the tongue) stretched between them (a flat fill there
         read as a cut-out)."""
-        return self._sampled(index, u, self._interior_rows(index, u, v, top, bottom), colours)
+        rows, smear = self._interior_rows(index, u, v, top, bottom)
+        # Toward the corners it turns into the cheeks' shadow (the buccal
+        # corridor): a laugh, its cheeks drawn back, lights its canines
+        # there, and under a speaking lip they read as fangs. (Between a
+        # portrait's own teeth, :meth:`_between` shades it already.)
+        corner = 1 - CORNER_SHADE * smoothstep(np.abs(u), *CORNER_SHADE_SPAN)
+        return self._sampled(index, u, rows, colours, smear) * corner[..., None]
 
     def _interior_rows(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray
-                       ) -> np.ndarray:
-        """Where in entry ``index`` each pixel of :meth:`_interior` samples (its v)."""
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Where in entry ``index`` each pixel of :meth:`_interior` samples
+        (its v), and how much of it is taken from the entry smoothed along
+        the mouth (0-1): what lies between another's teeth, stretched,
+        drew each tooth's tip and each gap between two as a streak down the
+        opening, read as fangs at the corners."""
         a, b = (np.interp(u, *c) for c in self.clear[index])
         sv, s_top, s_bottom, inset, _ = self._hung(index, u, v, top, bottom, teeth_end=a)
         a, b = np.maximum(a, s_top + inset), np.minimum(b, s_bottom - inset)
@@ -300,7 +319,10 @@ class MouthBank:
         # by column: switched per column, the mouth showed a seam along its
         # middle with ticks at its ends where the columns switched.
         share = np.clip(1 + ((bottom - top) - (s_bottom - s_top)) / STRETCH_RAMP, 0, 1)
-        return sv + share * (stretched - sv)
+        ratio = (teeth_bottom - teeth_top) / np.maximum(b - a, 1e-3)
+        smear = share * np.clip((ratio - SMEAR_FROM[0]) / (SMEAR_FROM[1] - SMEAR_FROM[0]), 0, 1)
+        smear = np.where((v > teeth_top) & (v < teeth_bottom), smear, 0.0)
+        return sv + share * (stretched - sv), smear
 
     def _own_interior(self, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray,
                       reach: tuple[np.ndarray, np.ndarray], colours: dict[str, np.ndarray]
@@ -366,17 +388,25 @@ class MouthBank:
         shade = np.clip(GAP_SHADE + (1 - GAP_SHADE) * t / 0.8, GAP_SHADE, 1.0)[..., None]
         return self._sampled(index, u, sv, colours) * shade
 
-    def _sampled(self, index: int, u: np.ndarray, sv: np.ndarray, colours: dict[str, np.ndarray]) -> np.ndarray:
+    def _sampled(self, index: int, u: np.ndarray, sv: np.ndarray, colours: dict[str, np.ndarray],
+                 smear: np.ndarray | None = None) -> np.ndarray:
         """Entry ``index`` sampled at the source's (u, ``sv``), in the
         portrait's light (RGB float32), its teeth in the portrait's teeth
-        colour."""
+        colour; ``smear`` (0-1 per pixel) of it from the entry smoothed
+        along the mouth."""
         rows, cols = PATCH
         px = ((u + SPAN_X) * cols / (2 * SPAN_X) - 0.5).astype(np.float32)
         py = ((sv + SPAN_Y) * (rows / (2 * SPAN_Y)) - 0.5).astype(np.float32)
+        weight_map, source_teeth = self.teeth[index]
         warped = cv2.remap(self.patches[index], px, py, cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-        weight_map, source_teeth = self.teeth[index]
-        enamel = cv2.remap(weight_map, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[..., None]
+        enamel = cv2.remap(weight_map, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if smear is not None and smear.any():
+            w = smear.astype(np.float32)
+            for along, sampled in zip(self._along(index), (warped, enamel)):
+                sampled += (w[..., None] if sampled.ndim == 3 else w) * (cv2.remap(
+                    along, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32) - sampled)
+        enamel = enamel[..., None]
         # Teeth take the portrait's teeth colour, in the mouth's shade,
         # keeping half their own shading (all of it reads as metal).
         shading = _luma(warped)[..., None] / max(float(_luma(source_teeth)), 1.0)
@@ -546,6 +576,14 @@ _TOOTH = 0.3
 #: A row of teeth found in some columns reaches this many patch columns
 #: (about a third of a half mouth-width) either side.
 _TOOTH_REACH = 21
+#: Another's mouth darkens by this share from the first to the second
+#: distance from the middle (half mouth-widths).
+CORNER_SHADE, CORNER_SHADE_SPAN = 0.4, (0.5, 0.95)
+#: Stretched this many times its height or less, what lies between another's
+#: teeth is drawn as it is; this many times or more, smoothed along the mouth
+#: over SMEAR_COLUMNS patch columns (a tooth's width).
+SMEAR_FROM = (1.3, 2.5)
+SMEAR_COLUMNS = 6.0
 #: Another's mouth, opened this much less than it was (half mouth-widths)
 #: or more, is drawn with its middle hidden behind the lips; opened as far,
 #: stretched between them.
