@@ -949,3 +949,8 @@ def test_anothers_laugh_opened_wide_shows_no_streaks_down_the_mouth_and_no_fangs
     fangs = float((corners > 0.6 * teeth).mean())
     assert fangs < 0.012, fangs  # 0.022 of the corners were lit teeth
     assert teeth > 150  # the middle's teeth are as they were
+    # Lips parted by a sliver (a pucker) show no corridor: their corners keep their light.
+    args = (k, *(np.broadcast_to(x, v.shape) for x in (u, v, top, bottom)), colours)
+    side = (np.abs(u) > 0.7) & (np.abs(u) < 0.95)
+    sliver, wide = (float(_luma(bank._interior(*args, opening=o))[:, side].mean()) for o in (0.05, 0.4))
+    assert wide < 0.85 * sliver, (wide, sliver)

@@ -199,7 +199,7 @@ class MouthBank:
         detail = _detail(canvas, (x0, y0, x1, y1), half)
         seed = int(opening * 1e6)
         if self.own is None:
-            layer = sum(w * self._interior(i, u, v, top, self._jaw_line(i, u, bottom, jaw), colours)
+            layer = sum(w * self._interior(i, u, v, top, self._jaw_line(i, u, bottom, jaw), colours, opening)
                         for i, w in picked)
             # As soft as the face around it: a mouth sharper than a blurred or
             # low-resolution face reads as pasted in.
@@ -286,18 +286,19 @@ class MouthBank:
         return sv, s_top, s_bottom, inset, upper
 
     def _interior(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray,
-                  colours: dict[str, np.ndarray]) -> np.ndarray:
+                  colours: dict[str, np.ndarray], opening: float = 1.0) -> np.ndarray:
         """Another's mouth, entry ``index``, drawn between the moved lips
-        (RGB float32): hung from them (:meth:`_hung`) and, opened further
-        than the source, what lies between its teeth (the dark under the
-        upper teeth, the tongue) stretched between them (a flat fill there
-        read as a cut-out)."""
+        (RGB float32) parted by ``opening`` (:func:`aperture`): hung from
+        them (:meth:`_hung`) and, opened further than the source, what lies
+        between its teeth (the dark under the upper teeth, the tongue)
+        stretched between them (a flat fill there read as a cut-out)."""
         rows, smear = self._interior_rows(index, u, v, top, bottom)
         # Toward the corners it turns into the cheeks' shadow (the buccal
         # corridor): a laugh, its cheeks drawn back, lights its canines
         # there, and under a speaking lip they read as fangs. (Between a
-        # portrait's own teeth, :meth:`_between` shades it already.)
-        corner = 1 - CORNER_SHADE * smoothstep(np.abs(u), *CORNER_SHADE_SPAN)
+        # portrait's own teeth, :meth:`_between` shades it already.) Lips
+        # parted by a sliver show no corridor.
+        corner = 1 - CORNER_SHADE * smoothstep(np.abs(u), *CORNER_SHADE_SPAN) * smoothstep(opening, *CORNER_OPENING)
         return self._sampled(index, u, rows, colours, smear) * corner[..., None]
 
     def _interior_rows(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray
@@ -579,6 +580,8 @@ _TOOTH_REACH = 21
 #: Another's mouth darkens by this share from the first to the second
 #: distance from the middle (half mouth-widths).
 CORNER_SHADE, CORNER_SHADE_SPAN = 0.4, (0.5, 0.95)
+#: ... once the lips part from the first to the second opening (:func:`aperture`).
+CORNER_OPENING = (0.1, 0.2)
 #: Stretched this many times its height or less, what lies between another's
 #: teeth is drawn as it is; this many times or more, smoothed along the mouth
 #: over SMEAR_COLUMNS patch columns (a tooth's width).
