@@ -375,6 +375,15 @@ def summary(results: dict[str, dict], role: str) -> list[str]:
     return lines
 
 
+def chosen_clips(ap: argparse.ArgumentParser, names: list[str] | None, default=lambda clip: True) -> list[Clip]:
+    """The CLIPS named (``default`` picks when none are), or one line on
+    ``ap`` naming what is not a clip and what there is to choose from."""
+    unknown = sorted(set(names or ()) - {c.name for c in CLIPS})
+    if unknown:
+        ap.error(f"--clips {', '.join(unknown)}: no such clip; give some of {', '.join(c.name for c in CLIPS)}")
+    return [c for c in CLIPS if (c.name in names if names else default(c))]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--clips", nargs="*", help="only these clips (names as in CLIPS)")
@@ -384,7 +393,7 @@ def main() -> None:
     ap.add_argument("--panel", metavar="NAME", help="also a blind panel of held-out real frames and "
                     "renders (docs/panels/NAME.png, key apart)")
     args = ap.parse_args()
-    clips = [c for c in CLIPS if not args.clips or c.name in args.clips]
+    clips = chosen_clips(ap, args.clips)
     results: dict[str, tuple[str, dict]] = {}
     images = []
     panel: tuple[list, list] = ([], [])

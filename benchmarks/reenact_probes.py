@@ -171,11 +171,7 @@ def main() -> None:
     ap.add_argument("--clips", nargs="*", help="only these clips (default: the held-out ones)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     args = ap.parse_args()
-    unknown = sorted(set(args.clips or ()) - {c.name for c in E.CLIPS})
-    if unknown:
-        ap.error(f"--clips {', '.join(unknown)}: no such clip; give some of "
-                 f"{', '.join(c.name for c in E.CLIPS)}")
-    clips = [c for c in E.CLIPS if (c.name in args.clips if args.clips else c.role == "held out")]
+    clips = E.chosen_clips(ap, args.clips, default=lambda clip: clip.role == "held out")
     results = {}
     with tempfile.TemporaryDirectory() as tmp, FaceTracker(max_faces=1) as tracker:
         for clip in clips:

@@ -1,6 +1,6 @@
 """Benchmark tools given what they cannot use: the before/after tools
 (pair_panel.py, smile_teeth.py, smiling_emotions.py) check out ``--before
-REV`` in a git worktree; pair_panel.py and reenact_probes.py take names."""
+REV`` in a git worktree; pair_panel.py, reenact_eval.py and reenact_probes.py take names."""
 
 import pytest
 
@@ -20,6 +20,7 @@ def test_a_revision_git_does_not_know_is_one_clear_line_not_a_traceback():
     ("pair_panel", ["sheet", "--before", "HEAD", "--portraits", "franck,nobody"],
      "--portraits nobody: no such portrait"),
     ("reenact_probes", ["--clips", "franck_110", "nowhere"], "--clips nowhere: no such clip"),
+    ("reenact_eval", ["--clips", "nowhere", "--no-write"], "--clips nowhere: no such clip"),
 ])
 def test_a_name_the_tool_does_not_know_is_one_clear_line(script, args, what, monkeypatch, capsys):
     """An unknown portrait or clip stops the tool before any work, naming it

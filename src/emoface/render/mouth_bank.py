@@ -286,7 +286,7 @@ class MouthBank:
         return sv, s_top, s_bottom, inset, upper
 
     def _interior(self, index: int, u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray,
-                  colours: dict[str, np.ndarray], opening: float = 1.0) -> np.ndarray:
+                  colours: dict[str, np.ndarray], opening: float) -> np.ndarray:
         """Another's mouth, entry ``index``, drawn between the moved lips
         (RGB float32) parted by ``opening`` (:func:`aperture`): hung from
         them (:meth:`_hung`) and, opened further than the source, what lies
@@ -401,13 +401,13 @@ class MouthBank:
         weight_map, source_teeth = self.teeth[index]
         warped = cv2.remap(self.patches[index], px, py, cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-        enamel = cv2.remap(weight_map, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        enamel = cv2.remap(weight_map, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[..., None]
         if smear is not None and smear.any():
-            w = smear.astype(np.float32)
-            for along, sampled in zip(self._along(index), (warped, enamel)):
-                sampled += (w[..., None] if sampled.ndim == 3 else w) * (cv2.remap(
-                    along, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32) - sampled)
-        enamel = enamel[..., None]
+            w = smear.astype(np.float32)[..., None]
+            patch, weights = self._along(index)
+            warped += w * (cv2.remap(patch, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) - warped)
+            enamel += w * (cv2.remap(weights, px, py, cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_REPLICATE)[..., None] - enamel)
         # Teeth take the portrait's teeth colour, in the mouth's shade,
         # keeping half their own shading (all of it reads as metal).
         shading = _luma(warped)[..., None] / max(float(_luma(source_teeth)), 1.0)
