@@ -4,8 +4,11 @@ openings, mixed (docs/panels/mouths.png, the key apart; benchmarks/panel.py).
 Real mouths: frames of two clips the mouth bank was not built from (cap12's
 webcam speaker; PsychoPy's test movie, a bearded man). Renders: portraits the
 bank has never seen (Grace Hopper, Audrey Hepburn, the
-bearded man's first frame, a man smiling with his teeth) with the jaw at
-0.15-0.85.
+bearded man's closed mouth, a man smiling with his teeth) with the jaw at
+0.15-0.85. The bearded man's portrait is the clip's most closed frame among
+those coded like the rest (`settled_closed_frame`): its key frames, the
+first among them, are coded blockier than the frames around them, and the
+real frames beside the renders come from the rest.
 
 With ``--sheet``: a contact sheet instead (docs/images/mouth_openings.png):
 each portrait's mouth at jawOpen 0.2, 0.5 and 0.8, beside real mouths whose
@@ -64,6 +67,29 @@ def mouths_by_opening(tracker: FaceTracker, video: str, step: int, until: int | 
             found.append((gap, mouth_tile(frame, p)))
     found.sort(key=lambda f: f[0])
     return found
+
+
+def block_edges(frame: np.ndarray) -> float:
+    """How much stronger the steps across the coder's 8-pixel block edges are
+    than those within blocks (1 for no blocking)."""
+    steps = np.abs(np.diff(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32), axis=1)).mean(axis=0)
+    return float(steps[7::8].mean() / np.delete(steps, np.s_[7::8]).mean())
+
+
+def settled_closed_frame(tracker: FaceTracker, video: str) -> tuple[int, np.ndarray]:
+    """The most closed-mouthed frame (its index and pixels) among those no
+    blockier than the clip's median frame."""
+    _, frames = open_video(CACHE / "videos" / video)
+    found = []
+    for i, frame in enumerate(frames):
+        faces = tracker.track(frame)
+        if faces:
+            p = faces[0].landmarks
+            gap = np.linalg.norm(p[13, :2] - p[14, :2]) / np.linalg.norm(p[78, :2] - p[308, :2])
+            found.append((block_edges(frame), gap, i, frame))
+    median = float(np.median([f[0] for f in found]))
+    _, _, index, frame = min((f for f in found if f[0] <= median), key=lambda f: f[1])
+    return index, frame
 
 
 def real_mouths(tracker: FaceTracker, video: str, count: int, seed: int) -> list[np.ndarray]:
@@ -146,15 +172,15 @@ def main() -> None:
     if sys.argv[1:] == ["--sheet"]:
         print(f"sheet: {openings_sheet(Path(__file__).resolve().parents[1] / 'docs/images/mouth_openings.png')}")
         return
-    first = CACHE / "videos" / "psychopy_first.png"
-    _, frames = open_video(CACHE / "videos" / "psychopy.mp4")
-    cv2.imwrite(str(first), cv2.cvtColor(next(frames), cv2.COLOR_RGB2BGR))
-    frames.close()
+    closed = CACHE / "videos" / "psychopy_closed.png"
     with FaceTracker(max_faces=1) as tracker:
+        index, frame = settled_closed_frame(tracker, "psychopy.mp4")
         real = real_mouths(tracker, "cap12.mp4", 5, 1) + real_mouths(tracker, "psychopy.mp4", 5, 2)
+    print(f"bearded man: psychopy.mp4 frame {index}")
+    cv2.imwrite(str(closed), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     made = []
     for path, jaws in ((CACHE / "grace_hopper.jpg", (0.3, 0.7)), (CACHE / "extra" / "audrey.jpg", (0.2, 0.6)),
-                       (CACHE / "extra" / "feat_smile.jpg", (0.15, 0.5)), (first, (0.25, 0.45, 0.65, 0.85))):
+                       (CACHE / "extra" / "feat_smile.jpg", (0.15, 0.5)), (closed, (0.25, 0.45, 0.65, 0.85))):
         made += rendered_mouths(path, jaws)
     print(f"panel: {make_panel(sys.argv[1] if len(sys.argv) > 1 else 'mouths', real, made, seed=3)}")
 
