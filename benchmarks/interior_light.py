@@ -20,7 +20,13 @@ The teeth's light: the lightest twentieth inside the inner lips over the
 skin around the lips, real frames parted past 0.3 against portraits that
 show no teeth with their jaw opened (teeth made for them are lit from the
 skin around their lips: set from the lips alone, they read as a grey
-smudge in a light-skinned photo). Writes its section of docs/mouths.md.
+smudge in a light-skinned photo).
+
+The fine detail inside the mouth (teeth edges, the lips' inner line) over
+the face's around it, as the renderer measures both
+(emoface.render.mouth_bank.fine_detail): real frames parted past 0.3, tune
+and held-out clips apart, against portraits that show no teeth. Writes its
+section of docs/mouths.md.
 
 Run: .venv/bin/python benchmarks/interior_light.py  (after scripts/portraits.sh)
 """
@@ -40,8 +46,9 @@ from jaw_shape import OPEN, lips_in_frame, parted, profile  # noqa: E402
 from mouth_panel import LIPS, opened  # noqa: E402
 from portraits import EXPRESSIONS, PORTRAITS, load  # noqa: E402
 
+from emoface.face import regions as R  # noqa: E402
 from emoface.render.mouth import _luma as luma_of, _skin_around  # noqa: E402
-from emoface.render.mouth_bank import OUTLINE  # noqa: E402
+from emoface.render.mouth_bank import OUTLINE, fine_detail, high_pass  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ACROSS = (0.0, 0.5, 0.7, 0.85)
@@ -98,6 +105,22 @@ def teeth_light(image: np.ndarray, points: np.ndarray) -> float | None:
     return float(np.percentile(inside, 95) / max(float(luma_of(skin)), 1.0))
 
 
+def detail_ratio(image: np.ndarray, points: np.ndarray) -> float | None:
+    """The mean fine detail inside the inner lips over the face's in a ring
+    around the mouth, or None when the lips part too little."""
+    outline = np.asarray(points, np.float64)[OUTLINE, :2]
+    mask = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(outline).astype(np.int32)], 1)
+    mask = cv2.erode(mask, np.ones((3, 3), np.uint8))
+    x0, y0 = np.floor(outline.min(axis=0)).astype(int) - 2
+    x1, y1 = np.ceil(outline.max(axis=0)).astype(int) + 3
+    half = float(np.linalg.norm(outline[len(R.LIPS_UPPER_INNER) - 1] - outline[0])) / 2
+    face = fine_detail(image, (x0, y0, x1, y1), half)
+    if mask.sum() < 30 or face <= 0:
+        return None
+    return float(high_pass(_luma(image))[mask > 0].mean() / face)
+
+
 def _portrait(name: str) -> np.ndarray:
     return load({p.name: p for p in PORTRAITS + EXPRESSIONS}[name])
 
@@ -146,6 +169,20 @@ def main() -> None:
             f"mouth (quartiles). Real: the reenactment clips' frames parted past {OPEN}. Renders: portraits",
             "that show no teeth, their jaw opened to " + ", ".join(map(str, PLAIN_JAWS)) + ".", "",
             *table("| mouths | n | 25 % | median | 75 % |", teeth_rows)]
+    detail_rows = []
+    for role in ("tune", "held out"):
+        found = [d for f, p in parted(role) if (d := detail_ratio(f, p)) is not None]
+        detail_rows.append((f"real speaking mouths, {role} clips", len(found), np.percentile(found, [25, 50, 75])))
+    for label, names in (("looked at", PLAIN_LOOKED_AT), ("not looked at", PLAIN_NOT_LOOKED_AT)):
+        made = [d for n in names for crop, points in opened(_portrait(n), PLAIN_JAWS)
+                if (d := detail_ratio(crop, points)) is not None]
+        detail_rows.append((f"portraits showing no teeth, {label} ({', '.join(names)})", len(made),
+                            np.percentile(made, [25, 50, 75])))
+    body += ["", "The fine detail inside the inner lips (teeth edges, the lips' inner line) over the face's",
+             "in a ring around the mouth (quartiles), as the renderer measures both: real frames parted",
+             f"past {OPEN}, against portraits that show no teeth, their jaw opened to "
+             + ", ".join(map(str, PLAIN_JAWS)) + ".", "",
+             *table("| mouths | n | 25 % | median | 75 % |", detail_rows)]
     splice(ROOT / "docs" / "mouths.md", "## Light inside the opened mouth", body)
 
 

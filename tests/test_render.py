@@ -864,13 +864,13 @@ def test_a_softened_interior_does_not_go_black_just_outside_the_opening():
     faded over two and a half)."""
     import cv2
 
-    from emoface.render.mouth_bank import MOUTH_DETAIL, _as_the_face, _high_pass, _luma
+    from emoface.render.mouth_bank import MOUTH_DETAIL, _as_the_face, _luma, high_pass
 
     inside = np.zeros((60, 160), bool)
     cv2.ellipse(inside.view(np.uint8), (80, 30), (70, 20), 0, 0, 360, 1, -1)
     layer = np.full((60, 160, 3), 120.0, np.float32)
     layer += np.random.default_rng(0).normal(0, 25, (60, 160))[..., None].astype(np.float32)
-    sharp = float(_high_pass(_luma(layer))[inside].mean())
+    sharp = float(high_pass(_luma(layer))[inside].mean())
     out, sigma = _as_the_face(layer, inside, 0.9 * sharp / MOUTH_DETAIL, seed=1)
     assert 0 < sigma <= 0.8, sigma  # a slight blur, as on a smooth face
     near = cv2.dilate(inside.astype(np.uint8), np.ones((11, 11), np.uint8)).astype(bool) & ~inside

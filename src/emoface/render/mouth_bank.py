@@ -42,7 +42,7 @@ HUE_SHARE = 0.35  # how much of the lips' difference in hue the interior takes
 TEETH_SHADE = 0.8  # teeth behind the lips are lit less than the photo's lightest teeth
 #: A real mouth's fine detail (teeth edges, the lips' inner line) over the
 #: face's around it, in the same frame.
-MOUTH_DETAIL = 2.0
+MOUTH_DETAIL = 3.5
 #: The opening's edge fades over this share of the mouth's width: lips curl
 #: in, they are not cut.
 EDGE_SOFTNESS = 0.015
@@ -196,7 +196,7 @@ class MouthBank:
         picked = self.pick(max(opening, float(smoothstep(bared, *BARED_TEETH)) * self.toothed))
         alpha = _opening(outline - [x0, y0], (y1 - y0, x1 - x0))
         inside = alpha > 0.5
-        detail = _detail(canvas, (x0, y0, x1, y1), half)
+        detail = fine_detail(canvas, (x0, y0, x1, y1), half)
         seed = int(opening * 1e6)
         if self.own is None:
             layer = sum(w * self._interior(i, u, v, top, self._jaw_line(i, u, bottom, jaw), colours, opening)
@@ -474,11 +474,11 @@ def _opening(outline: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
 
 
-def _high_pass(grey: np.ndarray) -> np.ndarray:
+def high_pass(grey: np.ndarray) -> np.ndarray:
     return np.abs(grey - cv2.GaussianBlur(grey, (0, 0), 1.0))
 
 
-def _detail(canvas: np.ndarray, box: tuple[int, int, int, int], half: float) -> float:
+def fine_detail(canvas: np.ndarray, box: tuple[int, int, int, int], half: float) -> float:
     """How much fine detail the face around a mouth box shows: the mean
     high-pass of the canvas in a ring half a mouth wide around it."""
     x0, y0, x1, y1 = box
@@ -488,7 +488,7 @@ def _detail(canvas: np.ndarray, box: tuple[int, int, int, int], half: float) -> 
     grey = _luma(canvas[a:b, c:d].astype(np.float32))
     ring = np.ones(grey.shape, bool)
     ring[y0 - a:y1 - a, x0 - c:x1 - c] = False
-    return float(_high_pass(grey)[ring].mean()) if ring.any() else 0.0
+    return float(high_pass(grey)[ring].mean()) if ring.any() else 0.0
 
 
 def _matching_blur(layer: np.ndarray, inside: np.ndarray, detail: float) -> float:
@@ -501,7 +501,7 @@ def _matching_blur(layer: np.ndarray, inside: np.ndarray, detail: float) -> floa
     grey = _luma(layer)
     for sigma in (0.0, 0.5, 0.8, 1.2, 1.8, 2.5):
         soft = cv2.GaussianBlur(grey, (0, 0), sigma) if sigma else grey
-        if _high_pass(soft)[inside].mean() <= MOUTH_DETAIL * detail:
+        if high_pass(soft)[inside].mean() <= MOUTH_DETAIL * detail:
             return sigma
     return 2.5
 
@@ -529,13 +529,13 @@ def _with_grain(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int)
     camera's is."""
     if not inside.any():
         return layer
-    have = float(_high_pass(_luma(layer))[inside].mean())
+    have = float(high_pass(_luma(layer))[inside].mean())
     want = GRAIN * detail
     if have >= want:
         return layer
     noise = cv2.GaussianBlur(np.random.default_rng(seed).standard_normal(inside.shape).astype(np.float32),
                              (0, 0), 0.5)
-    unit = float(_high_pass(noise)[inside].mean())
+    unit = float(high_pass(noise)[inside].mean())
     amount = np.sqrt(want ** 2 - have ** 2) / max(unit, 1e-6)
     return layer + (amount * noise)[..., None]
 
