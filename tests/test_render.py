@@ -557,6 +557,23 @@ def test_the_mouth_takes_the_grain_of_the_face_around_it():
     assert grainy > 0.6 * face_grain and grainy > 2 * smooth, made
 
 
+def test_the_grain_in_the_dark_of_the_mouth_is_as_faint_as_its_light():
+    """Grain as strong in the mouth's dark as on a wrinkled face read as a
+    speckled tongue: the grain follows the light, up to the teeth's."""
+    import cv2
+
+    from emoface.render.mouth_bank import _luma, _with_grain
+
+    layer = np.full((40, 120, 3), 200.0, np.float32)
+    layer[:, :60] = 40.0  # the dark behind the teeth
+    inside = np.ones((40, 120), bool)
+    out = _with_grain(layer, inside, detail=8.0, seed=3, light=200.0)
+    added = np.abs(_luma(out - layer) - cv2.GaussianBlur(_luma(out - layer), (0, 0), 1.0))
+    dark, lit = added[:, 5:55].mean(), added[:, 65:115].mean()
+    assert lit > 0.5, lit  # the light part is grained
+    assert dark < 0.3 * lit, (dark, lit)
+
+
 def test_another_mouths_dark_takes_the_portraits_lining_not_its_cameras_cast():
     """The bank's mouths come from webcam video with a green cast: drawn
     into a portrait, the dark of the mouth is the portrait's red-brown, not
@@ -871,7 +888,7 @@ def test_a_softened_interior_does_not_go_black_just_outside_the_opening():
     layer = np.full((60, 160, 3), 120.0, np.float32)
     layer += np.random.default_rng(0).normal(0, 25, (60, 160))[..., None].astype(np.float32)
     sharp = float(high_pass(_luma(layer))[inside].mean())
-    out, sigma = _as_the_face(layer, inside, 0.9 * sharp / MOUTH_DETAIL, seed=1)
+    out, sigma = _as_the_face(layer, inside, 0.9 * sharp / MOUTH_DETAIL, seed=1, light=255.0)
     assert 0 < sigma <= 0.8, sigma  # a slight blur, as on a smooth face
     near = cv2.dilate(inside.astype(np.uint8), np.ones((11, 11), np.uint8)).astype(bool) & ~inside
     assert np.percentile(_luma(out)[near], 5) > 60, np.percentile(_luma(out)[near], 5)  # black there was 0

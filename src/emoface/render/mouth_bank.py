@@ -197,13 +197,14 @@ class MouthBank:
         alpha = _opening(outline - [x0, y0], (y1 - y0, x1 - x0))
         inside = alpha > 0.5
         detail = fine_detail(canvas, (x0, y0, x1, y1), half)
+        light = float(_luma(colours["teeth"]))
         seed = int(opening * 1e6)
         if self.own is None:
             layer = sum(w * self._interior(i, u, v, top, self._jaw_line(i, u, bottom, jaw), colours, opening)
                         for i, w in picked)
             # As soft as the face around it: a mouth sharper than a blurred or
             # low-resolution face reads as pasted in.
-            layer, sigma = _as_the_face(layer, inside, detail, seed)
+            layer, sigma = _as_the_face(layer, inside, detail, seed, light)
             edge = max(0.6, sigma, EDGE_SOFTNESS * 2 * half)
         else:
             # A portrait showing teeth keeps them on its jaws at any opening
@@ -220,7 +221,7 @@ class MouthBank:
                 gap = (top + reach[0], low - reach[1])
                 total = sum(w for _, w in others)
                 fill = sum(w / total * self._between(i, u, v, gap, colours) for i, w in others) if others else deep
-                fill, _ = _as_the_face(fill, inside, detail, seed)
+                fill, _ = _as_the_face(fill, inside, detail, seed, light)
                 layer = layer * (1 - into) + fill * into
             # The photo's own mouth meets its lips as photographed; opened
             # past it, the lips curl in over another's interior, as soft an
@@ -506,10 +507,12 @@ def _matching_blur(layer: np.ndarray, inside: np.ndarray, detail: float) -> floa
     return 2.5
 
 
-def _as_the_face(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int) -> tuple[np.ndarray, float]:
+def _as_the_face(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int, light: float
+                 ) -> tuple[np.ndarray, float]:
     """``layer`` as sharp and as grainy as a face of this ``detail`` (and
-    the blur it took): within the opening only, so that what lies outside
-    it does not bleed in as a rim."""
+    the blur it took), its grain in proportion to its light up to ``light``
+    (:func:`_with_grain`): within the opening only, so that what lies
+    outside it does not bleed in as a rim."""
     sigma = _matching_blur(layer, inside, detail)
     if sigma:
         weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), sigma)[..., None]
@@ -518,15 +521,18 @@ def _as_the_face(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int
         # over the lips, the blur of what lies inside runs out: left there,
         # its black drew a dark line around the opening.
         layer = np.where(weight > 0.05, soft, layer)
-    return _with_grain(layer, inside, detail, seed), sigma
+    return _with_grain(layer, inside, detail, seed, light), sigma
 
 
-def _with_grain(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int) -> np.ndarray:
+def _with_grain(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int, light: float) -> np.ndarray:
     """``layer`` with grain added until its fine detail inside the opening
     reaches :data:`GRAIN` of the face's ``detail``: a mouth smoother than a
-    grainy or wrinkled face around it reads as painted on. The grain is the
-    same for the same frame (seeded by it), fresh from frame to frame, as a
-    camera's is."""
+    grainy or wrinkled face around it reads as painted on. Where it is
+    darker than ``light`` (the teeth's), in proportion to its light: what
+    is in shadow shows a photo's grain and texture less, and grain as
+    strong in the dark of the mouth as on a wrinkled face read as "a noisy
+    speckled texture". The grain is the same for the same frame (seeded by
+    it), fresh from frame to frame, as a camera's is."""
     if not inside.any():
         return layer
     have = float(high_pass(_luma(layer))[inside].mean())
@@ -537,7 +543,8 @@ def _with_grain(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int)
                              (0, 0), 0.5)
     unit = float(high_pass(noise)[inside].mean())
     amount = np.sqrt(want ** 2 - have ** 2) / max(unit, 1e-6)
-    return layer + (amount * noise)[..., None]
+    shade = np.clip(_luma(layer) / max(light, 1.0), 0.0, 1.0)
+    return layer + (amount * noise * shade)[..., None]
 
 
 def _teeth(patch: np.ndarray, outline: np.ndarray, lip: np.ndarray, keep: bool = False
