@@ -12,8 +12,10 @@ opening bin the most typical frame of a frontal, level, unsmiling face is
 kept, or, where that comes from a blurrier source, the sharpest source's
 (:func:`chosen_for`), or a photo where the videos have too few, normalised
 to the mouth's own frame (emoface.render.mouth_bank.normalise), with its
-inner-lip outline and lip colour. Deterministic: the same videos give the
-same file.
+inner-lip outline and lip colour. A photo's mouth, and one from a far
+blurrier source than the sharpest (:data:`SHARP_SHARE`), are kept only for
+what lies between a portrait's own teeth, never drawn as a mouth
+(``shown``). Deterministic: the same videos give the same file.
 
 Run: make mouths
 """
@@ -51,6 +53,16 @@ BINS = (0.05, 0.1, 0.16, 0.23, 0.31, 0.4, 0.5, 0.62, 0.75)
 STEP = 1
 MIN_FRAMES = 5
 SMILE = 0.3  # MediaPipe's mouthSmile reading above which a frame is a smile
+#: A mouth from a source with less than this share of the sharpest source's
+#: fine detail (the median Laplacian variance of its mouths parted past
+#: SHOWN_OPENING; the webcam's is 0.13 of the FG-net video's) is not drawn
+#: as a mouth, nor is a photo's: the webcam's wide mouth drew "a smeared
+#: orange-red inside" and the posed surprise "a thin, floating white
+#: lower-teeth line" where the FG-net speaker's laugh, opened further than
+#: it was, shows upper teeth over the dark (docs/panels/laughonly_open*,
+#: nophoto_open*). Between a portrait's own teeth, their tongue and dark
+#: are what real mouths show there.
+SHARP_SHARE, SHOWN_OPENING = 0.25, 0.2
 
 
 def candidate(frame: np.ndarray, face, source: str) -> dict | None:
@@ -147,6 +159,11 @@ def main() -> None:
             print(f"{video}: {len(found)} frontal frames", flush=True)
             pool += found
         photos = [photo_candidate(name, label, tracker) for name, label in PHOTOS]
+    # Each source's fine detail where its mouths show their inside (closed
+    # lips carry little of either's).
+    detail = {source: float(np.median([c["sharp"] for c in pool if _source(c) == source
+                                       and c["opening"] >= SHOWN_OPENING]))
+              for source in {_source(c) for c in pool}}
     chosen = []
     for lo, hi in zip(BINS[:-1], BINS[1:]):
         inside = [c for c in pool if lo <= c["opening"] < hi]
@@ -156,16 +173,19 @@ def main() -> None:
         # or to a photo chosen for it.
         if len(inside) >= MIN_FRAMES or held:
             best = chosen_for(inside) if len(inside) >= MIN_FRAMES else max(held, key=lambda c: c["sharp"])
+            best["shown"] = len(inside) >= MIN_FRAMES and detail[_source(best)] >= SHARP_SHARE * max(detail.values())
             chosen.append(best)
             print(f"opening {lo:.2f}-{hi:.2f}: {len(inside)} frames, kept {best['source']} "
-                  f"({best['opening']:.2f}, smile {best['smile']:.2f})")
+                  f"({best['opening']:.2f}, smile {best['smile']:.2f}"
+                  f"{'' if best['shown'] else ', between own teeth only'})")
     np.savez_compressed(DATA_FILE, patches=np.array([c["patch"] for c in chosen], np.uint8),
                         outlines=np.array([c["outline"] for c in chosen], np.float32),
                         apertures=np.array([c["opening"] for c in chosen], np.float32),
                         lips=np.array([c["lip"] for c in chosen], np.float32),
+                        shown=np.array([c["shown"] for c in chosen], bool),
                         sources=np.array([c["source"] for c in chosen]))
     print(f"wrote {DATA_FILE} ({DATA_FILE.stat().st_size // 1024} KB, {len(chosen)} mouths)")
-    sheet = np.concatenate([c["patch"] for c in chosen], axis=1)
+    sheet = np.concatenate([c["patch"] for c in chosen if c["shown"]], axis=1)
     cv2.imwrite(str(ROOT / "docs" / "images" / "mouth_bank.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
 
 

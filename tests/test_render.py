@@ -453,6 +453,24 @@ def test_a_photo_showing_its_teeth_keeps_them_as_it_speaks(renderer, astronaut):
     assert np.abs(moved[box].astype(int) - astronaut[box].astype(int)).mean() < 20
 
 
+def test_other_peoples_wide_mouths_show_only_between_a_portraits_own_teeth(renderer):
+    """The posed-surprise photo's mouth and the webcam's widest read as "a
+    thin, floating white lower-teeth line" and "a smeared orange-red blob":
+    a mouth opened past the bank's laugh is the laugh opened further. Between
+    a portrait's own teeth, their tongue and dark still fill the space."""
+    from emoface.render.mouth_bank import default_bank
+
+    bank = default_bank()
+    assert (~bank.drawn).sum() == 2  # the photo's and the webcam's
+    for opening in (0.45, 0.6, 0.8):
+        picked = bank.pick(opening)
+        assert picked and all(bank.drawn[i] for i, _ in picked), (opening, picked)
+        assert all(bank.apertures[i] < 0.4 for i, _ in picked)
+    own = renderer._bank  # the astronaut shows her teeth
+    between = own.pick(0.7, among=~own.own)
+    assert between and not any(own.drawn[i] for i, _ in between)
+
+
 def test_sealed_lips_of_a_photo_showing_teeth_meet_on_a_shadow_not_a_white_seam(renderer, astronaut):
     """A p, b or m on the astronaut (who smiles with her teeth): the lips
     close to under a pixel or two apart, and what shows between them is a

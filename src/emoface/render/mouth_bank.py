@@ -107,6 +107,9 @@ class MouthBank:
     apertures: np.ndarray  # (N,) float32, ascending
     lips: np.ndarray  # (N, 3) float32: each source's lip colour
     own: np.ndarray | None = None  # (N,) bool: the portrait's own mouth, its teeth kept as they are
+    #: (N,) bool: drawn as a mouth (None: all); the others show only between
+    #: a portrait's own teeth (scripts/build_mouths.py, SHARP_SHARE).
+    shown: np.ndarray | None = None
     #: Per entry, its :func:`_derived` parts when already known (None: work them out).
     known: list[tuple | None] | None = field(default=None, repr=False)
 
@@ -122,8 +125,11 @@ class MouthBank:
         object.__setattr__(self, "teeth", [t for _, t, _ in derived])
         object.__setattr__(self, "clear", [b for _, _, b in derived])
         object.__setattr__(self, "smoothed", {})  # :meth:`_along`, per entry as it is first asked for
-        #: The opening of the entry that shows the most teeth.
-        object.__setattr__(self, "toothed", float(self.apertures[int(np.argmax([t.mean() for t, _ in self.teeth]))]))
+        object.__setattr__(self, "drawn", np.ones(len(self.patches), bool) if self.shown is None
+                           else np.asarray(self.shown, bool))
+        #: The opening of the shown entry that shows the most teeth.
+        toothed = [t.mean() if drawn else -1.0 for (t, _), drawn in zip(self.teeth, self.drawn)]
+        object.__setattr__(self, "toothed", float(self.apertures[int(np.argmax(toothed))]))
 
     def with_photo(self, image: np.ndarray, points: np.ndarray, lip: np.ndarray) -> "MouthBank":
         """This bank plus the photo's own mouth, when its lips are parted on
@@ -143,21 +149,26 @@ class MouthBank:
                          np.append(opening, self.apertures[keep]).astype(np.float32),
                          np.concatenate([np.asarray(lip, np.float32)[None], self.lips[keep]]),
                          np.arange(1 + keep.sum()) == 0,
+                         np.append(True, self.drawn[keep]),
                          [None] + [self.derived[i] for i in np.flatnonzero(keep)])
 
-    def pick(self, opening: float) -> list[tuple[int, float]]:
+    def pick(self, opening: float, among: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The entry nearest an opening, or two cross-faded near the middle
         between two: two mouths' teeth seen through each other read as a
-        ghost, so the fade is short (a fifth of the way between them)."""
-        a = self.apertures
+        ghost, so the fade is short (a fifth of the way between them). Of
+        the entries ``among`` (a mask; default: those shown); none: []."""
+        index = np.flatnonzero(self.drawn if among is None else among)
+        if not len(index):
+            return []
+        a = self.apertures[index]
         if opening <= a[0]:
-            return [(0, 1.0)]
+            return [(int(index[0]), 1.0)]
         if opening >= a[-1]:
-            return [(len(a) - 1, 1.0)]
+            return [(int(index[-1]), 1.0)]
         k = int(np.searchsorted(a, opening))
         t = float((opening - a[k - 1]) / max(a[k] - a[k - 1], 1e-6))
         t = float(np.clip((t - 0.4) / 0.2, 0, 1))
-        return [(i, w) for i, w in ((k - 1, 1.0 - t), (k, t)) if w > 0]
+        return [(int(index[i]), w) for i, w in ((k - 1, 1.0 - t), (k, t)) if w > 0]
 
     def draw(self, canvas: np.ndarray, outline: np.ndarray, colours: dict[str, np.ndarray],
              bared: float = 0.0) -> bool:
@@ -217,7 +228,7 @@ class MouthBank:
             layer, into, deep = self._own_interior(u, v, top, low, reach, colours)
             past_own = bool(into.max() > 0)
             if past_own:
-                others = [(i, w) for i, w in picked if not self.own[i]] or self._nearest_other(opening)
+                others = self.pick(opening, among=~self.own)
                 gap = (top + reach[0], low - reach[1])
                 total = sum(w for _, w in others)
                 fill = sum(w / total * self._between(i, u, v, gap, colours) for i, w in others) if others else deep
@@ -362,13 +373,6 @@ class MouthBank:
         upper = np.clip(a - s_top - inset, 0, s_half)
         lower = np.clip(s_bottom - inset - b, 0, s_half)
         return s_half + grow * (upper - s_half), s_half + grow * (lower - s_half)
-
-    def _nearest_other(self, opening: float) -> list[tuple[int, float]]:
-        """The mouth not the portrait's own whose opening is nearest, as a pick."""
-        others = np.flatnonzero(~self.own)
-        if not len(others):
-            return []
-        return [(int(others[np.argmin(np.abs(self.apertures[others] - opening))]), 1.0)]
 
     def _between(self, index: int, u: np.ndarray, v: np.ndarray, gap: tuple[np.ndarray, np.ndarray],
                  colours: dict[str, np.ndarray]) -> np.ndarray:
@@ -720,7 +724,8 @@ def default_bank() -> MouthBank | None:
     with np.load(DATA_FILE) as data:
         order = np.argsort(data["apertures"])
         return MouthBank(data["patches"][order], data["outlines"][order].astype(np.float32),
-                         data["apertures"][order].astype(np.float32), data["lips"][order].astype(np.float32))
+                         data["apertures"][order].astype(np.float32), data["lips"][order].astype(np.float32),
+                         shown=data["shown"][order])
 
 
 _SMILE, _RAISE, _TONGUE = channels("mouthSmile"), channels("mouthUpperUp"), channels("tongueOut")
