@@ -40,8 +40,10 @@ OWN_MOUTH_MIN = 0.08
 OWN_MOUTH_REACH = 0.25
 HUE_SHARE = 0.35  # how much of the lips' difference in hue the interior takes
 TEETH_SHADE = 0.8  # teeth behind the lips are lit less than the photo's lightest teeth
-#: A real mouth's fine detail (teeth edges, the lips' inner line) over the
-#: face's around it, in the same frame.
+#: A mouth's fine detail (teeth edges, the lips' inner line) over the
+#: face's around it, the most another's is blurred down to: real speaking
+#: mouths read 3.6-7.0 (benchmarks/interior_light.py); at 2, soft faces'
+#: teeth read as "one smooth white band".
 MOUTH_DETAIL = 3.5
 #: The opening's edge fades over this share of the mouth's width: lips curl
 #: in, they are not cut.
@@ -480,6 +482,7 @@ def _opening(outline: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def high_pass(grey: np.ndarray) -> np.ndarray:
+    """Fine detail per pixel: the grey image's difference from its 1-pixel blur."""
     return np.abs(grey - cv2.GaussianBlur(grey, (0, 0), 1.0))
 
 
