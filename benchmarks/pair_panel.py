@@ -11,10 +11,12 @@ then how sure, 1-3).
 Crops: ``happy`` (the lower face at happy 0.5 and 1.0), ``surprised``,
 ``sad`` or ``fearful`` (the face at 0.5 and 1.0), ``speech`` (the mouth
 with the jaw alone at 0.3 and 0.5) or ``open`` (likewise at 0.65 and 0.85),
-still renders of held-out portraits.
+still renders of held-out portraits, named as in benchmarks/portraits.py or
+given as an image file (the PsychoPy speaker's closed mouth that
+benchmarks/mouth_panel.py writes, a soft, compressed video frame).
 The earlier version runs from a git worktree of ``--before``.
 
-Run: python benchmarks/pair_panel.py NAME --before REV [--kind KIND] [--portraits a,b,...]
+Run: python benchmarks/pair_panel.py NAME --before REV [--kind KIND] [--portraits a,b,IMAGE,...]
 """
 
 from __future__ import annotations
@@ -55,8 +57,9 @@ def tiles(kind: str, names: list[str]) -> np.ndarray:
 
     out = []
     zero = np.zeros(6, np.float32)
+    known = {p.name: p for p in PORTRAITS}
     for name in names:
-        r = prepare_portrait(load(next(p for p in PORTRAITS if p.name == name)))
+        r = prepare_portrait(load(known[name]) if name in known else Path(name))
         for level in LEVELS[kind]:
             c = r.baseline.copy()
             if kind in JAW_ONLY:
@@ -165,15 +168,17 @@ def main() -> None:
     names = args.portraits.split(",")
     from portraits import PORTRAITS
 
-    unknown = sorted(set(names) - {p.name for p in PORTRAITS})
+    unknown = sorted(n for n in set(names) - {p.name for p in PORTRAITS} if not Path(n).is_file())
     if unknown:
-        ap.error(f"--portraits {', '.join(unknown)}: no such portrait in benchmarks/portraits.py; give "
-                 f"some of {', '.join(p.name for p in PORTRAITS)}")
+        ap.error(f"--portraits {', '.join(unknown)}: no such portrait in benchmarks/portraits.py nor image "
+                 f"file; give some of {', '.join(p.name for p in PORTRAITS)}, or image files")
     if args.tiles:
         np.savez_compressed(args.tiles, tiles=tiles(args.kind, names))
         return
     if not args.name or not args.before:
         ap.error("give a NAME and --before REV")
+    # Image files by their full path: the earlier version runs in another directory.
+    names = [n if n in {p.name for p in PORTRAITS} else str(Path(n).resolve()) for n in names]
     what = ["--kind", args.kind, "--portraits", ",".join(names)]
     with tempfile.TemporaryDirectory() as tmp:
         with worktree(args.before) as tree:

@@ -36,3 +36,24 @@ def test_a_name_the_tool_does_not_know_is_one_clear_line(script, args, what, mon
     assert stop.value.code == 2
     said = capsys.readouterr().err.strip().splitlines()[-1]
     assert what in said and "give some of" in said
+
+
+def test_a_portrait_can_be_an_image_file(tmp_path, monkeypatch):
+    """Besides the named portraits, any image file: the PsychoPy speaker's
+    closed mouth (a soft, compressed video frame) is in no list."""
+    import sys
+
+    import cv2
+    import numpy as np
+    import pair_panel
+    import skimage.data
+
+    photo = tmp_path / "face.png"
+    cv2.imwrite(str(photo), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR))
+    out = tmp_path / "tiles.npz"
+    monkeypatch.setattr(sys, "argv", ["pair_panel", "--tiles", str(out), "--kind", "speech",
+                                      "--portraits", str(photo)])
+    pair_panel.main()
+    tiles = np.load(out)["tiles"]
+    assert tiles.shape == (2, pair_panel.SIDE, pair_panel.SIDE, 3)  # jawOpen 0.3 and 0.5
+    assert np.abs(tiles[0].astype(int) - tiles[1]).mean() > 1  # the mouth opened further
