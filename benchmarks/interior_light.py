@@ -46,9 +46,8 @@ from jaw_shape import OPEN, lips_in_frame, parted, profile  # noqa: E402
 from mouth_panel import LIPS, opened  # noqa: E402
 from portraits import EXPRESSIONS, PORTRAITS, load  # noqa: E402
 
-from emoface.face import regions as R  # noqa: E402
 from emoface.render.mouth import _luma as luma_of, _skin_around  # noqa: E402
-from emoface.render.mouth_bank import OUTLINE, fine_detail, high_pass  # noqa: E402
+from emoface.render.mouth_bank import OUTLINE, _frame_of, fine_detail, high_pass  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ACROSS = (0.0, 0.5, 0.7, 0.85)
@@ -114,8 +113,7 @@ def detail_ratio(image: np.ndarray, points: np.ndarray) -> float | None:
     mask = cv2.erode(mask, np.ones((3, 3), np.uint8))
     x0, y0 = np.floor(outline.min(axis=0)).astype(int) - 2
     x1, y1 = np.ceil(outline.max(axis=0)).astype(int) + 3
-    half = float(np.linalg.norm(outline[len(R.LIPS_UPPER_INNER) - 1] - outline[0])) / 2
-    face = fine_detail(image, (x0, y0, x1, y1), half)
+    face = fine_detail(image, (x0, y0, x1, y1), _frame_of(outline)[3])
     if mask.sum() < 30 or face <= 0:
         return None
     return float(high_pass(_luma(image))[mask > 0].mean() / face)

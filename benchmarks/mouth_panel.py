@@ -49,6 +49,12 @@ def mouth_tile(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     return image[b:int(cy + side / 2), a:int(cx + side / 2)]
 
 
+def _gap(points: np.ndarray) -> float:
+    """The inner lips' gap over the mouth's inner width."""
+    p = points[:, :2]
+    return float(np.linalg.norm(p[13] - p[14]) / np.linalg.norm(p[78] - p[308]))
+
+
 def mouths_by_opening(tracker: FaceTracker, video: str, step: int, until: int | None = None
                       ) -> list[tuple[float, np.ndarray]]:
     """(lip gap over mouth width, mouth tile) of every ``step``-th frame of a
@@ -62,9 +68,7 @@ def mouths_by_opening(tracker: FaceTracker, video: str, step: int, until: int | 
             continue
         faces = tracker.track(frame)
         if faces:
-            p = faces[0].landmarks
-            gap = np.linalg.norm(p[13, :2] - p[14, :2]) / np.linalg.norm(p[78, :2] - p[308, :2])
-            found.append((gap, mouth_tile(frame, p)))
+            found.append((_gap(faces[0].landmarks), mouth_tile(frame, faces[0].landmarks)))
     found.sort(key=lambda f: f[0])
     return found
 
@@ -84,9 +88,7 @@ def settled_closed_frame(tracker: FaceTracker, video: str) -> tuple[int, np.ndar
     for i, frame in enumerate(frames):
         faces = tracker.track(frame)
         if faces:
-            p = faces[0].landmarks
-            gap = np.linalg.norm(p[13, :2] - p[14, :2]) / np.linalg.norm(p[78, :2] - p[308, :2])
-            found.append((block_edges(frame), gap, i, frame))
+            found.append((block_edges(frame), _gap(faces[0].landmarks), i, frame))
     median = float(np.median([f[0] for f in found]))
     _, _, index, frame = min((f for f in found if f[0] <= median), key=lambda f: f[1])
     return index, frame

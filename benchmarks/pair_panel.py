@@ -168,7 +168,8 @@ def main() -> None:
     names = args.portraits.split(",")
     from portraits import PORTRAITS
 
-    unknown = sorted(n for n in set(names) - {p.name for p in PORTRAITS} if not Path(n).is_file())
+    known = {p.name for p in PORTRAITS}
+    unknown = sorted(n for n in set(names) - known if not Path(n).is_file())
     if unknown:
         ap.error(f"--portraits {', '.join(unknown)}: no such portrait in benchmarks/portraits.py nor image "
                  f"file; give some of {', '.join(p.name for p in PORTRAITS)}, or image files")
@@ -178,7 +179,7 @@ def main() -> None:
     if not args.name or not args.before:
         ap.error("give a NAME and --before REV")
     # Image files by their full path: the earlier version runs in another directory.
-    names = [n if n in {p.name for p in PORTRAITS} else str(Path(n).resolve()) for n in names]
+    names = [n if n in known else str(Path(n).resolve()) for n in names]
     what = ["--kind", args.kind, "--portraits", ",".join(names)]
     with tempfile.TemporaryDirectory() as tmp:
         with worktree(args.before) as tree:

@@ -542,7 +542,8 @@ def _with_grain(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int,
     it), fresh from frame to frame, as a camera's is."""
     if not inside.any():
         return layer
-    have = float(high_pass(_luma(layer))[inside].mean())
+    luma = _luma(layer)
+    have = float(high_pass(luma)[inside].mean())
     want = GRAIN * detail
     if have >= want:
         return layer
@@ -550,7 +551,7 @@ def _with_grain(layer: np.ndarray, inside: np.ndarray, detail: float, seed: int,
                              (0, 0), 0.5)
     unit = float(high_pass(noise)[inside].mean())
     amount = np.sqrt(want ** 2 - have ** 2) / max(unit, 1e-6)
-    shade = np.clip(_luma(layer) / max(light, 1.0), 0.0, 1.0)
+    shade = np.clip(luma / max(light, 1.0), 0.0, 1.0)
     return layer + (amount * noise * shade)[..., None]
 
 
